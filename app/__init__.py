@@ -1,0 +1,1 @@
+"""PatentDesk application package."""

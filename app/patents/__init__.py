@@ -1,0 +1,1 @@
+"""PatentDesk's domain: plain Python that knows nothing of HTTP requests."""
