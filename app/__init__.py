@@ -1,1 +1,48 @@
-"""PatentDesk application package."""
+"""PatentDesk: the application factory."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from .config import load_config
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(load_config(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+        app.config["RATELIMIT_STORAGE_URI"] = test_config.get(
+            "RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+
+    from . import logs
+    logs.configure(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_dir())
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    from . import audit, models, tenancy, web  # noqa: F401  (models and listeners register on import)
+    from .patents import models as patent_models  # noqa: F401
+    web.init_app(app)
+
+    from .blueprints import admin, auth, health, main
+    for blueprint in (auth.bp, main.bp, admin.bp, health.bp):
+        app.register_blueprint(blueprint)
+
+    from . import cli
+    cli.init_app(app)
+    return app
+
+
+def _migrations_dir() -> str:
+    from pathlib import Path
+    return str(Path(__file__).resolve().parent.parent / "migrations")

@@ -1,0 +1,1 @@
+"""The thin HTTP layer: each module turns requests into calls to app/ and app/patents/."""

@@ -1,0 +1,265 @@
+"""Administration: a firm admin manages the firm's people; a provider admin manages tenants and staff."""
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import delete, func, select
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, Length, Regexp, ValidationError
+
+from .. import accounts, audit
+from ..extensions import db
+from ..models import FIRM_ROLES, PROVIDER_ROLES, ROLE_LABELS, AuditEntry, SpecialistAssignment, Tenant, User
+from ..web import roles_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+ADMINS = ("firm_admin", "provider_admin")
+AUDIT_PAGE_SIZE = 50
+
+
+def _roles_managed_by(user: User) -> tuple[str, ...]:
+    return FIRM_ROLES if user.role == "firm_admin" else PROVIDER_ROLES
+
+
+def _managed_users_query():
+    if current_user.role == "firm_admin":
+        return accounts.firm_users_query(current_user.home_tenant_id)
+    return accounts.provider_staff_query()
+
+
+def _managed_user_or_404(user_id: int) -> User:
+    user = db.session.execute(_managed_users_query().where(User.id == user_id)).scalar_one_or_none()
+    if user is None:
+        abort(404)
+    return user
+
+
+class UniqueEmail:
+    def __call__(self, form, field):
+        taken = db.session.execute(select(User.id).where(User.email == field.data.strip().lower())).scalar()
+        if taken is not None and taken != getattr(form, "editing_id", None):
+            raise ValidationError("Another account already uses this e-mail address.")
+
+
+class UserForm(FlaskForm):
+    name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254), UniqueEmail()])
+    role = SelectField("Role")
+    active = BooleanField("Active", default=True)
+
+
+class NewUserForm(UserForm):
+    password = PasswordField("Initial password", validators=[DataRequired()])
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired()])
+
+
+def _apply_password(form, user: User) -> bool:
+    try:
+        accounts.set_password(user, form.password.data)
+    except accounts.PasswordRejected as rejected:
+        form.password.errors.append(str(rejected))
+        return False
+    return True
+
+
+@bp.route("/users")
+@roles_required(*ADMINS)
+def users():
+    people = db.session.execute(_managed_users_query()).scalars().all()
+    return render_template("admin/users.html", people=people)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def new_user():
+    form = NewUserForm()
+    form.role.choices = [(r, ROLE_LABELS[r]) for r in _roles_managed_by(current_user)]
+    if form.validate_on_submit():
+        user = User(name=form.name.data.strip(), email=form.email.data.strip().lower(), role=form.role.data,
+                    active=form.active.data, password_hash="!",
+                    home_tenant_id=current_user.home_tenant_id if current_user.role == "firm_admin" else None)
+        try:
+            accounts.check_password_policy(form.password.data, user.email)
+        except accounts.PasswordRejected as rejected:
+            form.password.errors.append(str(rejected))
+        else:
+            user.password_hash = accounts.hash_password(form.password.data)
+            db.session.add(user)
+            db.session.flush()
+            flash(f"{user.name} can now sign in as {ROLE_LABELS[user.role]}.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None), 400 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def edit_user(user_id: int):
+    user = _managed_user_or_404(user_id)
+    form = UserForm(obj=user)
+    form.editing_id = user.id
+    form.role.choices = [(r, ROLE_LABELS[r]) for r in _roles_managed_by(current_user)]
+    password_form = PasswordForm(prefix="pw")
+    if form.validate_on_submit():
+        if user.id == current_user.id and (form.role.data != user.role or not form.active.data):
+            form.role.errors.append("You cannot change your own role or deactivate yourself. Ask another admin.")
+        else:
+            was_active = user.active
+            user.name, user.email = form.name.data.strip(), form.email.data.strip().lower()
+            user.role, user.active = form.role.data, form.active.data
+            if was_active and not user.active:
+                accounts.end_all_sessions(user, reason="account disabled")
+            flash(f"Saved {user.name}.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user, password_form=password_form), \
+        400 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@roles_required(*ADMINS)
+def set_user_password(user_id: int):
+    user = _managed_user_or_404(user_id)
+    password_form = PasswordForm(prefix="pw")
+    if password_form.validate_on_submit() and _apply_password(password_form, user):
+        audit.record("password_set", summary=f"password set for {user.email}", tenant_id=user.home_tenant_id,
+                     target=user)
+        flash(f"Password changed for {user.name}. Their open sessions have been signed out.", "success")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    form = UserForm(obj=user)
+    form.role.choices = [(r, ROLE_LABELS[r]) for r in _roles_managed_by(current_user)]
+    return render_template("admin/user_form.html", form=form, user=user, password_form=password_form), 400
+
+
+# --- Provider admin: tenants and assignments -------------------------------------------------------
+
+def _time_zone_choices():
+    return [(z, z) for z in sorted(available_timezones()) if "/" in z and not z.startswith("Etc/")]
+
+
+class TenantForm(FlaskForm):
+    name = StringField("Firm name", validators=[DataRequired(), Length(max=200)])
+    slug = StringField("Short code", validators=[
+        DataRequired(), Length(max=40),
+        Regexp(r"^[a-z0-9-]+$", message="Use lower-case letters, digits and hyphens only.")])
+    time_zone = SelectField("Time zone", default="America/New_York")
+    active = BooleanField("Active", default=True)
+
+    def validate_slug(self, field):
+        taken = db.session.execute(select(Tenant.id).where(Tenant.slug == field.data)).scalar()
+        if taken is not None and taken != getattr(self, "editing_id", None):
+            raise ValidationError("Another firm already uses this short code.")
+
+
+class NewTenantForm(TenantForm):
+    admin_name = StringField("First firm admin's name", validators=[DataRequired(), Length(max=200)])
+    admin_email = EmailField("First firm admin's e-mail",
+                             validators=[DataRequired(), Email(), Length(max=254), UniqueEmail()])
+    admin_password = PasswordField("Initial password", validators=[DataRequired()])
+
+
+@bp.route("/tenants")
+@roles_required("provider_admin")
+def tenants():
+    counts = dict(db.session.execute(
+        select(User.home_tenant_id, func.count(User.id)).where(User.home_tenant_id.is_not(None))
+        .group_by(User.home_tenant_id)).all())
+    staff = dict(db.session.execute(
+        select(SpecialistAssignment.tenant_id, func.count(SpecialistAssignment.id))
+        .group_by(SpecialistAssignment.tenant_id)).all())
+    firms = db.session.execute(select(Tenant).order_by(Tenant.name)).scalars().all()
+    return render_template("admin/tenants.html", firms=firms, user_counts=counts, staff_counts=staff)
+
+
+@bp.route("/tenants/new", methods=["GET", "POST"])
+@roles_required("provider_admin")
+def new_tenant():
+    form = NewTenantForm()
+    form.time_zone.choices = _time_zone_choices()
+    if form.validate_on_submit():
+        try:
+            accounts.check_password_policy(form.admin_password.data, form.admin_email.data)
+        except accounts.PasswordRejected as rejected:
+            form.admin_password.errors.append(str(rejected))
+        else:
+            tenant = Tenant(name=form.name.data.strip(), slug=form.slug.data, time_zone=form.time_zone.data,
+                            active=form.active.data)
+            db.session.add(tenant)
+            db.session.flush()
+            db.session.add(User(name=form.admin_name.data.strip(), email=form.admin_email.data.strip().lower(),
+                                role="firm_admin", home_tenant_id=tenant.id,
+                                password_hash=accounts.hash_password(form.admin_password.data)))
+            flash(f"{tenant.name} is set up. Assign specialists to it under Provider staff.", "success")
+            return redirect(url_for("admin.tenants"))
+    return render_template("admin/tenant_form.html", form=form, tenant=None), 400 if form.errors else 200
+
+
+@bp.route("/tenants/<int:tenant_id>", methods=["GET", "POST"])
+@roles_required("provider_admin")
+def edit_tenant(tenant_id: int):
+    tenant = db.session.get(Tenant, tenant_id) or abort(404)
+    form = TenantForm(obj=tenant)
+    form.editing_id = tenant.id
+    form.time_zone.choices = _time_zone_choices()
+    if form.validate_on_submit():
+        form.populate_obj(tenant)
+        flash(f"Saved {tenant.name}.", "success")
+        return redirect(url_for("admin.tenants"))
+    return render_template("admin/tenant_form.html", form=form, tenant=tenant), 400 if form.errors else 200
+
+
+class AssignmentForm(FlaskForm):
+    tenant_ids = SelectMultipleField("Assigned firms", coerce=int)
+
+
+@bp.route("/staff/<int:user_id>/assignments", methods=["GET", "POST"])
+@roles_required("provider_admin")
+def assignments(user_id: int):
+    person = db.session.execute(accounts.provider_staff_query().where(User.id == user_id)).scalar_one_or_none()
+    if person is None:
+        abort(404)
+    form = AssignmentForm()
+    form.tenant_ids.choices = [(t.id, t.name) for t in db.session.execute(
+        select(Tenant).order_by(Tenant.name)).scalars()]
+    if request.method == "GET":
+        form.tenant_ids.data = [t.id for t in accounts.assigned_tenants(person)]
+    if form.validate_on_submit():
+        wanted = set(form.tenant_ids.data)
+        current = set(db.session.execute(select(SpecialistAssignment.tenant_id)
+                                         .where(SpecialistAssignment.user_id == person.id)).scalars())
+        for tenant_id in wanted - current:
+            db.session.add(SpecialistAssignment(user_id=person.id, tenant_id=tenant_id))
+        for assignment in db.session.execute(select(SpecialistAssignment).where(
+                SpecialistAssignment.user_id == person.id,
+                SpecialistAssignment.tenant_id.in_(current - wanted))).scalars():
+            db.session.delete(assignment)
+        flash(f"{person.name} is assigned to {len(wanted)} firm(s).", "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/assignments.html", form=form, person=person)
+
+
+# --- Audit log ----------------------------------------------------------------------------------------
+
+@bp.route("/audit")
+@roles_required(*ADMINS)
+def audit_log():
+    tenant_filter = request.args.get("tenant", type=int) if current_user.role == "provider_admin" else None
+    query = audit.visible_entries(current_user, tenant_filter)
+    action = request.args.get("action", "").strip()
+    if action:
+        query = query.where(AuditEntry.action == action)
+    actor = request.args.get("actor", "").strip()
+    if actor:
+        query = query.where(AuditEntry.actor_label.contains(actor))
+    page = max(request.args.get("page", 1, type=int), 1)
+    entries = db.session.execute(query.limit(AUDIT_PAGE_SIZE + 1).offset((page - 1) * AUDIT_PAGE_SIZE)).scalars().all()
+    firms = (db.session.execute(select(Tenant).order_by(Tenant.name)).scalars().all()
+             if current_user.role == "provider_admin" else [])
+    tenant_names = {t.id: t.name for t in firms} or ({g.tenant.id: g.tenant.name} if g.tenant else {})
+    return render_template("admin/audit.html", entries=entries[:AUDIT_PAGE_SIZE], has_next=len(entries) > AUDIT_PAGE_SIZE,
+                           page=page, firms=firms, tenant_names=tenant_names,
+                           filters={"tenant": tenant_filter, "action": action, "actor": actor})

@@ -1,0 +1,76 @@
+"""Sign-in and sign-out."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from .. import accounts, audit
+from ..extensions import db, limiter
+from ..web import ACTIVE_TENANT_KEY, SESSION_TOKEN_KEY, log
+
+bp = Blueprint("auth", __name__)
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=accounts.MAX_PASSWORD_LENGTH)])
+
+
+def _account_key() -> str:
+    return "signin:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _address_key() -> str:
+    return "signin-addr:" + (request.remote_addr or "")
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_THROTTLE_PER_ACCOUNT"], key_func=_account_key,
+               methods=["POST"], deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_THROTTLE_PER_ADDRESS"], key_func=_address_key,
+               methods=["POST"], deduct_when=_failed)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        user = accounts.authenticate(email, form.password.data)
+        if user is None:
+            audit.record("sign_in_failed", summary=f"failed sign-in for {email}")
+            db.session.commit()  # kept although this response is an error
+            log.warning("sign-in failed for %s", email)
+            flash("That e-mail and password do not match an active account.", "error")
+            return render_template("auth/login.html", form=form), 401
+        session.clear()  # a fresh session at sign-in: nothing from before carries over
+        session[SESSION_TOKEN_KEY] = accounts.start_session(user, request.remote_addr)
+        session.permanent = True
+        login_user(user)
+        audit.record("sign_in", summary=f"{user.email} signed in", tenant_id=user.home_tenant_id,
+                     target=user, actor=audit.Actor(user.id, user.email, request.remote_addr))
+        return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+    return render_template("auth/login.html", form=form), 400 if form.errors else 200
+
+
+def _safe_next(target: str | None) -> str | None:
+    # Only same-site paths: an open redirect would make a phishing link look like ours.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if current_user.is_authenticated:
+        accounts.end_session_for_token(session.get(SESSION_TOKEN_KEY), "signed out")
+        audit.record("sign_out", summary=f"{current_user.email} signed out", tenant_id=current_user.home_tenant_id)
+        logout_user()
+    session.pop(ACTIVE_TENANT_KEY, None)
+    session.clear()
+    flash("You have signed out.", "info")
+    return redirect(url_for("auth.login"))

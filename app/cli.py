@@ -1,0 +1,85 @@
+"""Command-line entry points: `flask --app wsgi demo load`, and the domain commands as they land."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from . import accounts
+from .extensions import db
+from .models import SpecialistAssignment, Tenant, User
+
+DEMO_PASSWORD = "Demo-Desk-2026!"
+DEMO_FIRMS = [
+    ("Acme IP LLP", "acme", "America/New_York"),
+    ("Borealis Patent Group", "borealis", "Europe/Berlin"),
+]
+DEMO_FIRM_PEOPLE = [("firm_admin", "admin", "Admin"), ("attorney", "attorney", "Attorney"),
+                    ("paralegal", "paralegal", "Paralegal")]
+DEMO_PROVIDER_PEOPLE = [("provider_admin", "Priya Admin", "admin@provider.example"),
+                        ("specialist", "Sam Specialist", "specialist@provider.example")]
+
+
+def load_demo_data() -> list[tuple[str, str, str]]:
+    """Create the demo firms and people if missing; returns (who, e-mail, role) sign-ins."""
+    password_hash = accounts.hash_password(DEMO_PASSWORD)
+    sign_ins = []
+
+    def ensure_user(email, name, role, tenant_id):
+        user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+        if user is None:
+            user = User(email=email, name=name, role=role, home_tenant_id=tenant_id, password_hash=password_hash)
+            db.session.add(user)
+            db.session.flush()
+        sign_ins.append((name, email, role))
+        return user
+
+    firms = []
+    for name, slug, zone in DEMO_FIRMS:
+        tenant = db.session.execute(select(Tenant).where(Tenant.slug == slug)).scalar_one_or_none()
+        if tenant is None:
+            tenant = Tenant(name=name, slug=slug, time_zone=zone)
+            db.session.add(tenant)
+            db.session.flush()
+        firms.append(tenant)
+        for role, mailbox, label in DEMO_FIRM_PEOPLE:
+            ensure_user(f"{mailbox}@{slug}.example", f"{name.split()[0]} {label}", role, tenant.id)
+    for role, name, email in DEMO_PROVIDER_PEOPLE:
+        person = ensure_user(email, name, role, None)
+        for tenant in firms:
+            exists = db.session.execute(select(SpecialistAssignment).where(
+                SpecialistAssignment.user_id == person.id, SpecialistAssignment.tenant_id == tenant.id)).first()
+            if not exists:
+                db.session.add(SpecialistAssignment(user_id=person.id, tenant_id=tenant.id))
+    db.session.commit()
+    return sign_ins
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.group()
+    def demo():
+        """Demo data for trying PatentDesk out."""
+
+    @demo.command("load")
+    def demo_load():
+        """Create two demo firms, their people and the provider's staff (safe to run again)."""
+        sign_ins = load_demo_data()
+        click.echo("\nPatentDesk demo sign-ins (password for all: %s)" % DEMO_PASSWORD)
+        for name, email, role in sign_ins:
+            click.echo(f"  {email:34} {role:15} {name}")
+        click.echo("\nOpen http://127.0.0.1:5000 and sign in.\n")
+
+    @app.cli.command("create-provider-admin")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.password_option()
+    def create_provider_admin(email, name, password):
+        """Create the first provider admin on a new installation."""
+        try:
+            accounts.check_password_policy(password, email)
+        except accounts.PasswordRejected as rejected:
+            raise click.UsageError(str(rejected))
+        db.session.add(User(email=email.strip().lower(), name=name, role="provider_admin",
+                            password_hash=accounts.hash_password(password)))
+        db.session.commit()
+        click.echo(f"Created provider admin {email}.")

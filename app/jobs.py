@@ -1,0 +1,88 @@
+"""Background jobs: named RQ queues with sane defaults, run inline when no Redis is configured.
+
+Jobs take ids, never live objects, and re-load what they need inside their own tenant scope.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from flask import current_app
+from redis import Redis
+from rq import Queue, Retry
+
+from .extensions import db
+
+log = logging.getLogger("patentdesk.jobs")
+
+
+@dataclass(frozen=True)
+class QueuePolicy:
+    job_timeout: int
+    result_ttl: int
+    failure_ttl: int
+    retry_max: int
+    retry_intervals: tuple[int, ...]
+
+
+# The worker listens in this order, so reminders are never stuck behind a large import.
+QUEUES: dict[str, QueuePolicy] = {
+    "reminders": QueuePolicy(job_timeout=300, result_ttl=3600, failure_ttl=7 * 86400,
+                             retry_max=5, retry_intervals=(30, 120, 600, 1800, 3600)),
+    "reports": QueuePolicy(job_timeout=600, result_ttl=86400, failure_ttl=7 * 86400,
+                           retry_max=2, retry_intervals=(30, 300)),
+    "indexing": QueuePolicy(job_timeout=3600, result_ttl=86400, failure_ttl=7 * 86400,
+                            retry_max=3, retry_intervals=(60, 300, 900)),
+}
+
+_JOB_ID = re.compile(r"^[A-Za-z0-9_-]+$")  # what RQ 2.8+ accepts
+
+
+def redis_connection() -> Redis | None:
+    url = current_app.config.get("REDIS_URL")
+    return Redis.from_url(url) if url else None
+
+
+def get_queue(name: str, connection: Redis) -> Queue:
+    if name not in QUEUES:
+        raise ValueError(f"unknown queue {name!r}; known: {', '.join(QUEUES)}")
+    return Queue(name, connection=connection, default_timeout=QUEUES[name].job_timeout)
+
+
+def enqueue(queue_name: str, func, *args, job_id: str | None = None, **kwargs):
+    """Run ``func(*args)`` on the named queue, or right now when no Redis is configured.
+
+    Inline runs commit what the caller has so far first, because the job opens its own view of
+    the database exactly as a worker would.
+    """
+    if job_id is not None and not _JOB_ID.match(job_id):
+        raise ValueError(f"job id {job_id!r} may contain only letters, digits, '_' and '-'")
+    policy = QUEUES[queue_name] if queue_name in QUEUES else None
+    if policy is None:
+        raise ValueError(f"unknown queue {queue_name!r}; known: {', '.join(QUEUES)}")
+    connection = redis_connection()
+    if connection is None:
+        db.session.commit()
+        log.info("running %s inline (no REDIS_URL)", func.__name__)
+        return InlineResult(func(*args, **kwargs))
+    return get_queue(queue_name, connection).enqueue(
+        func, args=args, kwargs=kwargs, job_id=job_id,
+        job_timeout=policy.job_timeout, result_ttl=policy.result_ttl, failure_ttl=policy.failure_ttl,
+        retry=Retry(max=policy.retry_max, interval=list(policy.retry_intervals)),
+    )
+
+
+@dataclass
+class InlineResult:
+    """What enqueue() returns when the job already ran in-process."""
+
+    return_value_: object
+
+    id = None
+
+    def return_value(self):
+        return self.return_value_
+
+    def get_status(self) -> str:
+        return "finished"

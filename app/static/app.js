@@ -1,0 +1,75 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+
+  function cellValue(row, index, numeric) {
+    var cell = row.children[index];
+    var text = cell ? (cell.getAttribute("data-value") || cell.textContent.trim()) : "";
+    if (numeric) { var n = parseFloat(text.replace(/[^0-9.\-]/g, "")); return isNaN(n) ? -Infinity : n; }
+    return text.toLowerCase();
+  }
+
+  function makeSortable(table) {
+    var headers = table.querySelectorAll("thead th[data-sort]");
+    headers.forEach(function (th) {
+      th.setAttribute("tabindex", "0");
+      th.addEventListener("click", function () {
+        var index = Array.prototype.indexOf.call(th.parentNode.children, th);
+        var numeric = th.getAttribute("data-sort") === "number";
+        var ascending = !th.classList.contains("sorted-asc");
+        headers.forEach(function (h) { h.classList.remove("sorted-asc", "sorted-desc"); });
+        th.classList.add(ascending ? "sorted-asc" : "sorted-desc");
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = cellValue(a, index, numeric), y = cellValue(b, index, numeric);
+          return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1);
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  }
+
+  function makeFilterable(table) {
+    var input = document.createElement("input");
+    input.type = "search";
+    input.className = "table-filter";
+    input.placeholder = "Filter these rows…";
+    input.setAttribute("aria-label", "Filter table rows");
+    table.parentNode.insertBefore(input, table);
+    input.addEventListener("input", function () {
+      var needle = input.value.toLowerCase();
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+        row.hidden = needle && row.textContent.toLowerCase().indexOf(needle) === -1;
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("table.data-table").forEach(makeSortable);
+    document.querySelectorAll("table[data-filterable]").forEach(makeFilterable);
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () { if (select.value) { select.form.submit(); } });
+    });
+    document.querySelectorAll("[data-confirm]").forEach(function (el) {
+      el.addEventListener("click", function (event) {
+        if (!window.confirm(el.getAttribute("data-confirm"))) { event.preventDefault(); }
+      });
+    });
+    // Job progress: poll a JSON status URL and reload when the job is done.
+    document.querySelectorAll("[data-job-status]").forEach(function (box) {
+      var url = box.getAttribute("data-job-status");
+      function poll() {
+        fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (job) {
+          var bar = box.querySelector("progress");
+          if (bar && job.total) { bar.max = job.total; bar.value = job.done; }
+          var label = box.querySelector("[data-job-label]");
+          if (label) { label.textContent = job.message || job.status; }
+          if (job.status === "finished" || job.status === "failed") { window.location.reload(); }
+          else { window.setTimeout(poll, 1500); }
+        }).catch(function () { window.setTimeout(poll, 5000); });
+      }
+      poll();
+    });
+  });
+})();
