@@ -8,11 +8,15 @@ import logging
 import re
 from dataclasses import dataclass
 
-from flask import current_app
+from contextlib import nullcontext
+from functools import wraps
+
+from flask import current_app, has_app_context
 from redis import Redis
 from rq import Queue, Retry
 
 from .extensions import db
+from .tenancy import tenant_scope
 
 log = logging.getLogger("patentdesk.jobs")
 
@@ -86,3 +90,26 @@ class InlineResult:
 
     def get_status(self) -> str:
         return "finished"
+
+
+def _app_context():
+    """Workers started as `python -m worker` already hold one; a bare `rq worker` does not."""
+    if has_app_context():
+        return nullcontext()
+    from . import create_app
+    return create_app().app_context()
+
+
+def tenant_job(func):
+    """A job body that works inside one tenant, named by its first argument; it commits on success."""
+    @wraps(func)
+    def run(tenant_id: int, *args, **kwargs):
+        with _app_context(), tenant_scope(tenant_id):
+            try:
+                result = func(tenant_id, *args, **kwargs)
+                db.session.commit()
+                return result
+            except BaseException:
+                db.session.rollback()
+                raise
+    return run

@@ -110,6 +110,9 @@ def _choose_request_tenant() -> None:
 def init_app(app: Flask) -> None:
     @app.before_request
     def _begin_request():
+        # When an app context outlives one request (tests, scripts), Flask-Login's cached user in `g`
+        # would carry one request's identity into the next.
+        g.pop("_login_user", None)
         g.request_id = request.headers.get("X-Request-ID", "")[:40] or uuid.uuid4().hex
         _check_login_session()
         _choose_request_tenant()

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import create_engine, text
 
 config = context.config
-fileConfig(config.config_file_name)
+fileConfig(config.config_file_name, disable_existing_loggers=False)  # keep the app's loggers
 logger = logging.getLogger("alembic.env")
 
 target_db = current_app.extensions["migrate"].db

@@ -142,7 +142,7 @@ class AuthActions:
     def login(self, user: User, tenant: Tenant | None = None):
         response = self.client.post("/login", data={"email": user.email, "password": PASSWORD})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
-        if tenant is not None:
+        if tenant is not None and user.is_provider:
             chosen = self.client.post("/tenants/choose", data={"tenant_id": tenant.id})
             assert chosen.status_code == 302
         return response

@@ -1,0 +1,36 @@
+# The two set-up commands in README.md: `make run` and `make test`. Everything else is detail.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app wsgi
+
+.PHONY: run test test-sqlite test-postgresql worker bench
+
+run: $(VENV)/.installed
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# The whole suite, on the embedded SQLite default and then on PostgreSQL + Redis.
+test: $(VENV)/.installed-test
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgresql
+
+test-sqlite: $(VENV)/.installed-test
+	TEST_DATABASE=sqlite $(BIN)/python -m pytest
+
+test-postgresql: $(VENV)/.installed-test
+	TEST_DATABASE=postgresql $(BIN)/python -m pytest
+
+worker: $(VENV)/.installed
+	$(BIN)/python -m worker
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@

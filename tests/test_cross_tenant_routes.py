@@ -1,0 +1,87 @@
+"""Every route that takes an object id, walked with ids of another tenant: the answer is 404.
+
+A new route with an id argument fails here until FOREIGN_IDS knows how to make that kind of object,
+or EXEMPT says why the route needs no check. A 403 is accepted only where the same person gets 403
+for their own tenant's object too: a role refusal that reveals nothing about the id.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.extensions import db
+from app.patents.models import Matter
+from app.tenancy import tenant_scope
+
+# Route endpoints that take an id but need no cross-tenant check, with the reason.
+EXEMPT: dict[str, str] = {
+    "static": "public assets, no tenant data",
+}
+
+# People of firm A (and a specialist assigned to firm A only) who try firm B's ids.
+ACTORS = ("a_firm_admin", "a_attorney", "a_paralegal", "a_viewer", "specialist_a")
+
+
+def _matter(world, tenant) -> int:
+    with tenant_scope(tenant.id):
+        matter = Matter(reference=f"{tenant.slug.upper()}-0001", title="Secret invention", jurisdiction="US",
+                        application_type="utility", filing_date=date(2026, 1, 5))
+        db.session.add(matter)
+        db.session.commit()
+        return matter.id
+
+
+# URL argument name -> how to get the id of such an object in a given tenant.
+FOREIGN_IDS = {
+    "user_id": lambda world, tenant: world[("a" if tenant is world.firm_a else "b") + "_paralegal"].id,
+    "tenant_id": lambda world, tenant: tenant.id,
+    "matter_id": _matter,
+}
+
+
+def routes_with_ids(app):
+    for rule in app.url_map.iter_rules():
+        if rule.arguments and rule.endpoint not in EXEMPT:
+            yield rule
+
+
+def _url(rule, world, tenant, cache):
+    values = {}
+    for argument in sorted(rule.arguments):
+        if argument not in FOREIGN_IDS:
+            pytest.fail(f"route {rule.rule} ({rule.endpoint}) takes '{argument}': add it to FOREIGN_IDS "
+                        f"or EXEMPT in {__name__}")
+        key = (argument, tenant.id)
+        if key not in cache:
+            cache[key] = FOREIGN_IDS[argument](world, tenant)
+        values[argument] = cache[key]
+    return rule.build(values, append_unknown=False)[1]
+
+
+def test_every_id_route_answers_404_to_another_tenant(app, world, login_as):
+    cache: dict = {}
+    checked = 0
+    failures = []
+    clients = {actor: login_as(world[actor], world.firm_a) for actor in ACTORS}
+    for rule in routes_with_ids(app):
+        foreign_url = _url(rule, world, world.firm_b, cache)
+        own_url = _url(rule, world, world.firm_a, cache)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for actor, client in clients.items():
+                foreign = client.open(foreign_url, method=method).status_code
+                if foreign == 404:
+                    checked += 1
+                    continue
+                own = client.open(own_url, method=method).status_code
+                if foreign == 403 and own == 403:
+                    checked += 1
+                    continue
+                failures.append(f"{actor} {method} {foreign_url} -> {foreign} (own tenant: {own})")
+    assert not failures, "cross-tenant leaks:\n" + "\n".join(failures)
+    assert checked > 0
+
+
+def test_the_walker_knows_every_id_argument(app):
+    unknown = {(rule.endpoint, a) for rule in routes_with_ids(app) for a in rule.arguments if a not in FOREIGN_IDS}
+    assert not unknown, f"add these to FOREIGN_IDS or EXEMPT: {sorted(unknown)}"
