@@ -34,8 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .patents import models as patent_models  # noqa: F401
     web.init_app(app)
 
-    from .blueprints import admin, auth, health, main
-    for blueprint in (auth.bp, main.bp, admin.bp, health.bp):
+    from .blueprints import BLUEPRINTS
+    for blueprint in BLUEPRINTS():
         app.register_blueprint(blueprint)
 
     from . import cli

@@ -113,3 +113,60 @@ def tenant_job(func):
                 db.session.rollback()
                 raise
     return run
+
+
+class Progress:
+    """Handed to a tracked job body: report progress, attach the file it made, set its result."""
+
+    def __init__(self, record):
+        self.record = record
+
+    def update(self, done: int, total: int | None = None, message: str | None = None) -> None:
+        self.record.progress_done = done
+        if total is not None:
+            self.record.progress_total = total
+        if message is not None:
+            self.record.message = message
+        db.session.commit()  # visible to the job's page while the job runs
+
+    def attach(self, stored_file) -> None:
+        self.record.file_id = stored_file.id
+
+
+def start_tracked_job(queue_name: str, kind: str, label: str, func, *args, created_by_id: int | None = None):
+    """Record a job for the current tenant, then run ``func(progress, *args)`` in the background."""
+    from .patents.models import JobRecord
+    from .tenancy import current_tenant_id
+
+    record = JobRecord(kind=kind, label=label, status="queued", created_by_id=created_by_id)
+    db.session.add(record)
+    db.session.commit()  # the worker must find it
+    enqueue(queue_name, run_tracked, current_tenant_id(), record.id, func, *args,
+            job_id=f"{kind}-{record.tenant_id}-{record.id}".replace(".", "-"))
+    return record
+
+
+@tenant_job
+def run_tracked(tenant_id: int, record_id: int, func, *args):
+    from rq import get_current_job
+    from .models import utcnow
+    from .patents.models import JobRecord
+
+    record = db.session.get(JobRecord, record_id)
+    record.status, record.error = "running", None
+    db.session.commit()
+    try:
+        result = func(Progress(record), *args)
+    except Exception as error:
+        db.session.rollback()
+        record = db.session.get(JobRecord, record_id)
+        record.status, record.error, record.finished_at = "failed", f"{type(error).__name__}: {error}", utcnow()
+        db.session.commit()
+        log.exception("job %s (%s) failed", record_id, record.kind)
+        if get_current_job() is not None:
+            raise  # let RQ retry with back-off
+        return None
+    record.status, record.result, record.finished_at = "finished", result, utcnow()
+    if record.progress_total:
+        record.progress_done = record.progress_total
+    return result

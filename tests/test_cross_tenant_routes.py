@@ -32,11 +32,30 @@ def _matter(world, tenant) -> int:
         return matter.id
 
 
+def _job(world, tenant) -> int:
+    from app.files import store_bytes
+    from app.patents.models import JobRecord
+    with tenant_scope(tenant.id):
+        stored = store_bytes(b"%PDF-1.4 secret", "report.pdf", "application/pdf", "report")
+        job = JobRecord(kind="report", label="Secret report", status="finished", file_id=stored.id)
+        db.session.add(job)
+        db.session.commit()
+        return job.id
+
+
+def _file(world, tenant) -> int:
+    from app.patents.models import JobRecord
+    with tenant_scope(tenant.id):
+        return db.session.get(JobRecord, _job(world, tenant)).file_id
+
+
 # URL argument name -> how to get the id of such an object in a given tenant.
 FOREIGN_IDS = {
     "user_id": lambda world, tenant: world[("a" if tenant is world.firm_a else "b") + "_paralegal"].id,
     "tenant_id": lambda world, tenant: tenant.id,
     "matter_id": _matter,
+    "job_id": _job,
+    "file_id": _file,
 }
 
 

@@ -1,0 +1,1 @@
+"""Deadline rule data (TOML)."""

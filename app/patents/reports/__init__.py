@@ -1,0 +1,1 @@
+"""PDF documents with reportlab: one house style, and user text that is always escaped."""
