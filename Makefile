@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app wsgi
 .PHONY: run test test-sqlite test-postgresql worker bench
 
 run: $(VENV)/.installed
-	$(FLASK) db upgrade
+	$(FLASK) db upgrade heads
 	$(FLASK) demo load
 	$(FLASK) run --host 127.0.0.1 --port 5000
 

@@ -53,7 +53,7 @@ def database_config(tmp_path_factory):
     app = create_app({"TESTING": True, **config})
     with app.app_context():
         from flask_migrate import upgrade
-        upgrade()
+        upgrade(revision="heads")
     return config
 
 
