@@ -1,0 +1,206 @@
+from datetime import date
+
+import pytest
+
+from app.patents.search.index import delete_collection, index_records, open_or_create
+from app.patents.search.query import QuerySyntaxError, parse_query, search
+
+from .conftest import make_record
+
+
+@pytest.fixture
+def index_dir(tmp_path, corpus):
+    directory = str(tmp_path / "index")
+    index_records(directory, corpus, "public")
+    return directory
+
+
+def numbers(index_dir, query, before=None, collections=("public",), **options):
+    result = search(index_dir, query, before, list(collections), **options)
+    assert result.total == len(result.hits)  # every test page is large enough
+    return {hit.number for hit in result.hits}
+
+
+PAD, CLOSURE, STATION, KEYS = "US7314354B2", "EP3383757B1", "US20130014212A1", "US8147483B2"
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("wireless", {PAD, STATION, KEYS}),  # title, description, description
+    ("wireless charging", {PAD, STATION}),  # implicit AND, across fields
+    ("wireless AND charging", {PAD, STATION}),
+    ("magnets OR cryptographic", {CLOSURE, KEYS}),
+    ("wireless NOT key", {PAD, STATION}),
+    ("NOT wireless", {CLOSURE}),
+    ("(magnet OR key) AND NOT closure", {KEYS}),
+    ("key OR magnet closure", {KEYS, CLOSURE}),  # AND binds tighter than OR
+    ("(key OR magnet) closure", {CLOSURE}),
+    ('"wireless charging"', {PAD}),
+    ('"pad wireless"', set()),
+    ('"wireless pad"~1', set()),
+    ('"wireless pad"~2', {PAD}),
+    ('"pad wireless"~2', {PAD}),  # proximity ignores order
+    ("charg*", {PAD, STATION}),
+    ("battery*", {PAD}),  # the truncated word is stemmed too ("batteri")
+    ("magn?ts", {CLOSURE}),
+    ("ti:charging", {PAD, STATION}),
+    ("ti:inductive", set()),
+    ("ab:inductive", {PAD}),
+    ("cl:spiral", {PAD}),
+    ("desc:spiral", set()),
+    ("desc:battery", {PAD}),
+    ("ti:(key OR closure)", {KEYS, CLOSURE}),
+    ("cpc:H02J", {PAD, STATION}),
+    ("cpc:H04", {PAD, KEYS}),
+    ("cpc:H02J50*", {PAD}),
+    ("cpc:H04L9", {KEYS}),
+    ("cpc:H04L9/0861", {KEYS}),
+    ('cpc:"H04L 9/0861"', {KEYS}),
+    ("cpc:h04l9/08*", {KEYS}),
+    ("ipc:H02J7*", {PAD}),
+    ("ipc:B65D", {CLOSURE}),
+    ("pa:acme", {PAD}),
+    ("as:cipher", {KEYS}),  # assignee
+    ('pa:"management llc"', {CLOSURE}),
+    ("in:smith", {PAD, KEYS}),
+    ('in:"smith jane"', {PAD, KEYS}),
+    ("in:muller", {STATION}),
+    ("pn:US7314354", {PAD}),
+    ('pn:"US 7,314,354 B2"', {PAD}),
+    ("pn:US07314354B2", {PAD}),
+    ("pn:7314354", {PAD}),
+    ("pn:US7314354B1", set()),  # a different kind code is a different document
+    ("pn:US2013/0014212", {STATION}),
+    ("pn:EP3383757", {CLOSURE}),
+    ("pn:US73*", {PAD}),
+    ("ct:US7314354", {CLOSURE}),
+    ("ct:US2007/0204872", {CLOSURE}),
+    ("ct:US6000001", {PAD}),
+    ("wireless pn:US8147483", {KEYS}),
+])
+def test_query_language(index_dir, query, expected):
+    assert numbers(index_dir, query) == expected
+
+
+@pytest.mark.parametrize("query, message", [
+    ("(wireless OR charging", "unbalanced parenthesis at position 0"),
+    ("wireless OR charging)", "unbalanced parenthesis at position 20"),
+    ("wireless AND (charging OR (pad)", "unbalanced parenthesis at position 13"),
+    ("wireless AND", "expected a term after 'AND' at position 12"),
+    ("NOT", "expected a term after 'NOT' at position 3"),
+    ("wireless OR OR pad", "expected a term before 'OR' at position 12"),
+    ('ti:"wireless charging', "unterminated phrase at position 3"),
+    ('"wireless pad"~x', "expected a number after '~' at position 15"),
+    ("foo:bar", "unknown field 'foo' at position 0"),
+    ("pad ti: wireless", "missing value for field 'ti:' at position 7"),
+    ("", "empty query at position 0"),
+    ("the of", "no searchable terms (only stopwords) at position 0"),
+    ("pad *", "a wildcard needs at least one other character at position 4"),
+    ('"wire* pad"', "wildcards are not supported inside phrases at position 0"),
+    ('cpc:"H04L 9/08"~2', "proximity '~' only applies to text fields at position 4"),
+])
+def test_syntax_errors_name_their_position(query, message):
+    with pytest.raises(QuerySyntaxError) as caught:
+        parse_query(query)
+    assert str(caught.value) == message
+    assert caught.value.position == int(message.rsplit(" ", 1)[1])
+    assert isinstance(caught.value, ValueError)
+
+
+def test_lowercase_operators_are_words(index_dir):
+    assert numbers(index_dir, "magnets or cryptographic") == set()  # "or" is a stopword: magnets AND cryptographic
+
+
+def test_before_excludes_documents_published_on_or_after_the_date(index_dir):
+    assert numbers(index_dir, "charging", before=date(2013, 1, 10)) == {PAD}
+    assert numbers(index_dir, "charging", before=date(2013, 1, 11)) == {PAD, STATION}
+    assert numbers(index_dir, "charging") == {PAD, STATION}
+    index_records(index_dir, [make_record("US1234567B1", "Charging undated", published=None)], "public")
+    assert numbers(index_dir, "charging", before=date(2100, 1, 1)) == {PAD, STATION}  # undated is never prior art
+    assert numbers(index_dir, "charging") == {PAD, STATION, "US1234567B1"}
+
+
+def test_collections_isolate_tenants(index_dir):
+    secret = make_record("US9999999B1", "Clandestine charging invention", claims=("A clandestine charger.",),
+                         citations=[], family_id="F1")
+    index_records(index_dir, [secret], "tenant:1")
+    index_records(index_dir, [make_record("US8888888B1", "Tenant two charging notes")], "tenant:2")
+
+    for query in ("charging", "clandestine", "pn:US9999999", "cl:charger", "charg*", "NOT wireless"):
+        result = search(index_dir, query, None, ["public", "tenant:2"], limit=50)
+        assert "US9999999B1" not in {hit.number for hit in result.hits}
+        assert result.total == len(result.hits)
+    assert search(index_dir, "clandestine", None, ["public", "tenant:2"]).total == 0
+    assert search(index_dir, "charging", None, ["public", "tenant:2"], collapse_family=True).total == 2  # F1 + tenant 2
+    assert numbers(index_dir, "charging", collections=["public", "tenant:2"]) == {PAD, STATION, "US8888888B1"}
+    assert numbers(index_dir, "charging", collections=["tenant:1"]) == {"US9999999B1"}
+    assert numbers(index_dir, "charging", collections=["public", "tenant:1"]) == {PAD, STATION, "US9999999B1"}
+
+
+@pytest.mark.parametrize("collections", [[], "public", None, [""]])
+def test_collections_must_be_named(index_dir, collections):
+    with pytest.raises(ValueError):
+        search(index_dir, "charging", None, collections)
+
+
+def test_collections_has_no_default(index_dir):
+    with pytest.raises(TypeError):
+        search(index_dir, "charging", None)  # type: ignore[call-arg]
+
+
+def test_filters_country_kind_and_cpc_prefix(index_dir):
+    assert numbers(index_dir, "NOT zzz", country="EP") == {CLOSURE}
+    assert numbers(index_dir, "NOT zzz", kind="a1") == {STATION}
+    assert numbers(index_dir, "NOT zzz", cpc_prefix="H02J") == {PAD, STATION}
+    assert numbers(index_dir, "NOT zzz", cpc_prefix="H04L9/08") == {KEYS}
+    assert numbers(index_dir, "wireless", cpc_prefix="H04L", country="US") == {KEYS}
+
+
+def test_pagination_totals_count_every_filtered_hit(index_dir):
+    first = search(index_dir, "wireless", None, ["public"], limit=2, offset=0)
+    second = search(index_dir, "wireless", None, ["public"], limit=2, offset=2)
+    assert first.total == second.total == 3
+    assert len(first.hits) == 2 and len(second.hits) == 1
+    assert {h.number for h in first.hits + second.hits} == {PAD, STATION, KEYS}
+
+
+def test_collapse_family_keeps_the_best_of_each_family(index_dir):
+    result = search(index_dir, "charging", None, ["public"], collapse_family=True)
+    assert result.total == 1 and len(result.hits) == 1  # PAD and STATION are both family F1
+
+
+def test_hits_carry_snippets_matched_claim_and_metadata(index_dir):
+    (hit,) = search(index_dir, "spiral OR ab:inductive", None, ["public"]).hits
+    assert hit.number == PAD and hit.title == "Wireless charging pad for portable devices"
+    assert hit.publication_date == date(2008, 1, 1) and hit.collection == "public"
+    assert hit.matched_claim == 2
+    assert '<mark class="match term1">spiral</mark>' in hit.snippets["claims"]
+    assert "inductive</mark>" in hit.snippets["abstract"]
+    assert "description" not in hit.snippets
+
+
+def test_claims_and_abstract_outweigh_description(tmp_path):
+    directory = str(tmp_path / "index")
+    filler = "Some neutral filler words about general engineering practice."
+    flange = "A gizmo with a flange."
+
+    def record(number, field_with_flange):
+        texts = {name: filler for name in ("abstract", "claim", "description")}
+        texts[field_with_flange] = flange
+        return make_record(number, "Gizmo", abstract=texts["abstract"], claims=(texts["claim"],),
+                           description=texts["description"])
+
+    index_records(directory, [record("US1000001B1", "description"), record("US1000002B1", "claim"),
+                              record("US1000003B1", "abstract")], "public")
+    ranked = [hit.number for hit in search(directory, "flange", None, ["public"]).hits]
+    assert ranked[-1] == "US1000001B1"
+
+
+def test_readding_a_number_updates_it_and_delete_collection(index_dir):
+    index_records(index_dir, [make_record("US 7,314,354 B2", "Renamed resonant coupler")], "public")
+    assert numbers(index_dir, "ti:renamed") == {PAD}
+    assert numbers(index_dir, "ti:pad") == set()
+    assert open_or_create(index_dir).doc_count() == 4
+    index_records(index_dir, [make_record("US7314354B2", "Tenant copy")], "tenant:5")
+    assert open_or_create(index_dir).doc_count() == 5
+    assert delete_collection(index_dir, "tenant:5") == 1
+    assert numbers(index_dir, "pn:US7314354", collections=["public", "tenant:5"]) == {PAD}

@@ -1,0 +1,54 @@
+from datetime import date
+
+import pytest
+
+from app.patents.search.index import index_records
+from app.patents.search.similar import key_terms, similar
+
+from .conftest import make_record
+
+PASTED_CLAIM = (
+    "1. A wireless charging pad comprising a plurality of inductive coils, wherein said coils are "
+    "arranged in a planar spiral (12), and a controller configured to transfer power to a phone, "
+    "according to claim 1."
+)
+
+
+@pytest.fixture
+def index_dir(tmp_path, corpus):
+    directory = str(tmp_path / "index")
+    index_records(directory, corpus, "public")
+    return directory
+
+
+def test_key_terms_drop_stopwords_boilerplate_and_numerals(index_dir):
+    words = [term.word for term in key_terms(index_dir, PASTED_CLAIM)]
+    assert {"inductive", "spiral", "coils", "phone"} <= set(words)
+    for boilerplate in ("said", "wherein", "comprising", "plurality", "claim", "configured", "according", "12", "1"):
+        assert boilerplate not in words
+    assert "zebra" not in [t.word for t in key_terms(index_dir, "zebra spiral")]  # unknown to the index
+
+
+def test_similar_ranks_the_matching_patent_first_and_names_its_terms(index_dir):
+    result = similar(index_dir, PASTED_CLAIM, None, ["public"], 10)
+    best = result.hits[0]
+    assert best.number == "US7314354B2"
+    assert {"inductive", "spiral", "coils", "wireless", "charging"} <= set(best.terms)
+    assert result.total == len(result.hits)
+    assert all(hit.terms for hit in result.hits)
+
+
+def test_similar_respects_before_and_collections(index_dir):
+    index_records(index_dir, [make_record("US9999999B1", "Inductive spiral coil charging pad",
+                                          published=date(2000, 1, 1))], "tenant:1")
+    numbers = {hit.number for hit in similar(index_dir, PASTED_CLAIM, date(2008, 1, 1), ["public", "tenant:2"], 10).hits}
+    assert "US7314354B2" not in numbers and "US9999999B1" not in numbers
+    numbers = {hit.number for hit in similar(index_dir, PASTED_CLAIM, date(2008, 1, 1), ["public", "tenant:1"], 10).hits}
+    assert numbers == {"US9999999B1"}
+    with pytest.raises(ValueError):
+        similar(index_dir, PASTED_CLAIM, None, [], 10)
+
+
+def test_similar_with_nothing_to_match(index_dir):
+    result = similar(index_dir, "said wherein comprising", None, ["public"], 10)
+    assert (result.total, result.hits) == (0, [])
