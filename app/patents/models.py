@@ -1,9 +1,9 @@
-"""Tenant-owned records of the patent domain: matters and their priority claims."""
+"""Tenant-owned records of the patent domain: matters, events, deadlines, jobs and files."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -115,3 +115,117 @@ class StoredFile(TenantScoped, db.Model):
     purpose: Mapped[str] = mapped_column(String(40))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Event(TenantScoped, db.Model):
+    """Something that happened to a matter on a date: it produces, closes or moves deadlines."""
+
+    __tablename__ = "events"
+    __audit__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matters.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    event_date: Mapped[date] = mapped_column(Date)
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # kept for the history
+
+    matter: Mapped[Matter] = relationship()
+    recorded_by: Mapped[User | None] = relationship()
+
+
+DEADLINE_STATUSES = {"open": "Open", "extended": "Extended", "done": "Done", "superseded": "Superseded",
+                     "missed": "Missed"}
+OPEN_STATUSES = ("open", "extended")
+
+
+class Deadline(TenantScoped, db.Model):
+    """A date the firm must meet, with the rule, citation and arithmetic that produced it."""
+
+    __tablename__ = "deadlines"
+    __table_args__ = (
+        Index("ix_deadlines_docket", "tenant_id", "status", "current_due"),
+        Index("ix_deadlines_open_due", "current_due", postgresql_where="status IN ('open', 'extended')"),
+    )
+    __audit__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matters.id", ondelete="CASCADE"), index=True)
+    source_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    sequence: Mapped[int | None] = mapped_column()
+    label: Mapped[str] = mapped_column(String(200))
+    nominal: Mapped[date] = mapped_column(Date)
+    due: Mapped[date] = mapped_column(Date)  # the rule's date, rolled to an open day
+    current_due: Mapped[date] = mapped_column(Date)  # what must be met now: after any extension or override
+    final_nominal: Mapped[date | None] = mapped_column(Date)
+    final_due: Mapped[date | None] = mapped_column(Date)
+    window_opens: Mapped[date | None] = mapped_column(Date)
+    extensions: Mapped[list] = mapped_column(JSON, default=list)
+    extended_months: Mapped[int | None] = mapped_column()
+    extension_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+    citation: Mapped[str] = mapped_column(Text, default="")
+    explanation: Mapped[list] = mapped_column(JSON, default=list)
+    rule_id: Mapped[str | None] = mapped_column(String(80))
+    rules_version: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    done_at: Mapped[date | None] = mapped_column(Date)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    done_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+    manual: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    # Maker-checker: a date entered or changed by hand stays unverified until someone else checks it.
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    matter: Mapped[Matter] = relationship()
+    source_event: Mapped[Event | None] = relationship(foreign_keys=[source_event_id])
+    done_event: Mapped[Event | None] = relationship(foreign_keys=[done_event_id])
+    done_by: Mapped[User | None] = relationship(foreign_keys=[done_by_id])
+    verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
+    changed_by: Mapped[User | None] = relationship(foreign_keys=[changed_by_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def needs_verification(self) -> bool:
+        return self.changed_by_id is not None and self.verified_at is None
+
+
+class DeadlineChange(TenantScoped, db.Model):
+    """One step in a deadline's history: created, recomputed, closed, reopened, extended, verified…"""
+
+    __tablename__ = "deadline_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deadline_id: Mapped[int] = mapped_column(ForeignKey("deadlines.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    change: Mapped[str] = mapped_column(String(20))
+    summary: Mapped[str] = mapped_column(Text)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+
+    by: Mapped[User | None] = relationship()
+
+
+class CalendarFeed(db.Model):
+    """A private, revocable iCalendar feed of one person's docket. Only a hash of its secret is kept."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,305 @@
+"""Docketing operations: record, edit and delete events; keep deadlines and their history consistent.
+
+Plain functions over the ORM session; they flush and never commit (the caller's boundary commits).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import utcnow
+from . import deadlines as engine
+from .models import OPEN_STATUSES, Deadline, DeadlineChange, Event, Matter
+
+KIND_LABELS = {
+    "US_NONPROVISIONAL_FILING": "File nonprovisional (claiming the provisional)",
+    "US_CONVENTION_FILING": "File US application claiming foreign priority",
+    "US_IDS_NO_FEE": "IDS without fee or statement",
+    "US_OA_REPLY": "Reply to non-final Office action",
+    "US_FINAL_OA_REPLY": "Reply to final Office action",
+    "US_RESTRICTION_REPLY": "Reply to restriction requirement",
+    "US_ISSUE_FEE": "Pay issue fee",
+    "US_MISSING_PARTS_REPLY": "Reply to notice of missing parts",
+    "US_APPEAL_BRIEF": "File appeal brief",
+    "US_MAINTENANCE_FEE": "Maintenance fee",
+    "US_NATIONAL_STAGE": "Enter US national stage",
+    "EP_REGIONAL_PHASE": "Enter European regional phase",
+    "EP_RENEWAL": "EP renewal fee",
+    "EP_COMMUNICATION_REPLY": "Reply to EPO communication",
+    "EP_APPEAL_NOTICE": "File EP notice of appeal",
+    "EP_APPEAL_GROUNDS": "File EP grounds of appeal",
+    "EP_OPPOSITION": "EP opposition period ends (watch)",
+    "PCT_DEMAND": "File PCT demand (Chapter II)",
+    "PCT_FILING": "File PCT application claiming priority",
+}
+# What an event says about the matter's status (a docketing convention, not a legal period).
+STATUS_AFTER_EVENT = {"NOTICE_OF_ALLOWANCE": "allowed", "GRANTED": "granted", "EP_GRANT_MENTIONED": "granted",
+                      "ABANDONED": "abandoned"}
+
+
+class DocketError(ValueError):
+    """A docketing request that cannot be carried out; the message is for the person who asked."""
+
+
+def kind_label(kind: str, sequence: int | None = None) -> str:
+    label = KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
+    if sequence is None:
+        return label
+    return f"{label}, year {sequence}" if kind == "EP_RENEWAL" else f"{label} #{sequence}"
+
+
+@dataclass(frozen=True)
+class EventRole:
+    triggering: bool
+    closing: dict | None  # the closing definition from the vocabulary
+
+
+def event_role(jurisdiction: str, code: str) -> EventRole:
+    vocabulary = engine.vocabulary()
+    triggering = any(e["event"] == code for e in vocabulary["triggering"].get(jurisdiction, []))
+    closing = next((c for c in vocabulary["closing"] if c["event"] == code), None)
+    if not triggering and closing is None:
+        known = sorted({e["event"] for e in vocabulary["triggering"].get(jurisdiction, [])}
+                       | {c["event"] for c in vocabulary["closing"]})
+        raise DocketError(f"'{code}' is not an event PatentDesk knows for {jurisdiction}. Known: {', '.join(known)}")
+    return EventRole(triggering, closing)
+
+
+def event_choices(jurisdiction: str) -> list[tuple[str, str]]:
+    """(code, description) of every event that can be recorded on a matter of this jurisdiction."""
+    vocabulary = engine.vocabulary()
+    triggering = [(e["event"], e["description"]) for e in vocabulary["triggering"].get(jurisdiction, [])]
+    seen = {code for code, _ in triggering}
+    closing = [(c["event"], c["description"]) for c in vocabulary["closing"] if c["event"] not in seen]
+    return triggering + closing
+
+
+def event_parameters(jurisdiction: str, code: str) -> list[dict]:
+    vocabulary = engine.vocabulary()
+    for entry in vocabulary["triggering"].get(jurisdiction, []) + vocabulary["closing"]:
+        if entry["event"] == code:
+            return entry["parameters"]
+    return []
+
+
+def _snapshot(deadline: Deadline) -> dict:
+    return {"status": deadline.status, "due": _iso(deadline.due), "current_due": _iso(deadline.current_due),
+            "final_due": _iso(deadline.final_due), "extended_months": deadline.extended_months}
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _log(deadline: Deadline, change: str, summary: str, actor_id: int | None,
+         before: dict | None = None) -> None:
+    db.session.add(DeadlineChange(deadline_id=deadline.id, tenant_id=deadline.tenant_id, by_id=actor_id,
+                                  change=change, summary=summary, before=before, after=_snapshot(deadline)))
+
+
+def _computed(matter: Matter, event: Event) -> list[engine.ComputedDeadline]:
+    try:
+        return engine.compute(matter.jurisdiction, event.code, event.event_date, event.params)
+    except engine.RuleError as error:
+        raise DocketError(str(error)) from error
+
+
+def _apply_computed(target: Deadline, computed: engine.ComputedDeadline) -> None:
+    target.kind, target.sequence = computed.kind, computed.sequence
+    target.label = kind_label(computed.kind, computed.sequence)
+    target.nominal, target.due = computed.nominal, computed.due
+    target.final_nominal, target.final_due = computed.final_nominal, computed.final_due
+    target.window_opens = computed.window_opens
+    target.extensions = [e.as_dict() for e in computed.extensions]
+    target.citation, target.explanation = computed.citation, list(computed.explanation)
+    target.rule_id, target.rules_version = computed.rule_id, computed.rules_version
+    target.current_due = _extension_date(target, target.extended_months) if target.extended_months else computed.due
+
+
+def _extension_date(deadline: Deadline, months: int) -> date:
+    for step in deadline.extensions:
+        if step["months"] == months:
+            return date.fromisoformat(step["due"])
+    available = ", ".join(str(s["months"]) for s in deadline.extensions) or "none"
+    raise DocketError(f"{deadline.label} cannot be extended by {months} month(s); available: {available}.")
+
+
+def _produce(matter: Matter, event: Event, actor_id: int | None) -> None:
+    """Create, update or supersede the deadlines this event produces, matching by kind and sequence."""
+    existing = {(d.kind, d.sequence): d for d in db.session.execute(
+        select(Deadline).where(Deadline.source_event_id == event.id, Deadline.status != "superseded")).scalars()}
+    for computed in _computed(matter, event):
+        deadline = existing.pop((computed.kind, computed.sequence), None)
+        if deadline is None:
+            deadline = Deadline(matter_id=matter.id, source_event_id=event.id, status="open", extensions=[])
+            _apply_computed(deadline, computed)
+            db.session.add(deadline)
+            db.session.flush()
+            _log(deadline, "created", f"Computed from {event.code} of {event.event_date}", actor_id)
+            continue
+        before = _snapshot(deadline)
+        _apply_computed(deadline, computed)
+        if _snapshot(deadline) != before:
+            _log(deadline, "recomputed", f"Recomputed after {event.code} changed", actor_id, before)
+    for stale in existing.values():
+        _supersede(stale, f"No longer produced by {event.code} of {event.event_date}", actor_id)
+
+
+def _supersede(deadline: Deadline, why: str, actor_id: int | None) -> None:
+    before = _snapshot(deadline)
+    deadline.status = "superseded"
+    _log(deadline, "superseded", why, actor_id, before)
+
+
+def _open_deadlines(matter: Matter, kinds, sequence: int | None = None) -> list[Deadline]:
+    query = select(Deadline).where(Deadline.matter_id == matter.id, Deadline.status.in_(OPEN_STATUSES),
+                                   Deadline.kind.in_(list(kinds)))
+    if sequence is not None:
+        query = query.where(Deadline.sequence == sequence)
+    return list(db.session.execute(query.order_by(Deadline.current_due)).scalars())
+
+
+def _close(matter: Matter, event: Event, closing: dict, actor_id: int | None) -> None:
+    if closing["extends"]:
+        _extend(matter, event, closing["extends"], actor_id)
+        return
+    for kind, sequence in engine.closed_kinds(event.code, event.params):
+        for deadline in _open_deadlines(matter, [kind], sequence):
+            before = _snapshot(deadline)
+            deadline.status, deadline.done_at = "done", event.event_date
+            deadline.done_by_id, deadline.done_event_id = actor_id, event.id
+            _log(deadline, "done", f"Closed by {event.code} of {event.event_date}", actor_id, before)
+
+
+def _extend(matter: Matter, event: Event, kinds, actor_id: int | None) -> None:
+    candidates = _open_deadlines(matter, kinds)
+    if not candidates:
+        raise DocketError("There is no open reply deadline on this matter that an extension could move.")
+    deadline = candidates[0]
+    months = int(event.params["months"])
+    before = _snapshot(deadline)
+    deadline.current_due = _extension_date(deadline, months)
+    deadline.extended_months, deadline.extension_event_id, deadline.status = months, event.id, "extended"
+    _log(deadline, "extended", f"Extended by {months} month(s) to {deadline.current_due} "
+                               f"(counted from the mailing date, MPEP 710.01(a))", actor_id, before)
+
+
+def _undo_closing(event: Event, actor_id: int | None) -> None:
+    """Reopen what this event closed and take back an extension it bought."""
+    for deadline in db.session.execute(select(Deadline).where(Deadline.done_event_id == event.id)).scalars():
+        before = _snapshot(deadline)
+        deadline.status = "extended" if deadline.extended_months else "open"
+        deadline.done_at = deadline.done_by_id = deadline.done_event_id = None
+        _log(deadline, "reopened", f"{event.code} of {event.event_date} was changed or removed", actor_id, before)
+    for deadline in db.session.execute(select(Deadline).where(Deadline.extension_event_id == event.id)).scalars():
+        before = _snapshot(deadline)
+        deadline.current_due, deadline.extended_months, deadline.extension_event_id = deadline.due, None, None
+        if deadline.status == "extended":
+            deadline.status = "open"
+        _log(deadline, "unextended", f"Extension {event.code} of {event.event_date} was changed or removed",
+             actor_id, before)
+
+
+def _apply(matter: Matter, event: Event, actor_id: int | None) -> None:
+    role = event_role(matter.jurisdiction, event.code)
+    if role.closing is not None:
+        try:
+            engine.closed_kinds(event.code, event.params)  # validates the parameters
+        except engine.RuleError as error:
+            raise DocketError(str(error)) from error
+    if role.triggering:
+        _produce(matter, event, actor_id)
+    if role.closing is not None:
+        _close(matter, event, role.closing, actor_id)
+    if event.code in STATUS_AFTER_EVENT:
+        matter.status = STATUS_AFTER_EVENT[event.code]
+        if event.code == "GRANTED" and matter.grant_date is None:
+            matter.grant_date = event.event_date
+
+
+def record_event(matter: Matter, code: str, event_date: date, params: dict | None, actor_id: int | None,
+                 note: str | None = None) -> Event:
+    """Docket an event: create the deadlines it produces, close what it answers, move what it extends."""
+    code = code.strip().upper()
+    event = Event(matter_id=matter.id, code=code, event_date=event_date, params=dict(params or {}), note=note,
+                  recorded_by_id=actor_id)
+    db.session.add(event)
+    db.session.flush()
+    _apply(matter, event, actor_id)
+    return event
+
+
+def update_event(event: Event, event_date: date, params: dict | None, actor_id: int | None,
+                 note: str | None = None) -> Event:
+    """Change an event's date or parameters; deadlines from it are recomputed in place, with history."""
+    _undo_closing(event, actor_id)
+    event.event_date, event.params, event.note = event_date, dict(params or {}), note
+    db.session.flush()
+    _apply(event.matter, event, actor_id)
+    return event
+
+
+def delete_event(event: Event, actor_id: int | None) -> None:
+    """Remove an event from the docket; what it produced is superseded, what it closed reopens."""
+    _undo_closing(event, actor_id)
+    for deadline in db.session.execute(select(Deadline).where(
+            Deadline.source_event_id == event.id, Deadline.status != "superseded")).scalars():
+        _supersede(deadline, f"{event.code} of {event.event_date} was deleted", actor_id)
+    event.deleted_at = utcnow()
+
+
+def add_manual_deadline(matter: Matter, label: str, due: date, actor_id: int | None,
+                        note: str | None = None) -> Deadline:
+    deadline = Deadline(matter_id=matter.id, kind="MANUAL", label=label, nominal=due, due=due, current_due=due,
+                        manual=True, note=note, status="open", extensions=[], explanation=[
+                            f"Entered by hand: {due.isoformat()}"], citation="", changed_by_id=actor_id)
+    db.session.add(deadline)
+    db.session.flush()
+    _log(deadline, "created", "Entered by hand", actor_id)
+    return deadline
+
+
+def override_due_date(deadline: Deadline, new_due: date, reason: str, actor_id: int | None) -> None:
+    """Change a date by hand; it then needs a second person's verification."""
+    if not reason.strip():
+        raise DocketError("Say why the date is changed by hand; the reason is kept in the history.")
+    before = _snapshot(deadline)
+    deadline.current_due = new_due
+    deadline.changed_by_id, deadline.verified_at, deadline.verified_by_id = actor_id, None, None
+    deadline.explanation = list(deadline.explanation) + [f"Changed by hand to {new_due.isoformat()}: {reason}"]
+    _log(deadline, "overridden", f"Changed by hand to {new_due}: {reason}", actor_id, before)
+
+
+def verify(deadline: Deadline, actor_id: int) -> None:
+    if not deadline.needs_verification:
+        raise DocketError("This deadline does not need verification.")
+    if deadline.changed_by_id == actor_id:
+        raise DocketError("A second person must verify a date you entered or changed yourself.")
+    deadline.verified_at, deadline.verified_by_id = utcnow(), actor_id
+    _log(deadline, "verified", "Verified by a second person", actor_id)
+
+
+def mark_done(deadline: Deadline, done_on: date, actor_id: int, note: str | None = None) -> None:
+    """Close a deadline directly (for manual deadlines, or work done outside a recorded event)."""
+    if not deadline.is_open:
+        raise DocketError("Only an open deadline can be marked done.")
+    before = _snapshot(deadline)
+    deadline.status, deadline.done_at, deadline.done_by_id = "done", done_on, actor_id
+    if note:
+        deadline.note = note
+    _log(deadline, "done", f"Marked done on {done_on}" + (f": {note}" if note else ""), actor_id, before)
+
+
+def mark_missed(today: date) -> int:
+    """Open deadlines whose last possible date has passed become 'missed'. Returns how many."""
+    stale = db.session.execute(select(Deadline).where(
+        Deadline.status.in_(OPEN_STATUSES), Deadline.current_due < today,
+        func.coalesce(Deadline.final_due, Deadline.current_due) < today)).scalars().all()
+    for deadline in stale:
+        before = _snapshot(deadline)
+        deadline.status = "missed"
+        _log(deadline, "missed", f"Not done by {deadline.final_due or deadline.current_due}", None, before)
+    return len(stale)
