@@ -56,6 +56,8 @@ def load_demo_data() -> list[tuple[str, str, str]]:
 
 
 def init_app(app: Flask) -> None:
+    from .patents import deadlines_cli
+    deadlines_cli.init_app(app)
     @app.cli.group()
     def demo():
         """Demo data for trying PatentDesk out."""

@@ -6,6 +6,7 @@ for their own tenant's object too: a role refusal that reveals nothing about the
 """
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pytest
@@ -17,19 +18,42 @@ from app.tenancy import tenant_scope
 # Route endpoints that take an id but need no cross-tenant check, with the reason.
 EXEMPT: dict[str, str] = {
     "static": "public assets, no tenant data",
+    "docket.feed": "takes a secret token, not an id; its own test shows a revoked or unknown token gets 404 "
+                   "and a feed holds only its owner's firms (tests/patents/docketing/test_views.py)",
 }
 
 # People of firm A (and a specialist assigned to firm A only) who try firm B's ids.
 ACTORS = ("a_firm_admin", "a_attorney", "a_paralegal", "a_viewer", "specialist_a")
 
 
+_references = itertools.count(1)
+
+
 def _matter(world, tenant) -> int:
     with tenant_scope(tenant.id):
-        matter = Matter(reference=f"{tenant.slug.upper()}-0001", title="Secret invention", jurisdiction="US",
+        matter = Matter(reference=f"{tenant.slug.upper()}-{next(_references):04d}", title="Secret invention",
+                        jurisdiction="US",
                         application_type="utility", filing_date=date(2026, 1, 5))
         db.session.add(matter)
         db.session.commit()
         return matter.id
+
+
+def _event(world, tenant) -> int:
+    from app.patents import docketing
+    matter_id = _matter(world, tenant)
+    with tenant_scope(tenant.id):
+        event = docketing.record_event(db.session.get(Matter, matter_id), "NONFINAL_OA", date(2026, 2, 2), {}, None)
+        db.session.commit()
+        return event.id
+
+
+def _deadline(world, tenant) -> int:
+    from sqlalchemy import select
+    from app.patents.models import Deadline
+    event_id = _event(world, tenant)
+    with tenant_scope(tenant.id):
+        return db.session.execute(select(Deadline.id).where(Deadline.source_event_id == event_id)).scalar_one()
 
 
 def _job(world, tenant) -> int:
@@ -49,6 +73,29 @@ def _file(world, tenant) -> int:
         return db.session.get(JobRecord, _job(world, tenant)).file_id
 
 
+def _checklist(world, tenant) -> int:
+    from app.patents.checklists import operations
+    matter_id = _matter(world, tenant)
+    with tenant_scope(tenant.id):
+        matter = db.session.get(Matter, matter_id)
+        checklist = operations.start_checklist(matter, operations.default_template_for(matter), world["specialist_both"])
+        db.session.commit()
+        return checklist.id
+
+
+def _checklist_item(world, tenant) -> int:
+    from app.patents.checklists.models import Checklist
+    checklist_id = _checklist(world, tenant)
+    with tenant_scope(tenant.id):
+        return db.session.get(Checklist, checklist_id).items[0].id
+
+
+def _checklist_template(world, tenant) -> int:
+    """Templates belong to the provider, not a tenant: only a provider admin reaches their pages."""
+    from app.patents.checklists import operations
+    return operations.all_templates()[0].id
+
+
 # URL argument name -> how to get the id of such an object in a given tenant.
 FOREIGN_IDS = {
     "user_id": lambda world, tenant: world[("a" if tenant is world.firm_a else "b") + "_paralegal"].id,
@@ -56,6 +103,8 @@ FOREIGN_IDS = {
     "matter_id": _matter,
     "job_id": _job,
     "file_id": _file,
+    "event_id": _event,
+    "deadline_id": _deadline,
 }
 
 

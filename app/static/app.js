@@ -56,6 +56,17 @@
         if (!window.confirm(el.getAttribute("data-confirm"))) { event.preventDefault(); }
       });
     });
+    // Event form: show only the parameters the chosen event takes.
+    document.querySelectorAll("select[data-event-select]").forEach(function (select) {
+      function sync() {
+        document.querySelectorAll(".param[data-events]").forEach(function (box) {
+          var events = box.getAttribute("data-events").split(" ");
+          box.hidden = !!select.value && events.indexOf(select.value) === -1;
+        });
+      }
+      select.addEventListener("change", sync);
+      sync();
+    });
     // Job progress: poll a JSON status URL and reload when the job is done.
     document.querySelectorAll("[data-job-status]").forEach(function (box) {
       var url = box.getAttribute("data-job-status");

@@ -1,0 +1,374 @@
+"""Matters: the list, the matter page with its events and deadlines, and the docketing actions on it."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import func, or_, select
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ..extensions import db
+from ..models import FIRM_ROLES, User
+from ..patents import deadlines as engine
+from ..patents import docketing
+from ..patents.models import (APPLICATION_TYPES, JURISDICTIONS, MATTER_STATUSES, Deadline, DeadlineChange, Event,
+                              Matter, PriorityClaim)
+from ..tenancy import get_or_404
+from ..web import register_nav, roles_required, tenant_required
+
+bp = Blueprint("matters", __name__)
+register_nav("Matters", "matters.index")
+
+DOCKETERS = ("firm_admin", "attorney", "paralegal", "provider_admin", "specialist")
+PAGE_SIZE = 50
+MATTER_SORTS = {"reference": Matter.reference, "title": Matter.title, "filed": Matter.filing_date,
+                "status": Matter.status, "jurisdiction": Matter.jurisdiction}
+
+
+def _people_choices(roles) -> list[tuple[int, str]]:
+    """People who can be responsible for a matter of the current tenant."""
+    if set(roles) <= set(FIRM_ROLES):
+        query = select(User).where(User.home_tenant_id == g.tenant.id, User.role.in_(roles), User.active.is_(True))
+    else:
+        from ..models import SpecialistAssignment
+        query = (select(User).join(SpecialistAssignment, SpecialistAssignment.user_id == User.id)
+                 .where(SpecialistAssignment.tenant_id == g.tenant.id, User.active.is_(True)))
+    return [(0, "— nobody yet —")] + [(u.id, u.name) for u in db.session.execute(query.order_by(User.name)).scalars()]
+
+
+class MatterForm(FlaskForm):
+    reference = StringField("Firm docket reference", validators=[DataRequired(), Length(max=60)])
+    client_reference = StringField("Client reference", validators=[Optional(), Length(max=120)])
+    title = TextAreaField("Title", validators=[DataRequired(), Length(max=2000)])
+    jurisdiction = SelectField("Jurisdiction", choices=list(JURISDICTIONS.items()))
+    application_type = SelectField("Application type", choices=list(APPLICATION_TYPES.items()))
+    application_number = StringField("Application number", validators=[Optional(), Length(max=40)])
+    filing_date = DateField("Filing date", validators=[Optional()])
+    publication_number = StringField("Publication number", validators=[Optional(), Length(max=40)])
+    publication_date = DateField("Publication date", validators=[Optional()])
+    grant_number = StringField("Patent number", validators=[Optional(), Length(max=40)])
+    grant_date = DateField("Grant date", validators=[Optional()])
+    status = SelectField("Status", choices=list(MATTER_STATUSES.items()))
+    parent_id = SelectField("Parent matter (family)", coerce=int)
+    family_relation = SelectField("Relation to parent", default="", choices=[
+        ("", "—"), ("continuation", "Continuation"), ("cip", "Continuation-in-part"), ("divisional", "Divisional"),
+        ("national_phase", "National / regional phase of"), ("priority", "Claims priority from")])
+    responsible_attorney_id = SelectField("Responsible attorney", coerce=int)
+    specialist_id = SelectField("Provider specialist", coerce=int)
+
+    def validate_reference(self, field):
+        clash = db.session.execute(select(Matter.id).where(Matter.reference == field.data.strip())).scalar()
+        if clash is not None and clash != getattr(self, "editing_id", None):
+            raise ValidationError("Another matter of this firm already uses this reference.")
+
+
+def _matter_form(matter: Matter | None = None) -> MatterForm:
+    form = MatterForm(obj=matter)
+    form.editing_id = matter.id if matter else None
+    others = db.session.execute(select(Matter.id, Matter.reference).where(
+        Matter.id != (matter.id if matter else -1)).order_by(Matter.reference)).all()
+    form.parent_id.choices = [(0, "— none —")] + [(i, r) for i, r in others]
+    form.responsible_attorney_id.choices = _people_choices(("attorney", "firm_admin"))
+    form.specialist_id.choices = _people_choices(("specialist", "provider_admin"))
+    if request.method == "GET" and matter is not None:
+        for name in ("parent_id", "responsible_attorney_id", "specialist_id"):
+            getattr(form, name).data = getattr(matter, name) or 0
+    return form
+
+
+def _save_matter(form: MatterForm, matter: Matter) -> None:
+    form.populate_obj(matter)
+    matter.reference = matter.reference.strip()
+    for name in ("parent_id", "responsible_attorney_id", "specialist_id"):
+        setattr(matter, name, getattr(form, name).data or None)
+    matter.family_relation = form.family_relation.data or None
+
+
+@bp.route("/matters")
+@login_required
+@tenant_required
+def index():
+    query = select(Matter)
+    text = request.args.get("q", "").strip()
+    if text:
+        like = f"%{text}%"
+        query = query.where(or_(Matter.reference.ilike(like), Matter.title.ilike(like),
+                                Matter.application_number.ilike(like), Matter.client_reference.ilike(like)))
+    for name in ("jurisdiction", "status"):
+        if request.args.get(name):
+            query = query.where(getattr(Matter, name) == request.args[name])
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar()
+    sort = request.args.get("sort", "reference")
+    column = MATTER_SORTS.get(sort.lstrip("-"), Matter.reference)
+    page = max(request.args.get("page", 1, type=int), 1)
+    matters = db.session.execute(query.order_by(column.desc() if sort.startswith("-") else column, Matter.id)
+                                 .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars().all()
+    open_counts = dict(db.session.execute(
+        select(Deadline.matter_id, func.count(Deadline.id))
+        .where(Deadline.matter_id.in_([m.id for m in matters]), Deadline.status.in_(("open", "extended")))
+        .group_by(Deadline.matter_id)).all()) if matters else {}
+    return render_template("matters/index.html", matters=matters, total=total, page=page,
+                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), open_counts=open_counts,
+                           args=request.args, sort=sort)
+
+
+@bp.route("/matters/new", methods=["GET", "POST"])
+@roles_required(*DOCKETERS)
+@tenant_required
+def new():
+    form = _matter_form()
+    if form.validate_on_submit():
+        matter = Matter()
+        _save_matter(form, matter)
+        db.session.add(matter)
+        db.session.flush()
+        flash(f"Matter {matter.reference} created. Record its first event to docket its deadlines.", "success")
+        return redirect(url_for("matters.detail", matter_id=matter.id))
+    return render_template("matters/form.html", form=form, matter=None), 400 if form.errors else 200
+
+
+@bp.route("/matters/<int:matter_id>/edit", methods=["GET", "POST"])
+@roles_required(*DOCKETERS)
+@tenant_required
+def edit(matter_id: int):
+    matter = get_or_404(Matter, matter_id)
+    form = _matter_form(matter)
+    if form.validate_on_submit():
+        _save_matter(form, matter)
+        flash("Matter saved.", "success")
+        return redirect(url_for("matters.detail", matter_id=matter.id))
+    return render_template("matters/form.html", form=form, matter=matter), 400 if form.errors else 200
+
+
+class EventForm(FlaskForm):
+    code = SelectField("Event", validators=[DataRequired()])
+    event_date = DateField("Date", validators=[DataRequired()])
+    note = StringField("Note", validators=[Optional(), Length(max=500)])
+
+
+class ManualDeadlineForm(FlaskForm):
+    label = StringField("What is due", validators=[DataRequired(), Length(max=200)])
+    due = DateField("Due date", validators=[DataRequired()])
+    note = StringField("Note", validators=[Optional(), Length(max=500)])
+
+
+def _event_form(matter: Matter, **kwargs) -> EventForm:
+    form = EventForm(**kwargs)
+    form.code.choices = [("", "Choose an event…")] + [
+        (code, f"{code} — {description}") for code, description in docketing.event_choices(matter.jurisdiction)]
+    return form
+
+
+def _all_parameters(jurisdiction: str) -> list[dict]:
+    """Every parameter any event of this jurisdiction takes, with the events that use it."""
+    merged: dict[str, dict] = {}
+    for code, _ in docketing.event_choices(jurisdiction):
+        for parameter in docketing.event_parameters(jurisdiction, code):
+            entry = merged.setdefault(parameter["name"], {**parameter, "events": []})
+            entry["events"].append(code)
+    return list(merged.values())
+
+
+def _submitted_params(matter: Matter, code: str) -> dict:
+    accepted = {p["name"] for p in docketing.event_parameters(matter.jurisdiction, code)}
+    return {name: request.form[f"param_{name}"].strip() for name in accepted
+            if request.form.get(f"param_{name}", "").strip()}
+
+
+def _matter_page(matter: Matter, event_form=None, manual_form=None, preview=None, preview_error=None, status=200):
+    events = db.session.execute(select(Event).where(Event.matter_id == matter.id)
+                                .order_by(Event.event_date.desc(), Event.id.desc())).scalars().all()
+    deadlines = db.session.execute(select(Deadline).where(Deadline.matter_id == matter.id)
+                                   .order_by(Deadline.current_due)).scalars().all()
+    children = db.session.execute(select(Matter).where(Matter.parent_id == matter.id)).scalars().all()
+    from ..patents.docket import tenant_today
+    return render_template(
+        "matters/detail.html", matter=matter, events=events, children=children, today=tenant_today(g.tenant),
+        open_deadlines=[d for d in deadlines if d.is_open],
+        closed_deadlines=[d for d in deadlines if not d.is_open],
+        event_form=event_form or _event_form(matter), manual_form=manual_form or ManualDeadlineForm(prefix="manual"),
+        parameters=_all_parameters(matter.jurisdiction), preview=preview, preview_error=preview_error,
+        can_docket=current_user.role in DOCKETERS), status
+
+
+@bp.route("/matters/<int:matter_id>")
+@login_required
+@tenant_required
+def detail(matter_id: int):
+    return _matter_page(get_or_404(Matter, matter_id))
+
+
+@bp.route("/matters/<int:matter_id>/events", methods=["POST"])
+@roles_required(*DOCKETERS)
+@tenant_required
+def record_event(matter_id: int):
+    """Record an event, or with the Preview button show what it would docket ("what if")."""
+    matter = get_or_404(Matter, matter_id)
+    form = _event_form(matter)
+    if not form.validate_on_submit():
+        return _matter_page(matter, event_form=form, status=400)
+    params = _submitted_params(matter, form.code.data)
+    if "preview" in request.form:
+        try:
+            role = docketing.event_role(matter.jurisdiction, form.code.data)
+            result = engine.preview(matter.jurisdiction, form.code.data, form.event_date.data.isoformat(), params) \
+                if role.triggering else None
+        except (engine.RuleError, docketing.DocketError) as error:
+            return _matter_page(matter, event_form=form, preview_error=str(error), status=400)
+        return _matter_page(matter, event_form=form, preview=result or {"deadlines": [], "closing_only": True})
+    try:
+        event = docketing.record_event(matter, form.code.data, form.event_date.data, params, current_user.id,
+                                       form.note.data or None)
+    except docketing.DocketError as error:
+        db.session.rollback()
+        return _matter_page(matter, event_form=form, preview_error=str(error), status=400)
+    flash(f"Recorded {event.code} of {event.event_date}. The deadlines below are up to date.", "success")
+    return redirect(url_for("matters.detail", matter_id=matter.id))
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@roles_required(*DOCKETERS)
+@tenant_required
+def edit_event(event_id: int):
+    event = get_or_404(Event, event_id)
+    if event.deleted_at is not None:
+        abort(404)
+    form = _event_form(event.matter, obj=event)
+    form.code.choices = [(event.code, event.code)]  # the kind of event stays; date and parameters change
+    error = None
+    if form.validate_on_submit():
+        try:
+            docketing.update_event(event, form.event_date.data, _submitted_params(event.matter, event.code),
+                                   current_user.id, form.note.data or None)
+        except docketing.DocketError as problem:
+            db.session.rollback()
+            error = str(problem)
+        else:
+            flash("Event changed; its deadlines were recomputed. See each deadline's history.", "success")
+            return redirect(url_for("matters.detail", matter_id=event.matter_id))
+    return render_template("matters/event_form.html", form=form, event=event, error=error,
+                           parameters=docketing.event_parameters(event.matter.jurisdiction, event.code)), \
+        400 if (form.errors or error) else 200
+
+
+@bp.route("/events/<int:event_id>/delete", methods=["POST"])
+@roles_required(*DOCKETERS)
+@tenant_required
+def delete_event(event_id: int):
+    event = get_or_404(Event, event_id)
+    if event.deleted_at is None:
+        docketing.delete_event(event, current_user.id)
+        flash(f"Deleted {event.code} of {event.event_date}. Its deadlines were superseded; what it closed is open again.",
+              "success")
+    return redirect(url_for("matters.detail", matter_id=event.matter_id))
+
+
+@bp.route("/matters/<int:matter_id>/deadlines", methods=["POST"])
+@roles_required(*DOCKETERS)
+@tenant_required
+def add_deadline(matter_id: int):
+    matter = get_or_404(Matter, matter_id)
+    form = ManualDeadlineForm(prefix="manual")
+    if not form.validate_on_submit():
+        return _matter_page(matter, manual_form=form, status=400)
+    docketing.add_manual_deadline(matter, form.label.data.strip(), form.due.data, current_user.id,
+                                  form.note.data or None)
+    flash("Deadline added. It stays unverified until a second person checks it.", "success")
+    return redirect(url_for("matters.detail", matter_id=matter.id))
+
+
+class PriorityClaimForm(FlaskForm):
+    country = StringField("Country", validators=[DataRequired(), Length(max=4)])
+    application_number = StringField("Application number", validators=[DataRequired(), Length(max=40)])
+    filing_date = DateField("Filing date", validators=[DataRequired()])
+
+
+@bp.route("/matters/<int:matter_id>/priority-claims", methods=["POST"])
+@roles_required(*DOCKETERS)
+@tenant_required
+def add_priority_claim(matter_id: int):
+    matter = get_or_404(Matter, matter_id)
+    form = PriorityClaimForm(prefix="priority")
+    if form.validate_on_submit():
+        db.session.add(PriorityClaim(matter_id=matter.id, country=form.country.data.strip().upper(),
+                                     application_number=form.application_number.data.strip(),
+                                     filing_date=form.filing_date.data))
+        flash("Priority claim added.", "success")
+    else:
+        flash("The priority claim needs a country, a number and a valid date.", "error")
+    return redirect(url_for("matters.detail", matter_id=matter.id))
+
+
+# --- Deadlines ------------------------------------------------------------------------------------------
+
+class OverrideForm(FlaskForm):
+    new_due = DateField("New due date", validators=[DataRequired()])
+    reason = StringField("Why", validators=[DataRequired(), Length(max=300)])
+
+
+class DoneForm(FlaskForm):
+    done_on = DateField("Done on", validators=[DataRequired()], default=date.today)
+    note = StringField("Note", validators=[Optional(), Length(max=300)])
+
+
+def _deadline_page(deadline: Deadline, override_form=None, done_form=None, error=None, status=200):
+    history = db.session.execute(select(DeadlineChange).where(DeadlineChange.deadline_id == deadline.id)
+                                 .order_by(DeadlineChange.at, DeadlineChange.id)).scalars().all()
+    return render_template("matters/deadline.html", deadline=deadline, history=history, error=error,
+                           override_form=override_form or OverrideForm(prefix="override"),
+                           done_form=done_form or DoneForm(prefix="done"),
+                           can_docket=current_user.role in DOCKETERS), status
+
+
+@bp.route("/deadlines/<int:deadline_id>")
+@login_required
+@tenant_required
+def deadline(deadline_id: int):
+    return _deadline_page(get_or_404(Deadline, deadline_id))
+
+
+@bp.route("/deadlines/<int:deadline_id>/verify", methods=["POST"])
+@roles_required(*DOCKETERS)
+@tenant_required
+def verify(deadline_id: int):
+    deadline = get_or_404(Deadline, deadline_id)
+    try:
+        docketing.verify(deadline, current_user.id)
+    except docketing.DocketError as error:
+        flash(str(error), "error")
+    else:
+        flash("Verified.", "success")
+    return redirect(request.form.get("back") if request.form.get("back", "").startswith("/")
+                    else url_for("matters.deadline", deadline_id=deadline.id))
+
+
+@bp.route("/deadlines/<int:deadline_id>/override", methods=["POST"])
+@roles_required(*DOCKETERS)
+@tenant_required
+def override(deadline_id: int):
+    deadline = get_or_404(Deadline, deadline_id)
+    form = OverrideForm(prefix="override")
+    if form.validate_on_submit():
+        docketing.override_due_date(deadline, form.new_due.data, form.reason.data, current_user.id)
+        flash("Date changed. It is unverified until a second person checks it.", "success")
+        return redirect(url_for("matters.deadline", deadline_id=deadline.id))
+    return _deadline_page(deadline, override_form=form, status=400)
+
+
+@bp.route("/deadlines/<int:deadline_id>/done", methods=["POST"])
+@roles_required(*DOCKETERS)
+@tenant_required
+def mark_done(deadline_id: int):
+    deadline = get_or_404(Deadline, deadline_id)
+    form = DoneForm(prefix="done")
+    if form.validate_on_submit():
+        try:
+            docketing.mark_done(deadline, form.done_on.data, current_user.id, form.note.data or None)
+        except docketing.DocketError as error:
+            return _deadline_page(deadline, done_form=form, error=str(error), status=400)
+        flash("Marked done.", "success")
+        return redirect(url_for("matters.detail", matter_id=deadline.matter_id))
+    return _deadline_page(deadline, done_form=form, status=400)

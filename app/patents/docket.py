@@ -1,0 +1,220 @@
+"""The docket: one filtered, sorted, paged query over deadlines, and its CSV, iCalendar and PDF forms."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select
+
+from ..extensions import db
+from ..models import Tenant, User
+from .docketing import kind_label
+from .models import DEADLINE_STATUSES, OPEN_STATUSES, Deadline, Matter
+
+PAGE_SIZE = 50
+SORTS = {
+    "due": (Deadline.current_due, Deadline.id),
+    "-due": (Deadline.current_due.desc(), Deadline.id.desc()),
+    "matter": (Matter.reference, Deadline.current_due),
+    "kind": (Deadline.kind, Deadline.current_due),
+    "tenant": (Tenant.name, Deadline.current_due),
+}
+STATUS_FILTERS = {"open": "Open", "overdue": "Overdue", "unverified": "Unverified", "done": "Done",
+                  "missed": "Missed", "all": "All"}
+
+
+def tenant_today(tenant: Tenant) -> date:
+    return datetime.now(ZoneInfo(tenant.time_zone)).date()
+
+
+@dataclass
+class DocketFilters:
+    """What a docket view asks for. ``tenant_ids`` is the scope the caller may see, already narrowed."""
+
+    tenant_ids: list[int]
+    due_from: date | None = None
+    due_to: date | None = None
+    jurisdiction: str | None = None
+    kind: str | None = None
+    status: str = "open"
+    responsible_id: int | None = None
+    matter_id: int | None = None
+    sort: str = "due"
+    todays: dict[int, date] = field(default_factory=dict)  # tenant id -> local date
+
+    def with_range(self, days: int, today: date) -> DocketFilters:
+        return replace(self, due_from=today, due_to=today + timedelta(days=days))
+
+
+def _overdue_condition(todays: dict[int, date]):
+    # "Overdue" is judged by each firm's own local date.
+    return or_(*(and_(Deadline.tenant_id == tid, Deadline.current_due < today) for tid, today in todays.items()))
+
+
+def docket_query(filters: DocketFilters):
+    query = (select(Deadline, Matter, Tenant)
+             .join(Matter, Matter.id == Deadline.matter_id)
+             .join(Tenant, Tenant.id == Deadline.tenant_id)
+             .where(Deadline.tenant_id.in_(filters.tenant_ids)))
+    if filters.status == "open":
+        query = query.where(Deadline.status.in_(OPEN_STATUSES))
+    elif filters.status == "overdue":
+        query = query.where(Deadline.status.in_(OPEN_STATUSES), _overdue_condition(filters.todays))
+    elif filters.status == "unverified":
+        query = query.where(Deadline.changed_by_id.is_not(None), Deadline.verified_at.is_(None),
+                            Deadline.status != "superseded")
+    elif filters.status in ("done", "missed"):
+        query = query.where(Deadline.status == filters.status)
+    else:
+        query = query.where(Deadline.status != "superseded")
+    if filters.due_from:
+        query = query.where(Deadline.current_due >= filters.due_from)
+    if filters.due_to:
+        query = query.where(Deadline.current_due <= filters.due_to)
+    if filters.jurisdiction:
+        query = query.where(Matter.jurisdiction == filters.jurisdiction)
+    if filters.kind:
+        query = query.where(Deadline.kind == filters.kind)
+    if filters.responsible_id:
+        query = query.where(or_(Matter.responsible_attorney_id == filters.responsible_id,
+                                Matter.specialist_id == filters.responsible_id))
+    if filters.matter_id:
+        query = query.where(Deadline.matter_id == filters.matter_id)
+    return query
+
+
+@dataclass
+class DocketRow:
+    deadline: Deadline
+    matter: Matter
+    tenant: Tenant
+    days_left: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.deadline.is_open and self.days_left < 0
+
+
+@dataclass
+class DocketPage:
+    rows: list[DocketRow]
+    total: int
+    page: int
+    pages: int
+
+
+def docket_page(filters: DocketFilters, page: int = 1, per_page: int = PAGE_SIZE) -> DocketPage:
+    query = docket_query(filters)
+    total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar()
+    pages = max((total + per_page - 1) // per_page, 1)
+    page = min(max(page, 1), pages)
+    rows = db.session.execute(query.order_by(*SORTS.get(filters.sort, SORTS["due"]))
+                              .limit(per_page).offset((page - 1) * per_page)).all()
+    return DocketPage([_row(filters, d, m, t) for d, m, t in rows], total, page, pages)
+
+
+def docket_rows(filters: DocketFilters, limit: int = 10000) -> list[DocketRow]:
+    rows = db.session.execute(docket_query(filters).order_by(*SORTS.get(filters.sort, SORTS["due"])).limit(limit)).all()
+    return [_row(filters, d, m, t) for d, m, t in rows]
+
+
+def _row(filters: DocketFilters, deadline: Deadline, matter: Matter, tenant: Tenant) -> DocketRow:
+    today = filters.todays.get(tenant.id) or tenant_today(tenant)
+    return DocketRow(deadline, matter, tenant, (deadline.current_due - today).days)
+
+
+def month_grid(year: int, month: int) -> list[list[date]]:
+    """Weeks (Monday first) covering the month, for the calendar view."""
+    first = date(year, month, 1)
+    start = first - timedelta(days=first.weekday())
+    weeks, day = [], start
+    while True:
+        weeks.append([day + timedelta(days=i) for i in range(7)])
+        day += timedelta(days=7)
+        if day.month != month and day > first:
+            return weeks
+
+
+def responsible_people(tenant_ids: list[int]) -> list[User]:
+    attorney_ids = select(Matter.responsible_attorney_id).where(Matter.tenant_id.in_(tenant_ids))
+    specialist_ids = select(Matter.specialist_id).where(Matter.tenant_id.in_(tenant_ids))
+    return db.session.execute(select(User).where(or_(User.id.in_(attorney_ids), User.id.in_(specialist_ids)))
+                              .order_by(User.name)).scalars().all()
+
+
+def kinds_in_use(tenant_ids: list[int]) -> list[tuple[str, str]]:
+    kinds = db.session.execute(select(Deadline.kind).where(Deadline.tenant_id.in_(tenant_ids)).distinct()).scalars()
+    return sorted((k, kind_label(k)) for k in kinds)
+
+
+# --- Exports ------------------------------------------------------------------------------------------
+
+CSV_COLUMNS = ["Firm", "Matter", "Client ref", "Title", "Jurisdiction", "Application no.", "Deadline", "Due",
+               "Final due", "Days left", "Status", "Verified", "Citation"]
+
+
+def _csv_safe(value) -> str:
+    """Spreadsheets run cells starting with = + - @ (or tab/CR) as formulas; make them plain text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def docket_csv(rows: list[DocketRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        d, m = row.deadline, row.matter
+        writer.writerow([_csv_safe(v) for v in (
+            row.tenant.name, m.reference, m.client_reference, m.title, m.jurisdiction, m.application_number,
+            d.label, d.current_due.isoformat(), d.final_due.isoformat() if d.final_due else "", row.days_left,
+            DEADLINE_STATUSES.get(d.status, d.status), "no" if d.needs_verification else "yes", d.citation)])
+    return out.getvalue()
+
+
+def docket_ics(rows: list[DocketRow], calendar_name: str) -> bytes:
+    from icalendar import Calendar, Event
+    calendar = Calendar()
+    calendar.add("prodid", "-//PatentDesk//Docket//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", calendar_name)
+    for row in rows:
+        d, m = row.deadline, row.matter
+        event = Event()
+        event.add("uid", f"deadline-{d.id}@patentdesk")
+        event.add("summary", f"[{m.reference}] {d.label}")
+        event.add("dtstart", d.current_due)
+        event.add("dtend", d.current_due + timedelta(days=1))
+        event.add("dtstamp", datetime.now().astimezone())
+        lines = [m.title, f"Due {d.current_due.isoformat()}"]
+        if d.final_due:
+            lines.append(f"Final date {d.final_due.isoformat()}")
+        lines += [d.citation, *d.explanation]
+        event.add("description", "\n".join(x for x in lines if x))
+        event.add("transp", "TRANSPARENT")
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def render_docket_pdf(progress, filters_dict: dict, title: str, user_id: int | None) -> dict:
+    """Job body: the filtered docket as a PDF, stored for the tenant."""
+    from ..files import store_bytes
+    from .reports import pdf
+
+    filters = DocketFilters(**filters_dict)
+    rows = docket_rows(filters)
+    progress.update(0, len(rows), "Laying out the docket report…")
+    body = [pdf.text(f"{len(rows)} deadline(s). Dates are the dates to meet now, after any extension.", "small"),
+            pdf.table(["Matter", "Deadline", "Due", "Final", "Left", "Status", "Citation"], [
+                [f"{r.matter.reference}\n{r.matter.title[:80]}", r.deadline.label, r.deadline.current_due.isoformat(),
+                 r.deadline.final_due.isoformat() if r.deadline.final_due else "", r.days_left,
+                 DEADLINE_STATUSES.get(r.deadline.status, r.deadline.status), r.deadline.citation] for r in rows],
+                widths=[120, 105, 52, 52, 28, 45, 110])]
+    content = pdf.render(title, "Docket report", body, footer="PatentDesk docket")
+    stored = store_bytes(content, f"docket-{date.today().isoformat()}.pdf", "application/pdf", "docket_report",
+                         created_by_id=user_id)
+    progress.attach(stored)
+    return {"rows": len(rows)}
