@@ -5,7 +5,10 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from datetime import date
+
 from . import accounts
+from .demo import load_demo_matters
 from .extensions import db
 from .models import SpecialistAssignment, Tenant, User
 
@@ -24,6 +27,7 @@ def load_demo_data() -> list[tuple[str, str, str]]:
     """Create the demo firms and people if missing; returns (who, e-mail, role) sign-ins."""
     password_hash = accounts.hash_password(DEMO_PASSWORD)
     sign_ins = []
+    made_users = {}
 
     def ensure_user(email, name, role, tenant_id):
         user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
@@ -32,6 +36,7 @@ def load_demo_data() -> list[tuple[str, str, str]]:
             db.session.add(user)
             db.session.flush()
         sign_ins.append((name, email, role))
+        made_users[email] = user
         return user
 
     firms = []
@@ -52,19 +57,24 @@ def load_demo_data() -> list[tuple[str, str, str]]:
             if not exists:
                 db.session.add(SpecialistAssignment(user_id=person.id, tenant_id=tenant.id))
     db.session.commit()
+    specialist = made_users["specialist@provider.example"]
+    for tenant in firms:
+        attorney = made_users[f"attorney@{tenant.slug}.example"]
+        load_demo_matters(tenant, attorney.id, specialist.id, tenant.slug.upper(), date.today())
     return sign_ins
 
 
 def init_app(app: Flask) -> None:
     from .patents import deadlines_cli
     deadlines_cli.init_app(app)
+    from .patents.checklists import cli as checklists_cli; checklists_cli.init_app(app)  # noqa: E702  drafts check
     @app.cli.group()
     def demo():
         """Demo data for trying PatentDesk out."""
 
     @demo.command("load")
     def demo_load():
-        """Create two demo firms, their people and the provider's staff (safe to run again)."""
+        """Create two demo firms, their people, the provider's staff and a docketed portfolio (safe to rerun)."""
         sign_ins = load_demo_data()
         click.echo("\nPatentDesk demo sign-ins (password for all: %s)" % DEMO_PASSWORD)
         for name, email, role in sign_ins:

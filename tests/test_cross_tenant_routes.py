@@ -96,6 +96,7 @@ def _checklist_template(world, tenant) -> int:
     return operations.all_templates()[0].id
 
 
+
 # URL argument name -> how to get the id of such an object in a given tenant.
 FOREIGN_IDS = {
     "user_id": lambda world, tenant: world[("a" if tenant is world.firm_a else "b") + "_paralegal"].id,
@@ -105,6 +106,9 @@ FOREIGN_IDS = {
     "file_id": _file,
     "event_id": _event,
     "deadline_id": _deadline,
+    "checklist_id": _checklist,
+    "item_id": _checklist_item,
+    "template_id": _checklist_template,
 }
 
 

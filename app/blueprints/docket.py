@@ -71,12 +71,12 @@ def index():
     with _docket_scope(tenants):
         page = docket_domain.docket_page(filters, request.args.get("page", 1, type=int))
         people = docket_domain.responsible_people(filters.tenant_ids)
-        kinds = docket_domain.kinds_in_use(filters.tenant_ids)
         unverified = docket_domain.docket_page(
             docket_domain.DocketFilters(tenant_ids=filters.tenant_ids, status="unverified", todays=filters.todays),
             per_page=5)
     return render_template("docket/index.html", page=page, tenants=tenants, filters=filters, args=request.args,
-                           people=people, kinds=kinds, jurisdictions=JURISDICTIONS, unverified=unverified,
+                           people=people, kinds=docket_domain.kind_choices(), jurisdictions=JURISDICTIONS,
+                           unverified=unverified,
                            statuses=docket_domain.STATUS_FILTERS, deadline_statuses=DEADLINE_STATUSES,
                            quick_ranges=QUICK_RANGES)
 

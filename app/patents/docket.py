@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 
 from ..extensions import db
-from ..models import Tenant, User
-from .docketing import kind_label
+from ..models import SpecialistAssignment, Tenant, User
+from .docketing import KIND_LABELS, kind_label
 from .models import DEADLINE_STATUSES, OPEN_STATUSES, Deadline, Matter
 
 PAGE_SIZE = 50
@@ -139,15 +139,18 @@ def month_grid(year: int, month: int) -> list[list[date]]:
 
 
 def responsible_people(tenant_ids: list[int]) -> list[User]:
-    attorney_ids = select(Matter.responsible_attorney_id).where(Matter.tenant_id.in_(tenant_ids))
-    specialist_ids = select(Matter.specialist_id).where(Matter.tenant_id.in_(tenant_ids))
-    return db.session.execute(select(User).where(or_(User.id.in_(attorney_ids), User.id.in_(specialist_ids)))
+    """Who can be responsible for these firms' matters: their attorneys and the assigned provider staff."""
+    firm_people = select(User.id).where(User.home_tenant_id.in_(tenant_ids),
+                                        User.role.in_(("attorney", "firm_admin")))
+    provider_people = select(SpecialistAssignment.user_id).where(SpecialistAssignment.tenant_id.in_(tenant_ids))
+    return db.session.execute(select(User).where(or_(User.id.in_(firm_people), User.id.in_(provider_people)))
                               .order_by(User.name)).scalars().all()
 
 
-def kinds_in_use(tenant_ids: list[int]) -> list[tuple[str, str]]:
-    kinds = db.session.execute(select(Deadline.kind).where(Deadline.tenant_id.in_(tenant_ids)).distinct()).scalars()
-    return sorted((k, kind_label(k)) for k in kinds)
+def kind_choices() -> list[tuple[str, str]]:
+    """Every deadline kind the engine can produce, and hand-entered ones; no scan of the data."""
+    return sorted([(kind, kind_label(kind)) for kind in KIND_LABELS] + [("MANUAL", "Entered by hand")],
+                  key=lambda choice: choice[1])
 
 
 # --- Exports ------------------------------------------------------------------------------------------

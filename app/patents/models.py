@@ -150,6 +150,9 @@ class Deadline(TenantScoped, db.Model):
     __table_args__ = (
         Index("ix_deadlines_docket", "tenant_id", "status", "current_due"),
         Index("ix_deadlines_open_due", "current_due", postgresql_where="status IN ('open', 'extended')"),
+        # The docket's "unverified" banner: few rows, looked up on every docket page.
+        Index("ix_deadlines_unverified", "tenant_id",
+              postgresql_where="changed_by_id IS NOT NULL AND verified_at IS NULL"),
     )
     __audit__ = True
 

@@ -1,0 +1,68 @@
+"""Demo matters for the demo firms: real-looking files at several stages, dated around today."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from .extensions import db
+from .patents import docketing
+from .patents.models import Matter
+from .tenancy import tenant_scope
+
+
+def _months_ago(today: date, months: int, day: int = 10) -> date:
+    year, month = today.year, today.month - months
+    while month < 1:
+        month += 12
+        year -= 1
+    return date(year, month, min(day, 28))
+
+
+def demo_matters(today: date):
+    """(matter fields, [(event code, date, params)]) for a firm's portfolio, relative to today."""
+    return [
+        (dict(reference="{P}-0042", client_reference="WCP-01", title="Wireless charging pad with foreign-object detection",
+              jurisdiction="US", application_type="utility", application_number="18/123,456",
+              filing_date=_months_ago(today, 14)),
+         [("PROVISIONAL_FILED", _months_ago(today, 26), {}), ("NONPROVISIONAL_FILED", _months_ago(today, 14), {}),
+          ("NONFINAL_OA", _months_ago(today, 2, 3), {})]),
+        (dict(reference="{P}-0043", title="Battery thermal management using phase-change material",
+              jurisdiction="US", application_type="provisional", application_number="63/555,010",
+              filing_date=_months_ago(today, 11, 20)),
+         [("PROVISIONAL_FILED", _months_ago(today, 11, 20), {})]),
+        (dict(reference="{P}-0044", title="Method of encoding video with adaptive tile partitioning",
+              jurisdiction="US", application_type="utility", application_number="17/998,120",
+              filing_date=_months_ago(today, 40)),
+         [("NONPROVISIONAL_FILED", _months_ago(today, 40), {}), ("NOTICE_OF_ALLOWANCE", _months_ago(today, 2, 25), {})]),
+        (dict(reference="{P}-0045", title="Bicycle disc brake caliper", jurisdiction="US", application_type="utility",
+              application_number="16/450,777", grant_number="US 11,234,567 B2", filing_date=date(2019, 6, 24)),
+         [("GRANTED", _months_ago(today, 41, 15), {})]),
+        (dict(reference="{P}-0101", title="Heat pump defrost control", jurisdiction="EP", application_type="ep",
+              application_number="EP22187654.3", filing_date=_months_ago(today, 31, 15)),
+         [("EP_FILED", _months_ago(today, 31, 15), {}), ("EP_COMMUNICATION", _months_ago(today, 3, 6), {"period_months": 4})]),
+        (dict(reference="{P}-0201", title="Biodegradable packaging film", jurisdiction="PCT", application_type="pct",
+              application_number="PCT/US2025/012345", filing_date=_months_ago(today, 10, 2)),
+         [("PCT_FILED", _months_ago(today, 10, 2), {"priority_date": _months_ago(today, 21, 2).isoformat(),
+                                                     "isr_date": _months_ago(today, 4, 12).isoformat()})]),
+    ]
+
+
+def load_demo_matters(tenant, attorney_id: int | None, specialist_id: int | None, prefix: str, today: date) -> int:
+    """Create the demo portfolio for a firm that has no matters yet; returns how many were made."""
+    with tenant_scope(tenant.id):
+        if db.session.execute(select(Matter.id).limit(1)).first():
+            return 0
+        made = 0
+        for fields, events in demo_matters(today):
+            matter = Matter(**{**fields, "reference": fields["reference"].format(P=prefix)},
+                            responsible_attorney_id=attorney_id, specialist_id=specialist_id)
+            db.session.add(matter)
+            db.session.flush()
+            for code, when, params in events:
+                docketing.record_event(matter, code, when, params, None)
+            made += 1
+        docketing.add_manual_deadline(matter, "Send client the search report summary", today + timedelta(days=4),
+                                      attorney_id, note="Entered by hand: needs a second person's check")
+        db.session.commit()
+        return made

@@ -1,0 +1,1 @@
+"""Tests of drafting checklists: operations, pages, versioning, the CLI and the PDF."""
