@@ -35,6 +35,10 @@ KIND_LABELS = {
     "PCT_DEMAND": "File PCT demand (Chapter II)",
     "PCT_FILING": "File PCT application claiming priority",
 }
+PARAMETER_LABELS = {"isr_date": "ISR date", "ipea": "IPEA", "priority_date": "Priority date",
+                    "receiving_office": "Receiving office", "period_months": "Period (months)",
+                    "months": "Extension (months)", "sequence": "Fee number / renewal year",
+                    "application_type": "Application type"}
 # What an event says about the matter's status (a docketing convention, not a legal period).
 STATUS_AFTER_EVENT = {"NOTICE_OF_ALLOWANCE": "allowed", "GRANTED": "granted", "EP_GRANT_MENTIONED": "granted",
                       "ABANDONED": "abandoned"}
@@ -81,7 +85,8 @@ def event_parameters(jurisdiction: str, code: str) -> list[dict]:
     vocabulary = engine.vocabulary()
     for entry in vocabulary["triggering"].get(jurisdiction, []) + vocabulary["closing"]:
         if entry["event"] == code:
-            return entry["parameters"]
+            return [{**p, "label": PARAMETER_LABELS.get(p["name"], p["name"].replace("_", " ").capitalize())}
+                    for p in entry["parameters"]]
     return []
 
 

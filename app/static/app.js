@@ -61,10 +61,14 @@
       function sync() {
         document.querySelectorAll(".param[data-events]").forEach(function (box) {
           var events = box.getAttribute("data-events").split(" ");
-          box.hidden = !!select.value && events.indexOf(select.value) === -1;
+          box.hidden = !select.value || events.indexOf(select.value) === -1;
         });
       }
+      var fieldset = document.querySelector("fieldset.params");
       select.addEventListener("change", sync);
+      select.addEventListener("change", function () {
+        if (fieldset) { fieldset.hidden = !document.querySelector(".param[data-events]:not([hidden])"); }
+      });
       sync();
     });
     // Job progress: poll a JSON status URL and reload when the job is done.
