@@ -43,3 +43,13 @@ def test_every_scoped_table_forces_rls_with_a_policy(app):
         policies = db.session.execute(text("SELECT count(*) FROM pg_policies WHERE tablename = :t"),
                                       {"t": table}).scalar()
         assert policies >= 1, table
+
+
+def test_migrations_build_exactly_the_models_schema(app):
+    """`flask db upgrade` must build what the models declare, on SQLite and on PostgreSQL alike."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with db.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert differences == [], "models and migrations differ; generate a migration:\n" + "\n".join(map(str, differences))
