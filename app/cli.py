@@ -67,7 +67,10 @@ def load_demo_data() -> list[tuple[str, str, str]]:
 def init_app(app: Flask) -> None:
     from .patents import deadlines_cli
     deadlines_cli.init_app(app)
-    from .patents.checklists import cli as checklists_cli; checklists_cli.init_app(app)  # noqa: E702  drafts check
+    from .patents.checklists import cli as checklists_cli
+    checklists_cli.init_app(app)
+    from .patents.search import cli as search_cli
+    search_cli.register_commands(app)
     @app.cli.group()
     def demo():
         """Demo data for trying PatentDesk out."""

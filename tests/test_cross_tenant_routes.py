@@ -96,6 +96,48 @@ def _checklist_template(world, tenant) -> int:
     return operations.all_templates()[0].id
 
 
+def _search_session(world, tenant) -> int:
+    from app.patents.search.models import SearchSession
+    matter_id = _matter(world, tenant)
+    with tenant_scope(tenant.id):
+        found = SearchSession(matter_id=matter_id, title="Secret search")
+        db.session.add(found)
+        db.session.commit()
+        return found.id
+
+
+
+def _search_query(world, tenant) -> int:
+    from app.patents.search.models import SearchQuery
+    session_id = _search_session(world, tenant)
+    with tenant_scope(tenant.id):
+        query = SearchQuery(session_id=session_id, text="secret", hit_count=1)
+        db.session.add(query)
+        db.session.commit()
+        return query.id
+
+
+def _marked_hit(world, tenant) -> int:
+    from app.patents.search.models import MarkedHit
+    session_id = _search_session(world, tenant)
+    with tenant_scope(tenant.id):
+        mark = MarkedHit(session_id=session_id, number="US1B1", category="X")
+        db.session.add(mark)
+        db.session.commit()
+        return mark.id
+
+
+def _private_document_number(world, tenant) -> str:
+    """A document only in this tenant's private collection: another tenant must not find it by number."""
+    from app.patents.search.models import PrivateDocument
+    with tenant_scope(tenant.id):
+        number = f"XX{9000 + tenant.id}"
+        db.session.add(PrivateDocument(number=number, root=number, country="XX", doc_number=str(9000 + tenant.id),
+                                       title="Secret own document"))
+        db.session.commit()
+        return number
+
+
 
 # URL argument name -> how to get the id of such an object in a given tenant.
 FOREIGN_IDS = {
@@ -109,6 +151,10 @@ FOREIGN_IDS = {
     "checklist_id": _checklist,
     "item_id": _checklist_item,
     "template_id": _checklist_template,
+    "session_id": _search_session,
+    "query_id": _search_query,
+    "mark_id": _marked_hit,
+    "number": _private_document_number,
 }
 
 

@@ -311,7 +311,9 @@ def run_search(index_dir: str, whoosh_query: q.Query, result_filter: q.Query, li
             total = len(families.groups("family"))
         else:
             results = searcher.search(whoosh_query, filter=result_filter, limit=offset + limit, terms=True)
-            total = len(results)
+            # len(results) can count documents the filter removed (Whoosh re-counts without the filter
+            # when block-quality skipping is on), so count the filtered matches directly.
+            total = sum(1 for _ in searcher.docs_for_query(q.And([whoosh_query, result_filter])))
         results.fragmenter = ContextFragmenter(maxchars=240, surround=60)
         results.formatter = HtmlFormatter(tagname="mark", classname="match", termclass="term")
         page = []

@@ -1,0 +1,438 @@
+"""Prior-art search pages: search, similarity, documents, uploads, sessions with marked hits, the report."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from ..extensions import db
+from ..files import send_stored, store_bytes
+from ..jobs import start_tracked_job
+from ..patents.models import Matter
+from ..patents.search import corpus, report, sessions
+from ..patents.search.models import CATEGORIES, MarkedHit, SearchQuery, SearchSession
+from ..patents.search.query import QuerySyntaxError, search
+from ..patents.search.similar import similar
+from ..tenancy import get_or_404
+from ..web import register_nav, roles_required, tenant_required
+
+bp = Blueprint("search", __name__, url_prefix="/search")
+register_nav("Search", "search.index")
+
+SEARCHERS = ("provider_admin", "specialist")
+PRIVATE_UPLOADERS = SEARCHERS + ("firm_admin", "attorney")
+EVERYONE = SEARCHERS + ("firm_admin", "attorney", "paralegal", "viewer")
+PAGE_SIZE = 20
+UPLOAD_TYPES = (".xml", ".jsonl", ".csv", ".txt")
+
+
+# Forms --------------------------------------------------------------------------------------------
+
+
+class _FilterFields:
+    before = DateField("Published before", validators=[Optional()],
+                       description="Date cut-off: only documents published before it are prior art.")
+    cpc = StringField("CPC prefix", validators=[Optional(), Length(max=40), Regexp(r"^[A-Za-z0-9/ ]*$")])
+    country = StringField("Country", validators=[Optional(), Length(max=2), Regexp(r"^[A-Za-z]*$")])
+    kind = StringField("Kind", validators=[Optional(), Length(max=3), Regexp(r"^[A-Za-z0-9]*$")])
+    collapse = BooleanField("Collapse families")
+
+
+class SearchForm(_FilterFields, FlaskForm):
+    class Meta:
+        csrf = False  # a GET form that changes nothing
+
+    q = StringField("Query", validators=[DataRequired(), Length(max=2000)])
+
+
+class SessionQueryForm(_FilterFields, FlaskForm):
+    q = StringField("Query", validators=[DataRequired(), Length(max=2000)])
+
+
+class SimilarForm(FlaskForm):
+    text = TextAreaField("Claim or disclosure", validators=[DataRequired(), Length(max=50_000)])
+    before = DateField("Published before", validators=[Optional()])
+
+
+class SessionForm(FlaskForm):
+    matter = SelectField("Matter", coerce=int, validators=[DataRequired()])
+    title = StringField("Title", validators=[Length(max=200)])
+    classes_searched = TextAreaField("Classes searched", validators=[Length(max=2000)],
+                                     description="Comma-separated; classes used in queries are added automatically.")
+
+
+class MarkForm(FlaskForm):
+    number = HiddenField(validators=[DataRequired(), Length(max=60)])
+    category = SelectField("Category", choices=list(CATEGORIES.items()), validators=[DataRequired()])
+    passage = TextAreaField("Relevant passage", validators=[Length(max=5000)])
+    claims = StringField("Bears on claims", validators=[Length(max=200)], description="e.g. 1-3, 7")
+    notes = TextAreaField("Notes", validators=[Length(max=5000)])
+
+
+class UploadForm(FlaskForm):
+    file = FileField("Patent file", validators=[FileRequired()],
+                     description="USPTO or EPO XML, JSONL or CSV (.xml, .jsonl, .csv, .txt).")
+    target = SelectField("Import into")
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: CSRF only."""
+
+
+# Helpers ------------------------------------------------------------------------------------------
+
+
+def _page() -> int:
+    return max(1, min(request.args.get("page", 1, type=int), 500))
+
+
+def _collections() -> list[str]:
+    return corpus.collections_for_tenant(g.tenant.id)
+
+
+def _session_or_404(session_id: int) -> SearchSession:
+    return get_or_404(SearchSession, session_id)
+
+
+def _query_or_404(session: SearchSession, query_id: int) -> SearchQuery:
+    query = get_or_404(SearchQuery, query_id)
+    if query.session_id != session.id:
+        abort(404)
+    return query
+
+
+def _matter_link(matter):
+    if matter is not None and "matters.detail" in current_app.view_functions:
+        return url_for("matters.detail", matter_id=matter.id)
+    return None
+
+
+def _is_searcher() -> bool:
+    return current_user.role in SEARCHERS
+
+
+@bp.app_template_filter("snippet")
+def _snippet_filter(value):
+    return sessions.safe_snippet(value)
+
+
+@bp.app_context_processor
+def _search_helpers():
+    def page_url(page: int) -> str:
+        return url_for(request.endpoint, **(request.view_args or {}), **{**request.args.to_dict(), "page": page})
+    return {"matter_link": _matter_link, "categories": CATEGORIES, "page_url": page_url}
+
+
+# Search ---------------------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@login_required
+@tenant_required
+def index():
+    if not _is_searcher():
+        return redirect(url_for("search.session_list"))
+    form = SearchForm(request.args)
+    matter = get_or_404(Matter, request.args.get("matter", type=int)) if request.args.get("matter") else None
+    if matter is not None and "before" not in request.args:
+        form.before.data = matter.earliest_priority_date
+    result, error, page = None, None, _page()
+    if request.args.get("q") and form.validate():
+        try:
+            result = search(corpus.index_dir(), form.q.data, form.before.data, _collections(), PAGE_SIZE,
+                            (page - 1) * PAGE_SIZE, cpc_prefix=form.cpc.data or None, country=form.country.data or None,
+                            kind=form.kind.data or None, collapse_family=form.collapse.data)
+        except QuerySyntaxError as problem:
+            error = problem
+    return render_template("search/search.html", form=form, result=result, error=error, page=page,
+                           page_size=PAGE_SIZE, matter=matter, search_session=None, query=None)
+
+
+@bp.route("/help")
+@login_required
+def help_page():
+    return render_template("search/help.html")
+
+
+@bp.route("/similar", methods=["GET", "POST"])
+@login_required
+@tenant_required
+@roles_required(*SEARCHERS)
+def similar_page():
+    form = SimilarForm()
+    result = None
+    if form.validate_on_submit():
+        result = similar(corpus.index_dir(), form.text.data, form.before.data, _collections(), PAGE_SIZE)
+    return render_template("search/similar.html", form=form, result=result)
+
+
+@bp.route("/documents/<number>")
+@login_required
+@tenant_required
+def document(number: str):
+    found, source = sessions.find_document(number, prefer=request.args.get("c"))
+    if found is None:
+        abort(404)
+    return render_template("search/document.html", doc=found, source=source,
+                           claim_tree=sessions.claim_tree(found.claims or []), citations=sessions.cited_links(found))
+
+
+# Upload -----------------------------------------------------------------------------------------------
+
+
+def _upload_targets():
+    targets = []
+    if _is_searcher():
+        targets.append(("public", "Public corpus (shared by every firm)"))
+    targets.append(("private", f"{g.tenant.name}'s own collection (only this firm can search it)"))
+    return targets
+
+
+def _content_problem(data: bytes, extension: str) -> str | None:
+    """Content sniffing: the bytes must look like the type the name claims."""
+    start = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not start:
+        return "The file is empty."
+    if b"\x00" in data[:65536]:
+        return "This looks like a binary file, not patent data."
+    if extension == ".xml":
+        return None if start.startswith(b"<") else "This .xml file does not start with XML markup."
+    try:
+        data[:65536].decode("utf-8", errors="strict") if len(data) <= 65536 else data[:65536].decode("utf-8", "ignore")
+    except UnicodeDecodeError:
+        return "The file is not UTF-8 text."
+    if extension == ".jsonl":
+        return None if start.startswith(b"{") else "A .jsonl file must hold one JSON object per line."
+    if extension == ".csv" or (extension == ".txt" and not start.startswith(b"{")):
+        first_line = start.split(b"\n", 1)[0].lower()
+        return None if b"number" in first_line else "The CSV header must name a 'number' column."
+    return None
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@login_required
+@tenant_required
+@roles_required(*PRIVATE_UPLOADERS)
+def upload():
+    form = UploadForm()
+    form.target.choices = _upload_targets()
+    if form.validate_on_submit():
+        upload_file = form.file.data
+        name = upload_file.filename or "upload"
+        extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        data = upload_file.read()
+        problem = (f"Only {', '.join(UPLOAD_TYPES)} files can be imported." if extension not in UPLOAD_TYPES
+                   else _content_problem(data, extension))
+        if problem:
+            form.file.errors.append(problem)
+        else:
+            private = form.target.data == "private"
+            stored = store_bytes(data, name, "application/octet-stream", "search-import", created_by_id=current_user.id)
+            label = f"Import {stored.filename} into " + ("the firm's collection" if private else "the public corpus")
+            job = start_tracked_job("indexing", "search-import", label, corpus.import_upload, stored.id, private,
+                                    created_by_id=current_user.id)
+            return redirect(url_for("jobs.job_page", job_id=job.id))
+    return render_template("search/upload.html", form=form, limit_mb=_limit_mb()), (400 if form.errors else 200)
+
+
+def _limit_mb() -> int:
+    return (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error):
+    form = UploadForm(formdata=None)
+    form.target.choices = _upload_targets() if g.get("tenant") else []
+    message = f"The file is larger than the {_limit_mb()} MB upload limit. Split it into smaller files."
+    form.file.errors = [message]
+    return render_template("search/upload.html", form=form, limit_mb=_limit_mb(), too_large=message), 413
+
+
+# Sessions -------------------------------------------------------------------------------------------
+
+
+@bp.route("/sessions")
+@login_required
+@tenant_required
+def session_list():
+    rows = db.session.execute(select(SearchSession).order_by(SearchSession.created_at.desc())).scalars().all()
+    return render_template("search/sessions.html", search_sessions=rows, can_search=_is_searcher())
+
+
+@bp.route("/sessions/new", methods=["GET", "POST"])
+@login_required
+@tenant_required
+@roles_required(*SEARCHERS)
+def new_session():
+    form = SessionForm()
+    matters = db.session.execute(select(Matter).order_by(Matter.reference)).scalars().all()
+    form.matter.choices = [(m.id, f"{m.reference} · {m.title[:80]}") for m in matters]
+    if request.method == "GET" and request.args.get("matter"):
+        form.matter.data = get_or_404(Matter, request.args.get("matter", type=int)).id
+    if form.validate_on_submit():
+        matter = get_or_404(Matter, form.matter.data)
+        created = sessions.create_session(matter, form.title.data or "", current_user)
+        created.classes_searched = form.classes_searched.data or ""
+        flash("Search session started. The date cut-off defaults to the matter's earliest priority date.", "success")
+        return redirect(url_for("search.session_detail", session_id=created.id))
+    return render_template("search/session_new.html", form=form, has_matters=bool(matters))
+
+
+@bp.route("/sessions/<int:session_id>")
+@login_required
+@tenant_required
+def session_detail(session_id: int):
+    found = _session_or_404(session_id)
+    form = SessionQueryForm(formdata=None, before=found.cutoff_date)
+    return render_template("search/session.html", s=found, form=form, similar_form=SimilarForm(
+        formdata=None, before=found.cutoff_date), action=ActionForm(), grouped=sessions.marks_by_category(found),
+        classes=sessions.classes_searched(found), can_search=_is_searcher())
+
+
+@bp.route("/sessions/<int:session_id>/queries", methods=["POST"])
+@login_required
+@tenant_required
+@roles_required(*SEARCHERS)
+def run_session_query(session_id: int):
+    found = _session_or_404(session_id)
+    mode = "similar" if request.form.get("mode") == "similar" else "query"
+    form = SimilarForm() if mode == "similar" else SessionQueryForm()
+    if not form.validate_on_submit():
+        flash("Enter a query (and check the filters): " + "; ".join(
+            f"{getattr(form, name).label.text}: {' '.join(errors)}" for name, errors in form.errors.items()), "error")
+        return redirect(url_for("search.session_detail", session_id=found.id))
+    try:
+        if mode == "similar":
+            query, _ = sessions.record_query(found, current_user, text=form.text.data, mode="similar",
+                                             before=form.before.data)
+        else:
+            query, _ = sessions.record_query(found, current_user, text=form.q.data, before=form.before.data,
+                                             cpc_prefix=form.cpc.data, country=form.country.data,
+                                             kind=form.kind.data, collapse_family=form.collapse.data)
+    except QuerySyntaxError as error:
+        flash(f"The query could not be read: {error}. See the query language help.", "error")
+        return redirect(url_for("search.session_detail", session_id=found.id, q=form.q.data))
+    return redirect(url_for("search.session_query", session_id=found.id, query_id=query.id))
+
+
+@bp.route("/sessions/<int:session_id>/queries/<int:query_id>")
+@login_required
+@tenant_required
+def session_query(session_id: int, query_id: int):
+    found = _session_or_404(session_id)
+    query = _query_or_404(found, query_id)
+    page = _page()
+    result = sessions.run_query(query, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    marked = {m.number: m for m in found.marks}
+    return render_template("search/query.html", s=found, query=query, result=result, page=page, page_size=PAGE_SIZE,
+                           marked=marked, mark_form=MarkForm(formdata=None), action=ActionForm(),
+                           can_search=_is_searcher())
+
+
+@bp.route("/sessions/<int:session_id>/queries/<int:query_id>/rerun", methods=["POST"])
+@login_required
+@tenant_required
+@roles_required(*SEARCHERS)
+def rerun_query(session_id: int, query_id: int):
+    found = _session_or_404(session_id)
+    query = _query_or_404(found, query_id)
+    ActionForm().validate_on_submit() or abort(400)
+    fresh, _ = sessions.rerun(query, current_user)
+    flash(f"Re-ran the saved search: {fresh.hit_count} hits today (was {query.hit_count}).", "success")
+    return redirect(url_for("search.session_query", session_id=found.id, query_id=fresh.id))
+
+
+@bp.route("/sessions/<int:session_id>/queries/<int:query_id>/save", methods=["POST"])
+@login_required
+@tenant_required
+@roles_required(*SEARCHERS)
+def save_query(session_id: int, query_id: int):
+    found = _session_or_404(session_id)
+    query = _query_or_404(found, query_id)
+    ActionForm().validate_on_submit() or abort(400)
+    query.saved = not query.saved
+    flash("Saved search kept." if query.saved else "Removed from saved searches.", "success")
+    return redirect(url_for("search.session_detail", session_id=found.id))
+
+
+@bp.route("/sessions/<int:session_id>/marks", methods=["POST"])
+@login_required
+@tenant_required
+@roles_required(*SEARCHERS)
+def mark(session_id: int):
+    found = _session_or_404(session_id)
+    form = MarkForm()
+    back = request.form.get("back_query", type=int)
+    target = (url_for("search.session_query", session_id=found.id, query_id=back) if back
+              else url_for("search.session_detail", session_id=found.id))
+    if not form.validate_on_submit():
+        flash("Choose a category (X, Y or A) for the document.", "error")
+        return redirect(target)
+    try:
+        marked = sessions.mark_hit(found, current_user, number=form.number.data, category=form.category.data,
+                                   passage=form.passage.data or "", claims=form.claims.data or "",
+                                   notes=form.notes.data or "")
+    except LookupError:
+        abort(404)
+    flash(f"{marked.number} marked {marked.category}.", "success")
+    return redirect(target)
+
+
+@bp.route("/sessions/<int:session_id>/marks/<int:mark_id>/delete", methods=["POST"])
+@login_required
+@tenant_required
+@roles_required(*SEARCHERS)
+def unmark(session_id: int, mark_id: int):
+    found = _session_or_404(session_id)
+    marked = get_or_404(MarkedHit, mark_id)
+    if marked.session_id != found.id:
+        abort(404)
+    ActionForm().validate_on_submit() or abort(400)
+    db.session.delete(marked)
+    flash(f"{marked.number} is no longer cited.", "success")
+    return redirect(url_for("search.session_detail", session_id=found.id))
+
+
+@bp.route("/sessions/<int:session_id>/report", methods=["POST"])
+@login_required
+@tenant_required
+@roles_required(*SEARCHERS)
+def make_report(session_id: int):
+    found = _session_or_404(session_id)
+    ActionForm().validate_on_submit() or abort(400)
+    job = start_tracked_job("reports", "search-report", f"Search report for {found.matter.reference}",
+                            report.generate_report, found.id, current_user.id,
+                            url_for("search.session_detail", session_id=found.id), created_by_id=current_user.id)
+    return redirect(url_for("jobs.job_page", job_id=job.id))
+
+
+@bp.route("/sessions/<int:session_id>/deliver", methods=["POST"])
+@login_required
+@tenant_required
+@roles_required(*SEARCHERS)
+def deliver(session_id: int):
+    found = _session_or_404(session_id)
+    ActionForm().validate_on_submit() or abort(400)
+    if found.report_file_id is None:
+        flash("Generate the report before delivering it.", "error")
+    else:
+        sessions.deliver_report(found, current_user)
+        flash("The report is delivered: the firm can now download it.", "success")
+    return redirect(url_for("search.session_detail", session_id=found.id))
+
+
+@bp.route("/sessions/<int:session_id>/report.pdf")
+@login_required
+@tenant_required
+def download_report(session_id: int):
+    found = _session_or_404(session_id)
+    if found.report_file is None or (not _is_searcher() and found.delivered_at is None):
+        abort(404)
+    return send_stored(found.report_file)

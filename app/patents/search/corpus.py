@@ -1,0 +1,214 @@
+"""Import, store and index orchestration: files -> database rows (idempotent) -> the Whoosh index, and the job bodies.
+
+Collections: the public corpus is `public`; a tenant's private collection is `tenant:<id>`.
+Writes to the index go through the "indexing" queue in batches, so one worker there is the single
+writer; the index code also waits on Whoosh's lock, so a second writer only ever queues up.
+
+Tracking public imports: JobRecord is tenant-scoped, and a provider user always works inside some
+tenant in the UI. The job record (and the stored upload) live in that tenant, so the person who
+started it can follow it on the ordinary job page. The documents themselves go into the
+non-tenant PatentDocument table; nothing of any tenant's data is written by a public import.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Callable
+
+from flask import current_app
+from sqlalchemy import select
+
+from ...extensions import db
+from ...jobs import _app_context, enqueue, tenant_job
+from ...models import Tenant
+from ...tenancy import current_tenant_id, tenant_scope
+from .importers import ImportedRecord, ImportFailure, iter_records
+from .index import delete_record, index_records, rebuild
+from .models import PatentDocument, PrivateDocument
+
+log = logging.getLogger("patentdesk.search")
+
+PUBLIC = "public"
+STORE_BATCH = 200
+INDEX_BATCH = 500
+MAX_REPORTED_FAILURES = 500
+
+
+def tenant_collection(tenant_id: int) -> str:
+    return f"tenant:{tenant_id}"
+
+
+def collections_for_tenant(tenant_id: int | None) -> list[str]:
+    """What a person working in a tenant may search: the public corpus and that tenant's own collection."""
+    return [PUBLIC] + ([tenant_collection(tenant_id)] if tenant_id else [])
+
+
+def index_dir() -> str:
+    return current_app.config["SEARCH_INDEX_DIR"]
+
+
+@dataclass
+class ImportSummary:
+    imported: int = 0
+    updated: int = 0
+    failed: list[dict] = field(default_factory=list)
+    failed_count: int = 0
+    numbers: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"imported": self.imported, "updated": self.updated, "failed": self.failed}
+
+    def add_failure(self, failure: ImportFailure, display_name: str | None = None) -> None:
+        self.failed_count += 1
+        if len(self.failed) < MAX_REPORTED_FAILURES:
+            self.failed.append({"file": display_name or failure.file, "position": failure.position,
+                                "line": failure.line, "error": failure.error})
+
+    @property
+    def message(self) -> str:
+        return (f"{self.imported} imported, {self.updated} updated, {self.failed_count} failed")
+
+
+def _model_for(private: bool):
+    return PrivateDocument if private else PatentDocument
+
+
+def store_records(items: Iterable, *, private: bool, display_name: str | None = None,
+                  on_progress: Callable[[int], None] | None = None, summary: ImportSummary | None = None
+                  ) -> ImportSummary:
+    """Upsert imported records by number (a re-import updates); failures are listed with file and position.
+
+    Private documents go into the current tenant (the tenant filter and the insert stamping do that).
+    Flushes per batch; the caller (CLI, job body) commits.
+    """
+    model = _model_for(private)
+    summary = summary or ImportSummary()
+    iterator = iter(items)
+    seen = 0
+    while batch := list(islice(iterator, STORE_BATCH)):
+        records = []
+        for item in batch:
+            if isinstance(item, ImportFailure):
+                summary.add_failure(item, display_name)
+            else:
+                records.append(item)
+        numbers = {item.record.number for item in records}
+        existing = {doc.number: doc for doc in db.session.execute(
+            select(model).where(model.number.in_(numbers))).scalars()} if numbers else {}
+        for item in records:
+            document = existing.get(item.record.number)
+            if document is None:
+                document = model()
+                db.session.add(document)
+                existing[item.record.number] = document
+                summary.imported += 1
+            else:
+                summary.updated += 1
+            document.fill_from(item.record, display_name or item.file)
+            summary.numbers.append(item.record.number)
+        db.session.flush()
+        seen += len(batch)
+        if on_progress:
+            on_progress(seen)
+    return summary
+
+
+def import_file(path_or_stream, *, private: bool, display_name: str | None = None,
+                on_progress: Callable[[int], None] | None = None, summary: ImportSummary | None = None,
+                filename_hint: str | None = None) -> ImportSummary:
+    return store_records(iter_records(path_or_stream, filename_hint or display_name), private=private,
+                         display_name=display_name, on_progress=on_progress, summary=summary)
+
+
+# Indexing --------------------------------------------------------------------------------------
+
+
+def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def schedule_indexing(numbers: list[str], tenant_id: int | None) -> None:
+    """Queue the indexing of these documents (public when tenant_id is None); one job per 5000 numbers."""
+    unique = list(dict.fromkeys(numbers))
+    for chunk in _chunks(unique, 5000):
+        if tenant_id is None:
+            enqueue("indexing", index_public_documents, chunk)
+        else:
+            enqueue("indexing", index_private_documents, tenant_id, chunk)
+
+
+def _records_of(model, numbers: list[str]) -> Iterator:
+    for chunk in _chunks(numbers, INDEX_BATCH):
+        for document in db.session.execute(select(model).where(model.number.in_(chunk))).scalars():
+            yield document.to_record()
+
+
+def index_public_documents(numbers: list[str]) -> int:
+    """Job body (indexing queue): (re-)index public documents from the database. Needs no tenant scope."""
+    with _app_context():
+        count = index_records(index_dir(), _records_of(PatentDocument, numbers), PUBLIC, batch_size=INDEX_BATCH,
+                              timeout=600)
+        return count
+
+
+@tenant_job
+def index_private_documents(tenant_id: int, numbers: list[str]) -> int:
+    """Job body (indexing queue): (re-)index documents of one tenant's private collection."""
+    return index_records(index_dir(), _records_of(PrivateDocument, numbers), tenant_collection(tenant_id),
+                         batch_size=INDEX_BATCH, timeout=600)
+
+
+def unindex_private_document(tenant_id: int, number: str) -> None:
+    delete_record(index_dir(), number, tenant_collection(tenant_id))
+
+
+def all_documents() -> Iterator[tuple[str, object]]:
+    """(collection, record) for every stored document: the public corpus, then each tenant's collection.
+
+    Reading every tenant's collection is an explicit cross-tenant scope, for the rebuild only.
+    """
+    for document in db.session.execute(select(PatentDocument).order_by(PatentDocument.id)).yield_per(INDEX_BATCH).scalars():
+        yield PUBLIC, document.to_record()
+    tenant_ids = db.session.execute(select(Tenant.id).order_by(Tenant.id)).scalars().all()
+    for tenant_id in tenant_ids:
+        with tenant_scope(tenant_id):
+            query = select(PrivateDocument).order_by(PrivateDocument.id)
+            for document in db.session.execute(query).yield_per(INDEX_BATCH).scalars():
+                yield tenant_collection(tenant_id), document.to_record()
+
+
+def reindex_everything() -> int:
+    """Rebuild the index from the database and switch to it atomically; anyone may run it at any time."""
+    return rebuild(index_dir(), all_documents(), batch_size=INDEX_BATCH, timeout=600)
+
+
+# The upload job ---------------------------------------------------------------------------------
+
+
+def import_upload(progress, stored_file_id: int, private: bool) -> dict:
+    """Tracked job body (indexing queue): import an uploaded file, then queue its indexing.
+
+    Runs inside the tenant the upload was made in (run_tracked's tenant_job); a public import writes
+    only the non-tenant PatentDocument table.
+    """
+    from ...files import read_bytes
+    from ..models import StoredFile
+    import io
+
+    stored = db.session.get(StoredFile, stored_file_id)
+    data = read_bytes(stored)
+    progress.update(0, None, f"Reading {stored.filename}…")
+    hint = stored.filename
+    if hint.lower().endswith(".txt"):  # .txt is JSONL or CSV: content decides, the name only breaks a tie
+        hint = hint[:-4] + (".jsonl" if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else ".csv")
+    summary = import_file(io.BytesIO(data), private=private, display_name=stored.filename, filename_hint=hint,
+                          on_progress=lambda seen: progress.update(seen, None, f"{seen} documents read…"))
+    progress.update(summary.imported + summary.updated + summary.failed_count, None, summary.message)
+    numbers = summary.numbers
+    tenant_id = current_tenant_id() if private else None
+    db.session.commit()
+    schedule_indexing(numbers, tenant_id)
+    return summary.as_dict() | {"failed_count": summary.failed_count}

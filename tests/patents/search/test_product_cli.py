@@ -1,0 +1,107 @@
+"""The command line: import real samples (--json shape, idempotent), broken files, query/similar output, exit 2."""
+import json
+from pathlib import Path
+
+import pytest
+
+from app.extensions import db
+from app.patents.search.models import PatentDocument, PrivateDocument
+from app.tenancy import tenant_scope
+
+DATA = Path("/work/shared/data/patents")
+SAMPLES = ["ep-grant-v1-5-1-B1.xml", "ep-application-v1-4-A1.xml", "ipa130117-1-application.xml",
+           "ipg050104-25-grants.xml"]
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner(mix_stderr=False) if _supports_mix_stderr(app) else app.test_cli_runner()
+
+
+def _supports_mix_stderr(app) -> bool:
+    import inspect
+    from click.testing import CliRunner
+    return "mix_stderr" in inspect.signature(CliRunner.__init__).parameters
+
+
+def _import(runner, *args):
+    result = runner.invoke(args=["patents", "import", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_import_real_samples_then_reimport_updates(app, runner):
+    files = [str(DATA / name) for name in SAMPLES]
+    first = _import(runner, *files)
+    assert first == {"imported": 29, "updated": 0, "failed": []}
+    assert db.session.query(PatentDocument).count() == 29
+    again = _import(runner, *files)
+    assert again == {"imported": 0, "updated": 29, "failed": []}
+    assert db.session.query(PatentDocument).count() == 29
+    stored = db.session.query(PatentDocument).filter_by(number="EP3383757B1").one()
+    assert stored.claims and stored.claims[1]["depends_on"] == [1]
+    assert stored.to_record().title == stored.title
+
+
+def test_broken_document_is_reported_with_position_and_the_rest_imported(app, runner, tmp_path):
+    grants = (DATA / "ipg050104-25-grants.xml").read_bytes()
+    documents = grants.split(b"<?xml version")
+    # break the 3rd document: cut its closing tag off
+    documents[3] = documents[3].replace(b"</us-patent-grant>", b"")
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(b"<?xml version".join(documents))
+    summary = _import(runner, str(broken))
+    assert summary["imported"] == 24
+    assert len(summary["failed"]) == 1
+    failure = summary["failed"][0]
+    assert failure["file"] == "broken.xml" and failure["position"] == 3 and "XML error" in failure["error"]
+
+
+def test_search_query_cli_shape_cut_off_and_syntax_error(app, runner):
+    _import(runner, *[str(DATA / name) for name in SAMPLES])
+    result = runner.invoke(args=["search", "query", "airbag OR closure", "--limit", "5", "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert set(body) == {"total", "hits"} and body["total"] >= 2
+    assert set(body["hits"][0]) == {"number", "score", "title", "publication_date"}
+    scores = [hit["score"] for hit in body["hits"]]
+    assert scores == sorted(scores, reverse=True)
+    cut = runner.invoke(args=["search", "query", "airbag OR closure", "--before", "2006-01-01", "--json"])
+    hits = json.loads(cut.stdout)["hits"]
+    assert hits and all(hit["publication_date"] < "2006-01-01" for hit in hits)
+    assert json.loads(cut.stdout)["total"] < body["total"]
+
+    bad = runner.invoke(args=["search", "query", "ti:(closure", "--json"])
+    assert bad.exit_code == 2
+    assert "position 3" in (bad.stderr if hasattr(bad, "stderr") else bad.output)
+    assert bad.stdout.strip() == ""
+
+
+def test_search_similar_cli(app, runner, tmp_path):
+    _import(runner, *[str(DATA / name) for name in SAMPLES])
+    text = tmp_path / "claim.txt"
+    text.write_text("A container-closure system wherein the closure comprises magnets biasing an overshell.")
+    result = runner.invoke(args=["search", "similar", "--text-file", str(text), "--limit", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["hits"][0]["number"] == "EP3383757B1"
+    assert set(body["hits"][0]) == {"number", "score", "title", "publication_date"}
+
+
+def test_private_collection_import_and_reindex(app, world, runner, tmp_path):
+    private = tmp_path / "own.jsonl"
+    private.write_text(json.dumps({"number": "US 1,234,567 B1", "title": "Zorblax flux capacitor",
+                                   "publication_date": "2001-01-01"}) + "\n")
+    assert _import(runner, str(private), "--collection", "acme")["imported"] == 1
+    with tenant_scope(world.firm_a.id):
+        assert db.session.query(PrivateDocument).count() == 1
+    public = json.loads(runner.invoke(args=["search", "query", "zorblax", "--json"]).stdout)
+    assert public["total"] == 0  # not in the public corpus
+    own = json.loads(runner.invoke(args=["search", "query", "zorblax", "--collection", "acme", "--json"]).stdout)
+    assert own["total"] == 1
+    other = json.loads(runner.invoke(args=["search", "query", "zorblax", "--collection", "borealis", "--json"]).stdout)
+    assert other["total"] == 0
+    rebuilt = runner.invoke(args=["search", "reindex"])
+    assert rebuilt.exit_code == 0 and "Re-indexed 1 documents" in rebuilt.output
+    own = json.loads(runner.invoke(args=["search", "query", "zorblax", "--collection", "acme", "--json"]).stdout)
+    assert own["total"] == 1
