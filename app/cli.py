@@ -8,7 +8,7 @@ from sqlalchemy import select
 from datetime import date
 
 from . import accounts
-from .demo import load_demo_matters
+from .demo import load_demo_corpus, load_demo_matters
 from .extensions import db
 from .models import SpecialistAssignment, Tenant, User
 
@@ -79,6 +79,9 @@ def init_app(app: Flask) -> None:
     def demo_load():
         """Create two demo firms, their people, the provider's staff and a docketed portfolio (safe to rerun)."""
         sign_ins = load_demo_data()
+        documents = load_demo_corpus()
+        if documents:
+            click.echo(f"Imported and indexed {documents} sample patent documents for prior-art search.")
         click.echo("\nPatentDesk demo sign-ins (password for all: %s)" % DEMO_PASSWORD)
         for name, email, role in sign_ins:
             click.echo(f"  {email:34} {role:15} {name}")

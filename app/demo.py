@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -68,3 +69,20 @@ def load_demo_matters(tenant, attorney_id: int | None, specialist_id: int | None
                                       attorney_id, note="Entered by hand: needs a second person's check")
         db.session.commit()
         return made
+
+
+DEMO_PATENTS = Path(__file__).parent / "data" / "demo_patents"
+
+
+def load_demo_corpus() -> int:
+    """Import the shipped sample documents into an empty public corpus and index them."""
+    from .patents.search import corpus
+    from .patents.search.models import PatentDocument
+    if db.session.execute(select(PatentDocument.id).limit(1)).first():
+        return 0
+    numbers = []
+    for path in sorted(DEMO_PATENTS.glob("*.xml")):
+        numbers += corpus.import_file(path, private=False, display_name=path.name).numbers
+    db.session.commit()
+    corpus.schedule_indexing(numbers, tenant_id=None)
+    return len(numbers)
