@@ -20,6 +20,8 @@ EXEMPT: dict[str, str] = {
     "static": "public assets, no tenant data",
     "docket.feed": "takes a secret token, not an id; its own test shows a revoked or unknown token gets 404 "
                    "and a feed holds only its owner's firms (tests/patents/docketing/test_views.py)",
+    "reminders.acknowledge_by_link": "takes a signed token that names its tenant, not an id; a token for another "
+                                     "tenant or recipient gets 404 (tests/patents/reminders/test_acknowledge.py)",
 }
 
 # People of firm A (and a specialist assigned to firm A only) who try firm B's ids.
@@ -138,6 +140,34 @@ def _private_document_number(world, tenant) -> str:
         return number
 
 
+def _reminder_outbox_row(world, tenant) -> int:
+    from app.models import utcnow
+    from app.patents.models import Deadline
+    from app.patents.reminders.models import OutboxMessage
+    attorney = world[("a" if tenant is world.firm_a else "b") + "_attorney"]
+    with tenant_scope(tenant.id):
+        deadline = Deadline(matter_id=_matter(world, tenant), kind="MANUAL", label="Secret deadline",
+                            nominal=date(2026, 3, 9), due=date(2026, 3, 9), current_due=date(2026, 3, 9),
+                            status="open", extensions=[], explanation=[])
+        db.session.add(deadline)
+        db.session.flush()
+        row = OutboxMessage(deadline_id=deadline.id, recipient_id=attorney.id, stage="7", due_date=deadline.due,
+                            status="failed", next_attempt_at=utcnow(), last_error="550 secret")
+        db.session.add(row)
+        db.session.commit()
+        return row.id
+
+
+def _matter_watcher(world, tenant) -> int:
+    from app.patents.reminders.models import MatterWatcher
+    with tenant_scope(tenant.id):
+        watcher = MatterWatcher(matter_id=_matter(world, tenant),
+                                user_id=world[("a" if tenant is world.firm_a else "b") + "_paralegal"].id)
+        db.session.add(watcher)
+        db.session.commit()
+        return watcher.id
+
+
 
 # URL argument name -> how to get the id of such an object in a given tenant.
 FOREIGN_IDS = {
@@ -155,6 +185,8 @@ FOREIGN_IDS = {
     "query_id": _search_query,
     "mark_id": _marked_hit,
     "number": _private_document_number,
+    "outbox_id": _reminder_outbox_row,
+    "watcher_id": _matter_watcher,
 }
 
 

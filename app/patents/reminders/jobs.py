@@ -1,0 +1,67 @@
+"""The reminder jobs and command: the per-minute sweep, per-tenant delivery, and `flask reminders sweep`."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import click
+from sqlalchemy import select
+
+from ...extensions import db
+from ...jobs import _app_context, enqueue, tenant_job
+from ...models import Tenant
+from ...tenancy import tenant_scope
+from .delivery import DEFAULT_LEASE_SECONDS, deliver_pending
+from .sweep import run_sweep
+
+
+def sweep_job_id(minute: datetime) -> str:
+    return f"reminder-sweep-{minute.astimezone(timezone.utc):%Y%m%d%H%M}"
+
+
+def sweep_and_enqueue_delivery(minute_iso: str | None = None) -> dict | None:
+    """The periodic job: sweep every tenant, then queue one delivery job per tenant with mail waiting."""
+    with _app_context():
+        now = datetime.fromisoformat(minute_iso) if minute_iso else None
+        summary = run_sweep(now)
+        if summary is None:
+            return None
+        for tenant_id in summary.tenants_with_mail:
+            enqueue("reminders", deliver_reminders, tenant_id, job_id=f"reminder-send-{tenant_id}-{summary.minute}")
+        return {"minute": summary.minute, "written": summary.written, "cancelled": summary.cancelled}
+
+
+@tenant_job
+def deliver_reminders(tenant_id: int, lease_seconds: int = DEFAULT_LEASE_SECONDS) -> dict:
+    report = deliver_pending(tenant_id, lease_seconds=lease_seconds)
+    return vars(report)
+
+
+def sweep_and_deliver_inline(now: datetime | None) -> tuple:
+    """What the cron line runs when there is no Redis: the sweep, then delivery for every tenant, in-process."""
+    summary = run_sweep(now)
+    totals = {"sent": 0, "retrying": 0, "failed": 0, "cancelled": 0}
+    tenant_ids = db.session.execute(select(Tenant.id).where(Tenant.active.is_(True)).order_by(Tenant.id)).scalars().all()
+    for tenant_id in tenant_ids:
+        with tenant_scope(tenant_id):
+            report = deliver_pending(tenant_id, now=now)
+            db.session.commit()
+        for key, value in vars(report).items():
+            totals[key] += value
+    return summary, totals
+
+
+@click.command("sweep")
+@click.option("--now", "now_text", default=None, help="Pretend it is this moment (ISO 8601, default: now, UTC).")
+def sweep_command(now_text: str | None) -> None:
+    """Decide which reminders are due, write them to the outbox and send them (cron, once a minute)."""
+    now = None
+    if now_text:
+        now = datetime.fromisoformat(now_text)
+        now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    summary, totals = sweep_and_deliver_inline(now)
+    if summary is None:
+        click.echo("This minute was already swept; delivered what was waiting.")
+    else:
+        click.echo(f"Swept {summary.tenants} firms at {summary.minute}: {summary.written} reminders written, "
+                   f"{summary.cancelled} cancelled, {summary.missed} deadlines marked missed.")
+    click.echo("Delivery: " + ", ".join(f"{count} {what}" for what, count in totals.items()))

@@ -1,0 +1,149 @@
+"""Reminder tables: policies, preferences, watchers, the outbox, acknowledgements and sweep runs."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ...extensions import db
+from ...models import User, utcnow
+from ...tenancy import TenantScoped
+from ..models import Deadline, Matter
+
+DELIVERY_MODES = {"immediate": "One e-mail per reminder", "digest": "One daily digest"}
+OUTBOX_STATUSES = ("pending", "sent", "failed", "cancelled")
+ESCALATION_STAGE = "escalation"
+OVERDUE_STAGE = "overdue"
+
+
+class ProviderReminderDefaults(db.Model):
+    """The provider's defaults, copied into a firm's policy the first time the firm needs one (one row)."""
+
+    __tablename__ = "reminder_provider_defaults"
+    __audit__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statutory_ladder: Mapped[list] = mapped_column(JSON)
+    soft_ladder: Mapped[list] = mapped_column(JSON)
+    soft_kinds: Mapped[list] = mapped_column(JSON)
+    kind_ladders: Mapped[dict] = mapped_column(JSON, default=dict)
+    escalate_within_days: Mapped[int] = mapped_column(Integer)
+    escalate_to_provider: Mapped[bool] = mapped_column(Boolean, default=True)
+    digest_hour: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class ReminderPolicy(TenantScoped, db.Model):
+    """A firm's reminder ladders, escalation rule and digest hour (in the firm's time zone)."""
+
+    __tablename__ = "reminder_policies"
+    __table_args__ = (UniqueConstraint("tenant_id", name="uq_reminder_policies_tenant_id"),)
+    __audit__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statutory_ladder: Mapped[list] = mapped_column(JSON)
+    soft_ladder: Mapped[list] = mapped_column(JSON)
+    soft_kinds: Mapped[list] = mapped_column(JSON)
+    kind_ladders: Mapped[dict] = mapped_column(JSON, default=dict)
+    escalate_within_days: Mapped[int] = mapped_column(Integer)
+    escalate_to_provider: Mapped[bool] = mapped_column(Boolean, default=True)
+    supervising_attorney_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    digest_hour: Mapped[int] = mapped_column(Integer)
+    # The tenant-local date of the last sweep: a sweep after downtime catches up on the stages it skipped.
+    last_swept_on: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    supervising_attorney: Mapped[User | None] = relationship()
+
+
+class UserReminderPreference(db.Model):
+    """How one person wants reminders delivered, in every firm they work for."""
+
+    __tablename__ = "reminder_user_preferences"
+    __audit__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    delivery: Mapped[str] = mapped_column(String(12), default="immediate")
+
+
+class MatterWatcher(TenantScoped, db.Model):
+    """A person who receives a matter's reminders besides its attorney and specialist."""
+
+    __tablename__ = "matter_watchers"
+    __table_args__ = (UniqueConstraint("matter_id", "user_id", name="uq_matter_watchers_matter_user"),)
+    __audit__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matters.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    matter: Mapped[Matter] = relationship()
+
+
+class OutboxMessage(TenantScoped, db.Model):
+    """One decided reminder for one person: written by the sweep, delivered (once) by the send job.
+
+    The unique key includes the due date, so a deadline that moves gets fresh rows and the rows for
+    the old date are cancelled rather than sent.
+    """
+
+    __tablename__ = "reminder_outbox"
+    __table_args__ = (
+        UniqueConstraint("deadline_id", "recipient_id", "stage", "due_date", name="uq_reminder_outbox_key"),
+        Index("ix_reminder_outbox_sendable", "tenant_id", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deadline_id: Mapped[int] = mapped_column(ForeignKey("deadlines.id", ondelete="CASCADE"), index=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[str] = mapped_column(String(12))  # days before due ("7", "0"), "escalation" or "overdue"
+    due_date: Mapped[date] = mapped_column(Date)
+    delivery: Mapped[str] = mapped_column(String(12), default="immediate")
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    cancel_reason: Mapped[str | None] = mapped_column(String(80))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    deadline: Mapped[Deadline] = relationship()
+    recipient: Mapped[User] = relationship()
+
+    @property
+    def is_escalation(self) -> bool:
+        return self.stage in (ESCALATION_STAGE, OVERDUE_STAGE)
+
+
+class Acknowledgement(TenantScoped, db.Model):
+    """A person has seen a deadline at its current date: their remaining ladder reminders stop."""
+
+    __tablename__ = "reminder_acknowledgements"
+    __table_args__ = (UniqueConstraint("deadline_id", "user_id", "due_date", name="uq_reminder_ack_key"),)
+    __audit__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deadline_id: Mapped[int] = mapped_column(ForeignKey("deadlines.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    due_date: Mapped[date] = mapped_column(Date)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("reminder_outbox.id", ondelete="SET NULL"))
+    via: Mapped[str] = mapped_column(String(8))  # "app" or "link"
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SweepRun(db.Model):
+    """One row per scheduled minute: a second scheduler or a re-delivered job finds it taken."""
+
+    __tablename__ = "reminder_sweep_runs"
+
+    minute: Mapped[str] = mapped_column(String(12), primary_key=True)  # YYYYMMDDHHMM, UTC
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminders_written: Mapped[int | None] = mapped_column(Integer)

@@ -1,0 +1,250 @@
+"""The reminder sweep: set-based SQL that decides which reminders are due and writes them to the outbox.
+
+Tenant by tenant, inside that tenant's scope, one transaction each: mark missed deadlines, cancel
+outbox rows whose deadline moved or closed, then INSERT … SELECT the due ladder stages and
+escalations with ON CONFLICT DO NOTHING on the outbox's unique key. Core statements bypass the ORM
+tenant filter, so every table in them is filtered by tenant id explicitly (RLS checks it again).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import (DateTime, and_, case, exists, func, literal, null, or_, select, text, true,
+                        union_all, update)
+
+from ...extensions import db
+from ...models import SpecialistAssignment, Tenant, User, utcnow
+from ...tenancy import tenant_scope
+from .. import docketing
+from ..models import OPEN_STATUSES, Deadline, Matter
+from .models import (ESCALATION_STAGE, OVERDUE_STAGE, Acknowledgement, MatterWatcher, OutboxMessage,
+                     SweepRun, UserReminderPreference)
+from .policy import insert_ignoring_conflicts, local_today, next_digest_at, stage_windows, tenant_policy
+
+log = logging.getLogger("patentdesk.reminders")
+
+QUIET_MATTER_STATUSES = ("abandoned", "expired")
+# A deadline that became 'missed' still escalates once as overdue, if it was due this recently.
+MISSED_ESCALATION_DAYS = 30
+OUTBOX_COLUMNS = ("tenant_id", "deadline_id", "recipient_id", "stage", "due_date", "delivery", "status",
+                  "next_attempt_at", "attempts", "created_at")
+
+deadlines, matters, outbox = Deadline.__table__, Matter.__table__, OutboxMessage.__table__
+users, watchers, acks = User.__table__, MatterWatcher.__table__, Acknowledgement.__table__
+assignments, preferences = SpecialistAssignment.__table__, UserReminderPreference.__table__
+
+
+@dataclass
+class SweepSummary:
+    minute: str
+    tenants: int = 0
+    written: int = 0
+    cancelled: int = 0
+    missed: int = 0
+    tenants_with_mail: list[int] = field(default_factory=list)
+
+
+def minute_key(now: datetime) -> str:
+    return now.astimezone(timezone.utc).strftime("%Y%m%d%H%M")
+
+
+def claim_minute(minute: str) -> bool:
+    """Take this minute's run row; False when another scheduler or a re-delivered job already did."""
+    statement = insert_ignoring_conflicts(SweepRun.__table__).values(minute=minute, started_at=utcnow())
+    taken = db.session.execute(statement.returning(SweepRun.__table__.c.minute)).first() is not None
+    db.session.commit()
+    return taken
+
+
+def run_sweep(now: datetime | None = None) -> SweepSummary | None:
+    """Sweep every active tenant once for this minute; None when the minute was already swept."""
+    now = now or utcnow()
+    summary = SweepSummary(minute_key(now))
+    if not claim_minute(summary.minute):
+        log.info("reminder sweep for %s already ran; skipping", summary.minute)
+        return None
+    tenants = db.session.execute(select(Tenant.id, Tenant.time_zone).where(Tenant.active.is_(True))
+                                 .order_by(Tenant.id)).all()
+    for tenant_id, time_zone in tenants:
+        written, cancelled, missed, sendable = sweep_tenant(tenant_id, time_zone, now)
+        summary.tenants += 1
+        summary.written += written
+        summary.cancelled += cancelled
+        summary.missed += missed
+        if sendable:
+            summary.tenants_with_mail.append(tenant_id)
+    db.session.execute(update(SweepRun).where(SweepRun.minute == summary.minute)
+                       .values(finished_at=utcnow(), reminders_written=summary.written))
+    db.session.commit()
+    log.info("reminder sweep %s: %s tenants, %s written, %s cancelled, %s missed", summary.minute,
+             summary.tenants, summary.written, summary.cancelled, summary.missed)
+    return summary
+
+
+def sweep_tenant(tenant_id: int, time_zone: str, now: datetime) -> tuple[int, int, int, bool]:
+    """One tenant, one transaction: (reminders written, rows cancelled, deadlines missed, mail waiting)."""
+    with tenant_scope(tenant_id):
+        try:
+            _plan_for_these_dates()
+            today = local_today(now, time_zone)
+            missed = docketing.mark_missed(today)
+            policy = tenant_policy()
+            cancelled = cancel_stale_messages(tenant_id, now)
+            written = write_ladder_reminders(tenant_id, policy, today, now, time_zone)
+            written += write_escalations(tenant_id, policy, today, now)
+            policy.last_swept_on = today
+            sendable = db.session.execute(select(exists().where(
+                outbox.c.tenant_id == tenant_id, outbox.c.status == "pending",
+                outbox.c.next_attempt_at <= now))).scalar()
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+    return written, cancelled, missed, bool(sendable)
+
+
+def _plan_for_these_dates() -> None:
+    """psycopg prepares a statement after five runs, and PostgreSQL may then reuse one generic plan for all
+    tenants, blind to which due dates are asked for: 0.2 s instead of a few ms per tenant. Plan each run."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
+def _still_current(tenant_id: int):
+    """SQL: the outbox row's deadline is open, still due on the row's date, on a matter that is not quiet."""
+    return exists().where(
+        deadlines.c.id == outbox.c.deadline_id, deadlines.c.tenant_id == tenant_id,
+        deadlines.c.current_due == outbox.c.due_date,
+        or_(deadlines.c.status.in_(OPEN_STATUSES), and_(deadlines.c.status == "missed", outbox.c.stage == OVERDUE_STAGE)),
+        matters.c.id == deadlines.c.matter_id, matters.c.status.not_in(QUIET_MATTER_STATUSES))
+
+
+def cancel_stale_messages(tenant_id: int, now: datetime) -> int:
+    """Pending rows whose deadline moved, closed or went quiet are cancelled (rows being sent are left to the sender)."""
+    result = db.session.execute(
+        update(outbox).where(
+            outbox.c.tenant_id == tenant_id, outbox.c.status == "pending",
+            or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
+            ~_still_current(tenant_id))
+        .values(status="cancelled", cancel_reason="deadline moved, closed or matter inactive", claimed_until=None,
+                claim_token=None)
+        .execution_options(synchronize_session=False))
+    return result.rowcount
+
+
+def _eligible_recipient(tenant_id: int, user_column):
+    """SQL: the person is active and works for this firm, or is provider staff assigned to it."""
+    return and_(users.c.id == user_column, users.c.active.is_(True), or_(
+        users.c.home_tenant_id == tenant_id,
+        exists().where(assignments.c.user_id == users.c.id, assignments.c.tenant_id == tenant_id)))
+
+
+def _deadlines_on_live_matters(tenant_id: int, statuses=OPEN_STATUSES):
+    return and_(deadlines.c.tenant_id == tenant_id, deadlines.c.status.in_(statuses),
+                matters.c.id == deadlines.c.matter_id, matters.c.tenant_id == tenant_id,
+                matters.c.status.not_in(QUIET_MATTER_STATUSES))
+
+
+def _not_yet_written(stage_column):
+    return ~exists().where(outbox.c.deadline_id == deadlines.c.id, outbox.c.recipient_id == users.c.id,
+                           outbox.c.stage == stage_column, outbox.c.due_date == deadlines.c.current_due)
+
+
+def _stage_expression(windows):
+    """SQL: the ladder stage a deadline is at today (NULL: none), and an index-friendly filter on its due date.
+
+    One range per stage window, OR-ed, lets PostgreSQL combine index scans on current_due instead of
+    joining every open deadline against a table of stages.
+    """
+    special_kinds = sorted({w.kind for w in windows if w.kind})
+    branches = []
+    for window in windows:
+        if window.kind:
+            kind_matches = deadlines.c.kind == window.kind
+        else:
+            kind_matches = deadlines.c.kind.not_in(special_kinds) if special_kinds else true()
+        branches.append((and_(kind_matches, deadlines.c.current_due.between(window.low, window.high)),
+                         literal(str(window.stage))))
+    due_in_a_window = or_(*[deadlines.c.current_due.between(w.low, w.high) for w in windows])
+    return case(*branches, else_=null()), due_in_a_window
+
+
+def write_ladder_reminders(tenant_id: int, policy, today, now: datetime, time_zone: str) -> int:
+    """INSERT … SELECT every (deadline, recipient, stage, due date) whose stage is due and not yet written."""
+    windows = stage_windows(policy, today)
+    if not windows:
+        return 0
+    stage, due_in_a_window = _stage_expression(windows)
+    delivery = func.coalesce(preferences.c.delivery, "immediate")
+    send_at = case((delivery == "digest", literal(next_digest_at(now, time_zone, policy.digest_hour),
+                                                  DateTime(timezone=True))),
+                   else_=literal(now, DateTime(timezone=True)))
+    not_acknowledged = ~exists().where(acks.c.deadline_id == deadlines.c.id, acks.c.user_id == users.c.id,
+                                       acks.c.due_date == deadlines.c.current_due)
+
+    def branch(recipient_column, *extra_joins):
+        query = (select(deadlines.c.tenant_id, deadlines.c.id, users.c.id, stage, deadlines.c.current_due,
+                        delivery, literal("pending"), send_at, literal(0), literal(now, DateTime(timezone=True)))
+                 .select_from(deadlines.join(matters, matters.c.id == deadlines.c.matter_id)))
+        for table, condition in extra_joins:
+            query = query.join(table, condition)
+        return (query.join(users, _eligible_recipient(tenant_id, recipient_column))
+                .outerjoin(preferences, preferences.c.user_id == users.c.id)
+                .where(_deadlines_on_live_matters(tenant_id), due_in_a_window, stage.is_not(None), not_acknowledged,
+                       _not_yet_written(stage)))
+
+    everyone = union_all(
+        branch(matters.c.responsible_attorney_id),
+        branch(matters.c.specialist_id),
+        branch(watchers.c.user_id, (watchers, and_(watchers.c.matter_id == matters.c.id,
+                                                   watchers.c.tenant_id == tenant_id))),
+    )
+    return _insert_counting(list(OUTBOX_COLUMNS), everyone)
+
+
+def escalation_recipient_ids(tenant_id: int, policy) -> list[int]:
+    """The supervising attorney if set, else the firm's admins; plus assigned provider admins if configured."""
+    if policy.supervising_attorney_id:
+        firm_side = [policy.supervising_attorney_id]
+    else:
+        firm_side = list(db.session.execute(select(User.id).where(
+            User.home_tenant_id == tenant_id, User.role == "firm_admin", User.active.is_(True))).scalars())
+    provider_side = []
+    if policy.escalate_to_provider:
+        provider_side = list(db.session.execute(select(User.id).join(
+            SpecialistAssignment, SpecialistAssignment.user_id == User.id).where(
+            SpecialistAssignment.tenant_id == tenant_id, User.role == "provider_admin",
+            User.active.is_(True))).scalars())
+    return sorted(set(firm_side + provider_side))
+
+
+def write_escalations(tenant_id: int, policy, today, now: datetime) -> int:
+    """Open deadlines within N days that nobody acknowledged, and every overdue or just-missed one, escalate."""
+    recipient_ids = escalation_recipient_ids(tenant_id, policy)
+    if not recipient_ids:
+        return 0
+    stage = case((deadlines.c.current_due < today, literal(OVERDUE_STAGE)), else_=literal(ESCALATION_STAGE))
+    nobody_acknowledged = ~exists().where(acks.c.deadline_id == deadlines.c.id,
+                                          acks.c.due_date == deadlines.c.current_due)
+    within_window = and_(deadlines.c.current_due.between(today, today + timedelta(days=policy.escalate_within_days)),
+                         nobody_acknowledged)
+    query = (select(deadlines.c.tenant_id, deadlines.c.id, users.c.id, stage, deadlines.c.current_due,
+                    literal("immediate"), literal("pending"), literal(now, DateTime(timezone=True)), literal(0),
+                    literal(now, DateTime(timezone=True)))
+             .select_from(deadlines.join(matters, matters.c.id == deadlines.c.matter_id))
+             .join(users, and_(users.c.id.in_(recipient_ids), _eligible_recipient(tenant_id, users.c.id)))
+             .where(_deadlines_on_live_matters(tenant_id, OPEN_STATUSES + ("missed",)),
+                    deadlines.c.current_due.between(today - timedelta(days=MISSED_ESCALATION_DAYS),
+                                                    today + timedelta(days=policy.escalate_within_days)),
+                    or_(deadlines.c.current_due < today,
+                        and_(deadlines.c.status.in_(OPEN_STATUSES), within_window)),
+                    _not_yet_written(stage)))
+    return _insert_counting(list(OUTBOX_COLUMNS), query)
+
+
+def _insert_counting(columns: list[str], query) -> int:
+    """INSERT … SELECT … ON CONFLICT DO NOTHING; RETURNING counts what was new (psycopg reports no rowcount)."""
+    statement = insert_ignoring_conflicts(outbox).from_select(columns, query).returning(outbox.c.id)
+    return len(db.session.execute(statement).all())

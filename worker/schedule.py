@@ -1,0 +1,44 @@
+"""Enqueue the reminder sweep once a minute with a deterministic job id: `python -m worker.schedule`.
+
+Why not RQ's enqueue_at or rq-scheduler: their scheduler can run a job twice (rq #1354, #1531) and a
+Redis flush loses what they hold. Here Redis holds only this minute's job; a second scheduler is
+harmless, because an atomic Redis key per minute lets one enqueue, the job id is the minute
+(`reminder-sweep-YYYYMMDDHHMM`), and the sweep itself takes a database row for its minute.
+"""
+import logging
+import time
+from datetime import datetime, timedelta, timezone
+
+from app import create_app
+from app.jobs import enqueue, redis_connection
+from app.patents.reminders.jobs import sweep_and_enqueue_delivery, sweep_job_id
+
+log = logging.getLogger("patentdesk.schedule")
+MINUTE_KEY_TTL_SECONDS = 3600
+
+
+def enqueue_sweep(minute: datetime, connection) -> bool:
+    """Queue this minute's sweep unless some scheduler already did; True when this call queued it."""
+    job_id = sweep_job_id(minute)
+    if not connection.set(f"patentdesk:scheduled:{job_id}", "1", nx=True, ex=MINUTE_KEY_TTL_SECONDS):
+        return False
+    enqueue("reminders", sweep_and_enqueue_delivery, minute.isoformat(), job_id=job_id)
+    return True
+
+
+def main() -> None:
+    app = create_app()
+    with app.app_context():
+        connection = redis_connection()
+        if connection is None:
+            raise SystemExit("REDIS_URL is not set: run `flask --app wsgi reminders sweep` from cron instead.")
+        while True:
+            minute = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+            if enqueue_sweep(minute, connection):
+                log.info("queued %s", sweep_job_id(minute))
+            next_minute = minute + timedelta(minutes=1)
+            time.sleep(max((next_minute - datetime.now(timezone.utc)).total_seconds(), 0.5))
+
+
+if __name__ == "__main__":
+    main()
