@@ -168,6 +168,27 @@ def _matter_watcher(world, tenant) -> int:
         return watcher.id
 
 
+def _work_request(world, tenant) -> int:
+    from app.patents import work_requests
+    matter_id = _matter(world, tenant)
+    paralegal = world[("a" if tenant is world.firm_a else "b") + "_paralegal"]
+    with tenant_scope(tenant.id):
+        found = work_requests.submit(db.session.get(Matter, matter_id), "prior_art_search", "Secret search request",
+                                     "Secret instructions", date(2026, 3, 1), 3, paralegal, [])
+        db.session.commit()
+        return found.id
+
+
+def _notification(world, tenant) -> int:
+    """A notification of firm A's attorney in firm B cannot exist; firm B's own attorney owns this one."""
+    from app.patents import notifications
+    attorney = world[("a" if tenant is world.firm_a else "b") + "_attorney"]
+    with tenant_scope(tenant.id):
+        created = notifications.notify([attorney.id], "delivered", "Secret delivery", "/requests/1", tenant.id)
+        db.session.commit()
+        return created[0].id
+
+
 
 # URL argument name -> how to get the id of such an object in a given tenant.
 FOREIGN_IDS = {
@@ -187,6 +208,8 @@ FOREIGN_IDS = {
     "number": _private_document_number,
     "outbox_id": _reminder_outbox_row,
     "watcher_id": _matter_watcher,
+    "request_id": _work_request,
+    "notification_id": _notification,
 }
 
 

@@ -1,4 +1,7 @@
-"""Enqueue the reminder sweep once a minute with a deterministic job id: `python -m worker.schedule`.
+"""Enqueue periodic jobs with deterministic ids: `python -m worker.schedule`.
+
+The reminder sweep runs every minute; the work-request at-risk notification every quarter hour
+(it marks what it notified, so a second run notifies nobody twice).
 
 Why not RQ's enqueue_at or rq-scheduler: their scheduler can run a job twice (rq #1354, #1531) and a
 Redis flush loses what they hold. Here Redis holds only this minute's job; a second scheduler is
@@ -12,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from app import create_app
 from app.jobs import enqueue, redis_connection
 from app.patents.reminders.jobs import sweep_and_enqueue_delivery, sweep_job_id
+from app.patents.work_requests import notify_at_risk_in_every_firm
 
 log = logging.getLogger("patentdesk.schedule")
 MINUTE_KEY_TTL_SECONDS = 3600
@@ -26,6 +30,20 @@ def enqueue_sweep(minute: datetime, connection) -> bool:
     return True
 
 
+AT_RISK_EVERY_MINUTES = 15
+
+
+def enqueue_at_risk(minute: datetime, connection) -> bool:
+    """Queue the at-risk notification on the quarter hour, once across schedulers."""
+    if minute.minute % AT_RISK_EVERY_MINUTES:
+        return False
+    job_id = f"work-request-at-risk-{minute:%Y%m%d%H%M}"
+    if not connection.set(f"patentdesk:scheduled:{job_id}", "1", nx=True, ex=MINUTE_KEY_TTL_SECONDS):
+        return False
+    enqueue("reminders", notify_at_risk_in_every_firm, job_id=job_id)
+    return True
+
+
 def main() -> None:
     app = create_app()
     with app.app_context():
@@ -36,6 +54,7 @@ def main() -> None:
             minute = datetime.now(timezone.utc).replace(second=0, microsecond=0)
             if enqueue_sweep(minute, connection):
                 log.info("queued %s", sweep_job_id(minute))
+            enqueue_at_risk(minute, connection)
             next_minute = minute + timedelta(minutes=1)
             time.sleep(max((next_minute - datetime.now(timezone.utc)).total_seconds(), 0.5))
 

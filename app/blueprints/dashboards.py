@@ -1,0 +1,104 @@
+"""The firm's dashboard (also its home panel), the provider's dashboard, and in-app notifications."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import BooleanField
+
+from ..models import utcnow
+from ..patents import dashboards, notifications
+from ..patents.docket import tenant_today
+from ..patents.models import JURISDICTIONS, MATTER_STATUSES
+from ..patents.work_request_models import REQUEST_STATES
+from ..tenancy import get_or_404, tenant_scope
+from ..web import register_home_panel, register_nav, roles_required, tenant_required
+
+bp = Blueprint("dashboards", __name__)
+register_nav("Provider", "dashboards.provider", roles=("provider_admin", "specialist"))
+register_home_panel("dashboard/_firm_panel.html")
+
+
+def _assigned_ids() -> list[int]:
+    return [t.id for t in g.get("assigned_tenants", [])]
+
+
+@bp.app_context_processor
+def _dashboard_context():
+    def unread_notification_count() -> int:
+        if not current_user.is_authenticated or not _assigned_ids():
+            return 0
+        with tenant_scope(_assigned_ids()):
+            return notifications.unread_count(current_user.id)
+
+    def firm_dashboard_summary():
+        return dashboards.firm_dashboard(tenant_today(g.tenant))
+
+    return {"unread_notification_count": unread_notification_count, "firm_dashboard_summary": firm_dashboard_summary}
+
+
+@bp.get("/dashboard")
+@login_required
+@tenant_required
+def firm():
+    return render_template("dashboard/firm.html", d=dashboards.firm_dashboard(tenant_today(g.tenant)),
+                           windows=dashboards.DEADLINE_WINDOWS, states=REQUEST_STATES,
+                           jurisdictions=JURISDICTIONS, matter_statuses=MATTER_STATUSES)
+
+
+@bp.get("/provider")
+@roles_required("provider_admin", "specialist")
+def provider():
+    tenants = g.assigned_tenants
+    tenant_ids = [t.id for t in tenants]
+    only_user = current_user if current_user.role == "specialist" else None
+    with tenant_scope(tenant_ids):
+        board = dashboards.provider_dashboard(tenant_ids, {t.id: tenant_today(t) for t in tenants}, utcnow(),
+                                              only_user)
+    return render_template("dashboard/provider.html", board=board, tenants={t.id: t for t in tenants},
+                           bars=dashboards.turnaround_bars(board.turnaround))
+
+
+# --- Notifications -----------------------------------------------------------------------------------
+
+class PreferenceForm(FlaskForm):
+    email = BooleanField("Also e-mail me these notifications")
+
+
+@bp.get("/notifications")
+@login_required
+def notification_list():
+    with tenant_scope(_assigned_ids()):
+        items = notifications.recent_for(current_user.id)
+    form = PreferenceForm(email=notifications.wants_email(current_user.id))
+    return render_template("dashboard/notifications.html", items=items, form=form)
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@login_required
+def read(notification_id: int):
+    with tenant_scope(_assigned_ids()):
+        notification = get_or_404(notifications.Notification, notification_id)
+        if notification.user_id != current_user.id:
+            abort(404)
+        notifications.mark_read(notification)
+    link = notification.link if notification.link.startswith("/") and not notification.link.startswith("//") else ""
+    return redirect(link or url_for("dashboards.notification_list"))
+
+
+@bp.post("/notifications/read-all")
+@login_required
+def read_all():
+    notifications.mark_all_read(current_user.id, _assigned_ids())
+    flash("All notifications marked read.", "success")
+    return redirect(url_for("dashboards.notification_list"))
+
+
+@bp.post("/notifications/preferences")
+@login_required
+def preferences():
+    form = PreferenceForm()
+    if form.validate_on_submit():
+        notifications.set_email_preference(current_user.id, form.email.data)
+        flash("Your notification preference is saved.", "success")
+    return redirect(url_for("dashboards.notification_list"))
