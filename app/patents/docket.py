@@ -54,11 +54,9 @@ def _overdue_condition(todays: dict[int, date]):
     return or_(*(and_(Deadline.tenant_id == tid, Deadline.current_due < today) for tid, today in todays.items()))
 
 
-def docket_query(filters: DocketFilters):
-    query = (select(Deadline, Matter, Tenant)
-             .join(Matter, Matter.id == Deadline.matter_id)
-             .join(Tenant, Tenant.id == Deadline.tenant_id)
-             .where(Deadline.tenant_id.in_(filters.tenant_ids)))
+def _filtered(query, filters: DocketFilters):
+    """Apply the docket's filters; Matter columns are used only when a matter filter is set."""
+    query = query.where(Deadline.tenant_id.in_(filters.tenant_ids))
     if filters.status == "open":
         query = query.where(Deadline.status.in_(OPEN_STATUSES))
     elif filters.status == "overdue":
@@ -74,16 +72,29 @@ def docket_query(filters: DocketFilters):
         query = query.where(Deadline.current_due >= filters.due_from)
     if filters.due_to:
         query = query.where(Deadline.current_due <= filters.due_to)
-    if filters.jurisdiction:
-        query = query.where(Matter.jurisdiction == filters.jurisdiction)
     if filters.kind:
         query = query.where(Deadline.kind == filters.kind)
+    if filters.matter_id:
+        query = query.where(Deadline.matter_id == filters.matter_id)
+    if filters.jurisdiction:
+        query = query.where(Matter.jurisdiction == filters.jurisdiction)
     if filters.responsible_id:
         query = query.where(or_(Matter.responsible_attorney_id == filters.responsible_id,
                                 Matter.specialist_id == filters.responsible_id))
-    if filters.matter_id:
-        query = query.where(Deadline.matter_id == filters.matter_id)
     return query
+
+
+def docket_query(filters: DocketFilters):
+    return _filtered(select(Deadline, Matter, Tenant)
+                     .join(Matter, Matter.id == Deadline.matter_id)
+                     .join(Tenant, Tenant.id == Deadline.tenant_id), filters)
+
+
+def docket_count(filters: DocketFilters) -> int:
+    query = select(func.count(Deadline.id))
+    if filters.jurisdiction or filters.responsible_id:
+        query = query.join(Matter, Matter.id == Deadline.matter_id)
+    return db.session.execute(_filtered(query, filters)).scalar()
 
 
 @dataclass
@@ -108,7 +119,7 @@ class DocketPage:
 
 def docket_page(filters: DocketFilters, page: int = 1, per_page: int = PAGE_SIZE) -> DocketPage:
     query = docket_query(filters)
-    total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar()
+    total = docket_count(filters)
     pages = max((total + per_page - 1) // per_page, 1)
     page = min(max(page, 1), pages)
     rows = db.session.execute(query.order_by(*SORTS.get(filters.sort, SORTS["due"]))
