@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test test-sqlite test-postgresql worker bench
+.PHONY: run test test-sqlite test-postgresql worker bench fuzz
 
 run: $(VENV)/.installed
 	$(FLASK) db upgrade heads
@@ -21,6 +21,11 @@ test-sqlite: $(VENV)/.installed-test
 
 test-postgresql: $(VENV)/.installed-test
 	TEST_DATABASE=postgresql $(BIN)/python -m pytest
+
+# atheris fuzzes the search query parser, the claims parser and the file-name sanitiser (not part of `make test`).
+fuzz: $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet atheris
+	$(BIN)/python -m tests.fuzz.run $(FUZZ_RUNS)
 
 worker: $(VENV)/.installed
 	$(BIN)/python -m worker

@@ -29,7 +29,7 @@ def _path_for(tenant_id: int, storage_key: str) -> Path:
 
 
 def store_bytes(data: bytes, filename: str, content_type: str, purpose: str,
-                created_by_id: int | None = None) -> StoredFile:
+                created_by_id: int | None = None, visible_to_firm: bool = True) -> StoredFile:
     """Write a file for the current tenant and add its record to the session."""
     tenant_id = current_tenant_id()
     storage_key = secrets.token_hex(20)
@@ -38,7 +38,7 @@ def store_bytes(data: bytes, filename: str, content_type: str, purpose: str,
     path.write_bytes(data)
     stored = StoredFile(tenant_id=tenant_id, filename=sanitise_filename(filename), content_type=content_type,
                         size=len(data), sha256=hashlib.sha256(data).hexdigest(), storage_key=storage_key,
-                        purpose=purpose, created_by_id=created_by_id)
+                        purpose=purpose, created_by_id=created_by_id, visible_to_firm=visible_to_firm)
     db.session.add(stored)
     db.session.flush()
     return stored

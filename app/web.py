@@ -101,6 +101,9 @@ def _choose_request_tenant() -> None:
     if not current_user.is_authenticated:
         return
     g.assigned_tenants = accounts.assigned_tenants(current_user)
+    if "api_token" in g:
+        g.tenant = next((t for t in g.assigned_tenants if t.id == g.api_token.tenant_id), None)
+        return
     wanted = session.get(ACTIVE_TENANT_KEY) if current_user.is_provider else current_user.home_tenant_id
     g.tenant = next((t for t in g.assigned_tenants if t.id == wanted), None)
     if current_user.is_provider and wanted and g.tenant is None:
@@ -114,7 +117,12 @@ def init_app(app: Flask) -> None:
         # would carry one request's identity into the next.
         g.pop("_login_user", None)
         g.request_id = request.headers.get("X-Request-ID", "")[:40] or uuid.uuid4().hex
-        _check_login_session()
+        g.pop("api_token", None)
+        from .api import auth as api_auth
+        if api_auth.presents_bearer_token():
+            api_auth.authenticate_bearer()  # the token, not a cookie, says who this is
+        else:
+            _check_login_session()
         _choose_request_tenant()
         g.tenant_token = tenancy.enter_request_scope([g.tenant.id] if g.tenant else [])
         g.actor_token = audit.set_actor(audit.Actor(
@@ -165,6 +173,8 @@ def init_app(app: Flask) -> None:
             response = jsonify(body)
             response.status_code = error.code
             response.mimetype = "application/problem+json"
+            # Keep what the error says in headers: Allow on 405, WWW-Authenticate on 401, Retry-After on 429.
+            response.headers.extend((k, v) for k, v in error.get_headers() if k.lower() != "content-type")
             return response
         template = f"errors/{error.code}.html" if error.code in (403, 404, 429) else "errors/generic.html"
         return render_template(template, error=error), error.code

@@ -189,6 +189,13 @@ def _notification(world, tenant) -> int:
         return created[0].id
 
 
+def _api_token(world, tenant) -> int:
+    from app.api import tokens
+    owner = world[("a" if tenant is world.firm_a else "b") + "_attorney"]
+    token, _secret = tokens.create_token(owner, tenant, "Secret token", "read_write", 30)
+    db.session.commit()
+    return token.id
+
 
 # URL argument name -> how to get the id of such an object in a given tenant.
 FOREIGN_IDS = {
@@ -210,6 +217,7 @@ FOREIGN_IDS = {
     "watcher_id": _matter_watcher,
     "request_id": _work_request,
     "notification_id": _notification,
+    "token_id": _api_token,
 }
 
 

@@ -1,4 +1,8 @@
-"""Every tenant_id column is NOT NULL, indexed, filtered, and (on PostgreSQL) forced under RLS."""
+"""Every tenant_id column is NOT NULL, indexed, filtered, and (on PostgreSQL) forced under RLS.
+
+ASVS 5.0 8.4.1 (multi-tenant isolation). That the app's PostgreSQL role is neither superuser nor BYPASSRLS
+and owns no table is asserted in tests/test_tenancy.py::test_the_app_role_owns_nothing_and_cannot_bypass_rls.
+"""
 import pytest
 from sqlalchemy import inspect, text
 
@@ -10,6 +14,8 @@ from tests.conftest import BACKEND
 NOT_FILTERED = {
     "specialist_assignments": "the assignment table is how provider staff cross tenants; "
                               "it is read before any tenant is chosen",
+    "api_tokens": "a token is looked up by its prefix before any tenant is chosen; the tenant it names is "
+                  "checked against its owner's live assignments on every use (app/api/auth.py)",
 }
 
 

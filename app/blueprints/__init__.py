@@ -3,6 +3,7 @@
 
 def BLUEPRINTS():  # noqa: N802 - reads as the list it is
     """Every blueprint of the app; a feature adds its own here."""
-    from . import admin, api, auth, checklists, dashboards, docket, health, jobs, main, matters, reminders, requests, search
-    return [auth.bp, main.bp, matters.bp, docket.bp, api.bp, admin.bp, health.bp, jobs.bp, checklists.bp, search.bp, reminders.bp,
-            requests.bp, dashboards.bp]
+    from . import (admin, api, auth, checklists, dashboards, docket, health, jobs, main, matters, reminders, requests,
+                   search, tokens)
+    return [auth.bp, main.bp, matters.bp, docket.bp, api.bp, admin.bp, health.bp, jobs.bp, search.bp, checklists.bp,
+            reminders.bp, requests.bp, dashboards.bp, tokens.bp]

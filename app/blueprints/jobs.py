@@ -1,6 +1,6 @@
 """Background job pages (progress, result) and downloads of the tenant's stored files."""
-from flask import Blueprint, jsonify, render_template
-from flask_login import login_required
+from flask import Blueprint, abort, jsonify, render_template
+from flask_login import current_user, login_required
 
 from ..files import send_stored
 from ..patents.models import JobRecord, StoredFile
@@ -30,4 +30,7 @@ def job_status(job_id: int):
 @login_required
 @tenant_required
 def download(file_id: int):
-    return send_stored(get_or_404(StoredFile, file_id))
+    stored = get_or_404(StoredFile, file_id)
+    if not stored.visible_to(current_user):
+        abort(404)  # not yet delivered to the firm: indistinguishable from not existing
+    return send_stored(stored)

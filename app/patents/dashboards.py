@@ -64,7 +64,7 @@ def firm_dashboard(today: date) -> FirmDashboard:
         .where(WorkRequest.state == "delivered")
         .order_by(WorkRequest.delivered_at.desc(), WorkRequest.id.desc()).limit(8)).all()
     reports = db.session.execute(
-        select(StoredFile).where(StoredFile.purpose.in_(GENERATED_PURPOSES))
+        select(StoredFile).where(StoredFile.purpose.in_(GENERATED_PURPOSES), StoredFile.visible_to_firm.is_(True))
         .order_by(StoredFile.created_at.desc(), StoredFile.id.desc()).limit(8)).scalars().all()
     portfolio: dict[str, dict[str, int]] = {}
     for jurisdiction, status, count in db.session.execute(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -113,8 +113,14 @@ class StoredFile(TenantScoped, db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str] = mapped_column(String(80), unique=True)  # never derived from the filename
     purpose: Mapped[str] = mapped_column(String(40))
+    # Provider work product stays hidden from the firm until it is delivered (a search report, say).
+    visible_to_firm: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def visible_to(self, user) -> bool:
+        """Whether this person may download the file (tenant isolation is already applied)."""
+        return self.visible_to_firm or user.is_provider
 
 
 class Event(TenantScoped, db.Model):

@@ -83,6 +83,7 @@ def deliver_report(session: SearchSession, user) -> None:
     if session.report_file_id is None:
         raise ValueError("generate the report before delivering it")
     session.delivered_at, session.delivered_by_id = utcnow(), user.id
+    session.report_file.visible_to_firm = True
     audit.record("deliver", summary=f"search report for {session.matter.reference} delivered to the firm",
                  tenant_id=session.tenant_id, target=session)
     db.session.flush()
