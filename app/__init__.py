@@ -1,8 +1,6 @@
 """PatentDesk: the application factory."""
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 
 from .config import load_config

@@ -6,7 +6,7 @@ from zoneinfo import available_timezones
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 

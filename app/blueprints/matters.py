@@ -6,7 +6,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -16,6 +16,7 @@ from ..patents import deadlines as engine
 from ..patents import docketing
 from ..patents.models import (APPLICATION_TYPES, JURISDICTIONS, MATTER_STATUSES, Deadline, DeadlineChange, Event,
                               Matter, PriorityClaim)
+from ..patents.matters import matters_query
 from ..tenancy import get_or_404
 from ..web import register_nav, roles_required, tenant_required
 
@@ -91,15 +92,7 @@ def _save_matter(form: MatterForm, matter: Matter) -> None:
 @login_required
 @tenant_required
 def index():
-    query = select(Matter)
-    text = request.args.get("q", "").strip()
-    if text:
-        like = f"%{text}%"
-        query = query.where(or_(Matter.reference.ilike(like), Matter.title.ilike(like),
-                                Matter.application_number.ilike(like), Matter.client_reference.ilike(like)))
-    for name in ("jurisdiction", "status"):
-        if request.args.get(name):
-            query = query.where(getattr(Matter, name) == request.args[name])
+    query = matters_query(request.args.get("q", ""), request.args.get("jurisdiction"), request.args.get("status"))
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar()
     sort = request.args.get("sort", "reference")
     column = MATTER_SORTS.get(sort.lstrip("-"), Matter.reference)

@@ -1,8 +1,6 @@
 """Prior-art search pages: search, similarity, documents, uploads, sessions with marked hits, the report."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm

@@ -4,11 +4,12 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from flask_login import current_user
 from marshmallow import ValidationError
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from ...extensions import db
 from ...models import SpecialistAssignment, User
 from ...patents.models import JURISDICTIONS, MATTER_STATUSES, Matter
+from ...patents.matters import matters_query
 from ..auth import api_operation
 from ..http import abort_problem, etag_of, json_body, load_or_404, require_if_match, with_etag
 from ..openapi import COMPONENTS, api_route, json_response
@@ -75,15 +76,7 @@ def _load(partial: bool) -> dict:
 @api_operation()
 def list_matters():
     """Matters of your firm, ordered by reference, with the matter list's filters."""
-    query = select(Matter)
-    text = request.args.get("q", "").strip()
-    if text:
-        like = f"%{text}%"
-        query = query.where(or_(Matter.reference.ilike(like), Matter.title.ilike(like),
-                                Matter.application_number.ilike(like), Matter.client_reference.ilike(like)))
-    for name in ("jurisdiction", "status"):
-        if request.args.get(name):
-            query = query.where(getattr(Matter, name) == request.args[name])
+    query = matters_query(request.args.get("q", ""), request.args.get("jurisdiction"), request.args.get("status"))
     rows, next_cursor = paginate(query, "matters", Matter.reference, Matter.id,
                                  lambda row: (row[0].reference, row[0].id))
     return jsonify(items=[matter_representation(m) for m, in rows], next_cursor=next_cursor)

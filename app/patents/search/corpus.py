@@ -24,7 +24,7 @@ from ...extensions import db
 from ...jobs import _app_context, enqueue, tenant_job
 from ...models import Tenant
 from ...tenancy import current_tenant_id, tenant_scope
-from .importers import ImportedRecord, ImportFailure, iter_records
+from .importers import ImportFailure, iter_records
 from .index import delete_record, index_records, rebuild
 from .models import PatentDocument, PrivateDocument
 

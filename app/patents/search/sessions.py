@@ -12,7 +12,7 @@ from ... import audit
 from ...extensions import db
 from ...models import utcnow
 from ...tenancy import current_tenant_id
-from .corpus import collections_for_tenant, index_dir, tenant_collection
+from .corpus import collections_for_tenant, index_dir
 from .importers import claim_references
 from .models import CATEGORIES, MarkedHit, PatentDocument, PrivateDocument, SearchQuery, SearchSession
 from .query import SearchResult, search

@@ -52,12 +52,12 @@ def key_terms(index_dir: str, text: str, limit: int = KEY_TERM_LIMIT) -> list[Ke
     with index.reader() as reader:
         documents = max(reader.doc_count(), 1)
         weighted = []
-        for stem, frequency in stems.items():
-            document_frequency = max(reader.doc_frequency(name, stem) for name in TEXT_FIELDS)
+        for term, frequency in stems.items():
+            document_frequency = max(reader.doc_frequency(name, term) for name in TEXT_FIELDS)
             if document_frequency == 0:
                 continue  # matches nothing
             idf = math.log(1 + documents / document_frequency)
-            weighted.append(KeyTerm(stem, words[stem].most_common(1)[0][0], frequency * idf))
+            weighted.append(KeyTerm(term, words[term].most_common(1)[0][0], frequency * idf))
     weighted.sort(key=lambda term: (-term.weight, term.stem))
     return weighted[:limit]
 
