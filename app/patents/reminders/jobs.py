@@ -1,4 +1,4 @@
-"""The reminder jobs and command: the per-minute sweep, per-tenant delivery, and `flask reminders sweep`."""
+"""The per-minute jobs and command: reminder sweep and delivery, notification e-mails, `flask reminders sweep`."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -10,6 +10,7 @@ from ...extensions import db
 from ...jobs import _app_context, enqueue, tenant_job
 from ...models import Tenant
 from ...tenancy import tenant_scope
+from .. import notifications
 from .delivery import DEFAULT_LEASE_SECONDS, deliver_pending
 from .sweep import run_sweep
 
@@ -27,6 +28,7 @@ def sweep_and_enqueue_delivery(minute_iso: str | None = None) -> dict | None:
             return None
         for tenant_id in summary.tenants_with_mail:
             enqueue("reminders", deliver_reminders, tenant_id, job_id=f"reminder-send-{tenant_id}-{summary.minute}")
+        enqueue("reminders", email_notifications_everywhere, job_id=f"notification-email-{summary.minute}")
         return {"minute": summary.minute, "written": summary.written, "cancelled": summary.cancelled}
 
 
@@ -36,17 +38,31 @@ def deliver_reminders(tenant_id: int, lease_seconds: int = DEFAULT_LEASE_SECONDS
     return vars(report)
 
 
+def _active_tenant_ids() -> list[int]:
+    return db.session.execute(select(Tenant.id).where(Tenant.active.is_(True)).order_by(Tenant.id)).scalars().all()
+
+
+def email_notifications_everywhere(now: datetime | None = None) -> int:
+    """Work-request notifications by e-mail for those who asked, firm by firm (in each firm's scope)."""
+    with _app_context():
+        sent = 0
+        for tenant_id in _active_tenant_ids():
+            with tenant_scope(tenant_id):
+                sent += notifications.email_pending(tenant_id, now)
+        return sent
+
+
 def sweep_and_deliver_inline(now: datetime | None) -> tuple:
     """What the cron line runs when there is no Redis: the sweep, then delivery for every tenant, in-process."""
     summary = run_sweep(now)
     totals = {"sent": 0, "retrying": 0, "failed": 0, "cancelled": 0}
-    tenant_ids = db.session.execute(select(Tenant.id).where(Tenant.active.is_(True)).order_by(Tenant.id)).scalars().all()
-    for tenant_id in tenant_ids:
+    for tenant_id in _active_tenant_ids():
         with tenant_scope(tenant_id):
             report = deliver_pending(tenant_id, now=now)
             db.session.commit()
         for key, value in vars(report).items():
             totals[key] += value
+    totals["notification e-mails"] = email_notifications_everywhere(now)
     return summary, totals
 
 
