@@ -320,3 +320,49 @@ class WorkRequestSchema(ApiSchema):
     views = _views(("id", "tenant_id", "matter_id", "kind", "title", "instructions", "requested_due", "priority",
                     "state", "submitted_at", "target_at", "delivered_at", "closed_at", "delivery_round"),
                    ("requested_by_id", "assignee_id"))
+
+
+class SearchHitSchema(Schema):
+    number = fields.String()
+    score = fields.Float()
+    title = fields.String()
+    publication_date = fields.Date(allow_none=True)
+    collection = fields.String()
+    snippets = fields.Dict(keys=fields.String(), values=fields.String())
+    matched_claim = fields.Integer(allow_none=True)
+    terms = fields.List(fields.String())
+
+
+class SearchResultSchema(Schema):
+    total = fields.Integer()
+    hits = fields.List(fields.Nested(SearchHitSchema))
+
+
+class SimilarRequestSchema(ApiSchema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=20000))
+    before = fields.Date(allow_none=True)
+    limit = fields.Integer(validate=validate.Range(min=1, max=100), load_default=20)
+
+
+class PatentDocumentSchema(ApiSchema):
+    number = fields.String(dump_only=True)
+    country = fields.String(dump_only=True)
+    kind = fields.String(dump_only=True, allow_none=True)
+    title = fields.String(dump_only=True)
+    abstract = fields.String(dump_only=True)
+    claims = fields.List(fields.Dict(), dump_only=True)
+    description = fields.String(dump_only=True)
+    cpc = fields.List(fields.String(), dump_only=True)
+    ipc = fields.List(fields.String(), dump_only=True)
+    applicants = fields.List(fields.String(), dump_only=True)
+    assignees = fields.List(fields.String(), dump_only=True)
+    inventors = fields.List(fields.String(), dump_only=True)
+    priority_date = fields.Date(dump_only=True, allow_none=True)
+    filing_date = fields.Date(dump_only=True, allow_none=True)
+    publication_date = fields.Date(dump_only=True, allow_none=True)
+    application_number = fields.String(dump_only=True, allow_none=True)
+    citations = fields.List(fields.Dict(), dump_only=True)
+
+    views = _views(("number", "country", "kind", "title", "abstract", "claims", "description", "cpc", "ipc",
+                    "applicants", "assignees", "inventors", "priority_date", "filing_date", "publication_date",
+                    "application_number", "citations"), ())

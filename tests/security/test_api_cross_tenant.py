@@ -21,6 +21,8 @@ NO_ID_ROUTES = {
     "api.list_deadlines": "tests/security/test_canary.py",
     "api.list_checklists": "tests/security/test_canary.py",
     "api.list_search_sessions": "tests/security/test_canary.py",
+    "api.search_query": "searches the public corpus and the caller's collection only; tests/api/test_search_api.py",
+    "api.search_similar": "searches the public corpus and the caller's collection only; tests/api/test_search_api.py",
     "api.list_work_requests": "tests/security/test_canary.py",
     "api.start_docket_report": "the report reads the caller's tenant only; tests/security/test_canary.py",
     "api.openapi_json": "public description of the API, no tenant data",

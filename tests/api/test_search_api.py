@@ -1,0 +1,63 @@
+"""Search through the API: the query language, similarity and documents, within the caller's collections."""
+from pathlib import Path
+
+import pytest
+
+from app.extensions import db
+from app.patents.search import corpus
+from app.patents.search.models import PrivateDocument
+from app.tenancy import tenant_scope
+
+SAMPLES = Path(__file__).resolve().parents[2] / "app" / "data" / "demo_patents"
+
+
+@pytest.fixture
+def indexed(app, world):
+    numbers = corpus.import_file(SAMPLES / "ipg050104-25-grants.xml", private=False).numbers
+    db.session.commit()
+    corpus.index_public_documents(numbers)
+    with tenant_scope(world.firm_a.id):
+        db.session.add(PrivateDocument(number="XX900001", root="XX900001", country="XX", doc_number="900001",
+                                       title="Acme confidential widget method", abstract="a secret widget method"))
+        db.session.commit()
+        corpus.index_private_documents(world.firm_a.id, ["XX900001"])
+    return numbers
+
+
+def test_specialists_search_public_art_and_their_firms_collection_only(world, token_for, client, indexed):
+    own = client.get("/api/v1/search/query?q=ti:widget", headers=token_for(world["specialist_a"], world.firm_a))
+    assert own.status_code == 200 and [h["number"] for h in own.get_json()["hits"]] == ["XX900001"]
+    other = client.get("/api/v1/search/query?q=ti:widget", headers=token_for(world["specialist_both"], world.firm_b))
+    assert other.get_json() == {"total": 0, "hits": []}
+    public = client.get("/api/v1/search/query?q=ti:method&before=2005-01-05&limit=3",
+                        headers=token_for(world["specialist_both"], world.firm_b)).get_json()
+    assert public["total"] >= 1 and len(public["hits"]) <= 3 and all(h["collection"] == "public" for h in public["hits"])
+    cut_off = client.get("/api/v1/search/query?q=ti:method&before=2005-01-04",
+                         headers=token_for(world["specialist_both"], world.firm_b)).get_json()
+    assert cut_off["total"] == 0  # published on 2005-01-04: not before it
+
+
+def test_query_errors_name_the_position(world, token_for, client, indexed):
+    response = client.get("/api/v1/search/query?q=ti:(widget", headers=token_for(world["specialist_a"], world.firm_a))
+    body = response.get_json()
+    assert response.status_code == 400 and response.mimetype == "application/problem+json"
+    assert "position" in body and "position" in body["detail"]
+
+
+def test_similarity_lists_the_terms_behind_each_hit(world, token_for, client, indexed):
+    response = client.post("/api/v1/search/similar", json={"text": "A steering wheel with an airbag module and a horn"},
+                           headers=token_for(world["specialist_a"], world.firm_a))
+    hits = response.get_json()["hits"]
+    assert response.status_code == 200 and hits and hits[0]["terms"]
+    assert client.post("/api/v1/search/similar", json={"text": ""},
+                       headers=token_for(world["specialist_a"], world.firm_a)).status_code == 400
+
+
+def test_firm_users_read_documents_but_search_is_for_the_provider(world, token_for, client, indexed):
+    attorney = token_for(world["a_attorney"], world.firm_a)
+    assert client.get("/api/v1/search/query?q=ti:method", headers=attorney).status_code == 403
+    document = client.get(f"/api/v1/search/documents/{indexed[0]}", headers=attorney)
+    assert document.status_code == 200 and document.get_json()["claims"]
+    assert client.get("/api/v1/search/documents/XX900001", headers=attorney).status_code == 200
+    foreign = client.get("/api/v1/search/documents/XX900001", headers=token_for(world["b_attorney"], world.firm_b))
+    assert foreign.status_code == 404
