@@ -46,9 +46,20 @@ def register_home_panel(template: str) -> None:
         _HOME_PANELS.append(template)
 
 
+# The order people work in: what is due, the files, work with the provider, then tools.
+NAV_ORDER = ("dashboards.provider", "docket.index", "matters.index", "requests.index", "search.index",
+             "checklists.index", "reminders.my_reminders", "tokens.index")
+
+
+def _nav_position(entry) -> int:
+    endpoint = entry[1]
+    return NAV_ORDER.index(endpoint) if endpoint in NAV_ORDER else len(NAV_ORDER)
+
+
 def _nav_items():
     return [{"label": label, "url": url_for(endpoint), "prefix": endpoint.split(".")[0] + "."}
-            for label, endpoint, roles in _NAV if roles is None or current_user.role in roles]
+            for label, endpoint, roles in sorted(_NAV, key=_nav_position)
+            if roles is None or current_user.role in roles]
 
 
 def roles_required(*roles: str):
