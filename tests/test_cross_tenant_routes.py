@@ -131,13 +131,16 @@ def _marked_hit(world, tenant) -> int:
 
 def _private_document_number(world, tenant) -> str:
     """A document only in this tenant's private collection: another tenant must not find it by number."""
+    from sqlalchemy import select
     from app.patents.search.models import PrivateDocument
+    number = f"XX{9000 + tenant.id}"
     with tenant_scope(tenant.id):
-        number = f"XX{9000 + tenant.id}"
-        db.session.add(PrivateDocument(number=number, root=number, country="XX", doc_number=str(9000 + tenant.id),
-                                       title="Secret own document"))
-        db.session.commit()
-        return number
+        exists = db.session.execute(select(PrivateDocument.id).where(PrivateDocument.number == number)).first()
+        if exists is None:  # several routes take a number; one document serves them all
+            db.session.add(PrivateDocument(number=number, root=number, country="XX", doc_number=str(9000 + tenant.id),
+                                           title="Secret own document"))
+            db.session.commit()
+    return number
 
 
 def _reminder_outbox_row(world, tenant) -> int:
