@@ -284,6 +284,21 @@ class _Scanner:
             return ords, k
         return None, j
 
+    def ordinal_intros(self, j: int, start: int, intros: list[Phrase]) -> int | None:
+        """'first and second X' at j introduces 'the first X', 'the second X' and 'the Xs'.
+
+        Returns where scanning goes on, or None when j starts no such phrase.
+        """
+        ords, k2 = self.first_and_second(j)
+        if not ords:
+            return None
+        idx, k = self.extract(k2)
+        if idx:
+            for o in ords:
+                intros.append(self.phrase(idx, "singular", start, (o,)))
+            intros.append(self.phrase(idx, "plural", start))
+        return max(k, start + 1)
+
     def scan(self) -> tuple[list[Phrase], list[Phrase]]:
         intros: list[Phrase] = []
         refs: list[Phrase] = []
@@ -349,14 +364,9 @@ class _Scanner:
                 j = i + 1
                 number = "plural"
             elif w in ("first",):
-                ords, k2 = self.first_and_second(i)
-                if ords:
-                    idx, k = self.extract(k2)
-                    if idx:
-                        for o in ords:
-                            intros.append(self.phrase(idx, "singular", i, (o,)))
-                        intros.append(self.phrase(idx, "plural", i))
-                    i = max(k, i + 1)
+                k = self.ordinal_intros(i, i, intros)
+                if k is not None:
+                    i = k
                     continue
             elif w in ("each", "every"):
                 idx, k = self.extract(i + 1)
@@ -380,14 +390,9 @@ class _Scanner:
                     i = j + 1
                     continue
                 j = self.skip_leading(j)
-                ords, k2 = self.first_and_second(j)
-                if ords:
-                    idx, k = self.extract(k2)
-                    if idx:
-                        for o in ords:
-                            intros.append(self.phrase(idx, "singular", i, (o,)))
-                        intros.append(self.phrase(idx, "plural", i))
-                    i = max(k, i + 1)
+                k = self.ordinal_intros(j, i, intros)
+                if k is not None:
+                    i = k
                     continue
                 idx, k = self.extract(j)
                 if idx:

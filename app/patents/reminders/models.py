@@ -17,11 +17,8 @@ ESCALATION_STAGE = "escalation"
 OVERDUE_STAGE = "overdue"
 
 
-class ProviderReminderDefaults(db.Model):
-    """The provider's defaults, copied into a firm's policy the first time the firm needs one (one row)."""
-
-    __tablename__ = "reminder_provider_defaults"
-    __audit__ = True
+class _PolicyColumns:
+    """What a reminder policy says; the provider's defaults and each firm's policy share it."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     statutory_ladder: Mapped[list] = mapped_column(JSON)
@@ -31,25 +28,25 @@ class ProviderReminderDefaults(db.Model):
     escalate_within_days: Mapped[int] = mapped_column(Integer)
     escalate_to_provider: Mapped[bool] = mapped_column(Boolean, default=True)
     digest_hour: Mapped[int] = mapped_column(Integer)
+
+
+class ProviderReminderDefaults(_PolicyColumns, db.Model):
+    """The provider's defaults, copied into a firm's policy the first time the firm needs one (one row)."""
+
+    __tablename__ = "reminder_provider_defaults"
+    __audit__ = True
+
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
-class ReminderPolicy(TenantScoped, db.Model):
+class ReminderPolicy(_PolicyColumns, TenantScoped, db.Model):
     """A firm's reminder ladders, escalation rule and digest hour (in the firm's time zone)."""
 
     __tablename__ = "reminder_policies"
     __table_args__ = (UniqueConstraint("tenant_id", name="uq_reminder_policies_tenant_id"),)
     __audit__ = True
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    statutory_ladder: Mapped[list] = mapped_column(JSON)
-    soft_ladder: Mapped[list] = mapped_column(JSON)
-    soft_kinds: Mapped[list] = mapped_column(JSON)
-    kind_ladders: Mapped[dict] = mapped_column(JSON, default=dict)
-    escalate_within_days: Mapped[int] = mapped_column(Integer)
-    escalate_to_provider: Mapped[bool] = mapped_column(Boolean, default=True)
     supervising_attorney_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    digest_hour: Mapped[int] = mapped_column(Integer)
     # The tenant-local date of the last sweep: a sweep after downtime catches up on the stages it skipped.
     last_swept_on: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
