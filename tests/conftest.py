@@ -2,7 +2,7 @@
 the provider's staff, and a sign-in helper.
 
 TEST_DATABASE=postgresql runs the suite against 127.0.0.1:5432 and Redis on 127.0.0.1:6379; a missing
-server is an error, never a skip.
+server is an error, never a skip. Each run uses a database and Redis databases of its own (tests/resources.py).
 """
 from __future__ import annotations
 
@@ -16,12 +16,13 @@ from app import create_app
 from app.accounts import hash_password
 from app.extensions import db
 from app.models import SpecialistAssignment, Tenant, User
+from tests import resources
 
 BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-PG_DB = os.environ.get("TEST_POSTGRES_DB", "patentdesk_test")
+PG_DB = resources.postgres_database_name()
 OWNER_ROLE, APP_ROLE = "patentdesk_owner", "patentdesk_app"
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = resources.claim_redis_url("main")
 PASSWORD = "correct horse battery staple"
 
 
@@ -36,15 +37,26 @@ def _prepare_postgres() -> None:
                               (APP_ROLE, "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE")):
             if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first() is None:
                 conn.execute(text(f"CREATE ROLE {role} {options}"))
-        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {PG_DB} OWNER {OWNER_ROLE}"))
+        existing = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE 'patentdesk\\_test\\_%'"))
+        for stale in resources.stale_postgres_databases(list(existing.scalars())):
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{PG_DB}" OWNER {OWNER_ROLE}'))
+    admin.dispose()
+
+
+def _drop_postgres() -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
     admin.dispose()
 
 
 @pytest.fixture(scope="session")
-def database_config(tmp_path_factory):
+def database_config(tmp_path_factory, request):
     if BACKEND == "postgresql":
         _prepare_postgres()
+        request.addfinalizer(_drop_postgres)
         config = {"SQLALCHEMY_DATABASE_URI": _pg_url(APP_ROLE), "MIGRATION_DATABASE_URL": _pg_url(OWNER_ROLE),
                   "DATABASE_APP_ROLE": APP_ROLE, "RATELIMIT_STORAGE_URI": REDIS_URL}
     else:

@@ -10,11 +10,12 @@ import uuid
 import redis
 
 from app import create_app
-from tests.conftest import PASSWORD, REDIS_URL
+from tests import resources
+from tests.conftest import PASSWORD
 
-# Not REDIS_URL's own database: every PostgreSQL test's app fixture flushes that one, so a concurrent run
-# would reset the counters under this test. Same server, database 14.
-THROTTLE_REDIS_URL = os.environ.get("TEST_THROTTLE_REDIS_URL", REDIS_URL.rsplit("/", 1)[0] + "/14")
+# Not REDIS_URL's own database: every PostgreSQL test's app fixture flushes that one, which would reset
+# the counters under this test.
+THROTTLE_REDIS_URL = resources.claim_redis_url("throttle")
 
 SECOND_PROCESS = """
 import json, os, sys

@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 
 from app.patents.search.records import Citation, Claim, PatentRecord
+from tests.resources import SAMPLE_PATENTS
 
-DATA_DIR = Path("/work/shared/data/patents")
+DATA_DIR = SAMPLE_PATENTS
 
 
 def make_record(number: str, title: str = "", *, abstract: str = "", claims: tuple[str, ...] = (),

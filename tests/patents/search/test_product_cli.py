@@ -7,8 +7,9 @@ import pytest
 from app.extensions import db
 from app.patents.search.models import PatentDocument, PrivateDocument
 from app.tenancy import tenant_scope
+from tests.resources import SAMPLE_PATENTS
 
-DATA = Path("/work/shared/data/patents")
+DATA = SAMPLE_PATENTS
 SAMPLES = ["ep-grant-v1-5-1-B1.xml", "ep-application-v1-4-A1.xml", "ipa130117-1-application.xml",
            "ipg050104-25-grants.xml"]
 

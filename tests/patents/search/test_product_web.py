@@ -14,8 +14,9 @@ from app.patents.search.models import PatentDocument, SearchSession
 from app.patents.search.report import build_report_pdf
 from app.patents.search.sessions import safe_snippet
 from app.tenancy import tenant_scope
+from tests.resources import SAMPLE_PATENTS
 
-DATA = Path("/work/shared/data/patents")
+DATA = SAMPLE_PATENTS
 
 
 def _import_samples(app):
