@@ -11,10 +11,10 @@ run: $(VENV)/.installed
 	$(FLASK) demo load
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-# The whole suite, on the embedded SQLite default and then on PostgreSQL + Redis.
+# The whole suite, on the embedded SQLite default and on PostgreSQL + Redis, side by side (one core each);
+# each backend's output is printed when it finishes.
 test: $(VENV)/.installed-test
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgresql
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgresql
 
 test-sqlite: $(VENV)/.installed-test
 	TEST_DATABASE=sqlite $(BIN)/python -m pytest
