@@ -1,127 +1,55 @@
-"""Antecedent-basis check for claims.
+"""Antecedent basis of claim terms, as practitioners apply it (MPEP 2173.05(e)).
 
-Heuristic, dictionary-driven (word lists in ``data/antecedent_terms.toml``).
+Each claim's introductions and references come from :mod:`.mentions`. A reference ``the X`` /
+``said X`` is *supported* when an earlier introduction in the same claim, or one anywhere in a claim
+on its dependency path, matches it:
 
-Terms
------
-* A *reference* is ``the X`` / ``said X`` (also ``the at least one X``,
-  ``the one or more X``, ``the plurality of X``, ``the first and second X``).
-* An *introduction* is ``a X`` / ``an X`` / ``another X``, ``at least one X``,
-  ``one or more X`` (either number), ``a plurality of X``, ``plurality of X``,
-  ``two or more X``, ``multiple X`` (plural), ``a set/pair/series/array/group
-  of X`` (introduces the container and the plural X), and
-  ``[a] first and second X`` (introduces "first X", "second X" and plural X).
-  ``each X`` neither introduces nor is checked.
-* X is the noun phrase after the determiner: up to 4 words, ended by
-  punctuation, a number (reference numeral), a stop word, an ``-ly`` adverb, or
-  an ``-ed``/``-ing`` word (or any word) directly followed by a determiner /
-  preposition (treated as a verb).  The head noun (last word) is singularised.
+* X is a word-suffix of the introduced phrase: "a wireless charging coil" supports "the coil",
+  "the charging coil" and "the wireless charging coil"; "a coil" does not support "the wireless coil";
+* or X's words appear in order in the introduced phrase with the same head: "a first conductive
+  layer" supports "the first layer";
+* or X is another reading of the phrase ("the controller" in "the controller receiving data"), or X
+  without a participle that names what a step did ("the received message" after "a message").
 
-Matching
---------
-``the X`` is supported if X (normalised) is a word-suffix of an introduced
-phrase: "a wireless charging coil" supports "the coil", "the charging coil" and
-"the wireless charging coil"; "a coil" does NOT support "the wireless coil".
-Introductions count if they appear earlier in the same claim, or anywhere in a
-claim it depends on (directly or transitively).
+Number: ``at least one X``/``one or more X`` support ``the X`` and ``the Xs``; ``the Xs`` after two
+singular introductions ("a first electrode ... a second electrode ... the electrodes") is fine.
 
-Decisions
----------
-* Multiple dependent claims: a term is supported only if it is introduced along
-  EVERY referenced claim's chain (the claim must make sense read with each of
-  the alternatives).  If it is introduced along some chains only, the finding
-  names the claims through which it is missing.
-* ``the sensor`` / ``said sensor`` when only ``a plurality of sensors`` was
-  introduced is reported (it is ambiguous which sensor is meant) with its own
-  message; ``the sensors`` after a single ``a sensor`` is reported likewise,
-  unless two or more singular introductions exist ("a first electrode ... a
-  second electrode ... the electrodes" is fine).
-* ``at least one X`` / ``one or more X`` support both ``the X`` and ``the Xs``.
-* Preamble references ("The method of claim 1", "The device according to any
-  one of claims 1-3") are not checked; terms listed in ``not_checked`` are never
-  checked; "the <inherent property> of ..." (surface, end, length, amount ...,
-  list ``inherent_of``; MPEP 2173.05(e)) is not checked.
-* Claims with a broken dependency (self, later or missing claim) are not
-  checked; the dependency error is reported instead.
-* Bare plural / mass-noun phrases ("storing instructions", "; gate spacers",
-  "based on interaction data") introduce themselves.
-* Each term is reported once per claim (its first unsupported occurrence).
-All findings are warnings: this is a drafting aid, not a legal determination.
+A multiple dependent claim must make sense with each claim it refers to, so a term counts as introduced
+only if it is introduced along every path; otherwise the finding names the claims through which it is
+missing. A claim with a broken dependency is not checked (the dependency error is reported instead).
+
+Severity, so that a warning is something a practitioner would fix:
+
+* ``warning``: no introduction at all (quoting the closest earlier one when there is a likely
+  match), an introduction only later in the same claim, an introduction missing along some paths of a
+  multiple dependent claim, and the same term written two ways ("a footplate" ... "the foot plate":
+  inconsistent terminology);
+* ``note``: a term already reported in an earlier claim (the same defect, one fix), a noun naming an
+  action recited earlier ("the insertion" after "inserting the plug"), a part or property that the thing already introduced has anyway ("the outer surface of
+  the sphere", "the distal end"), and number mismatches ("the sensor" when only "a plurality of
+  sensors" was introduced; "the tools" after "a tool").
+
+Each term is reported once per claim, at its first unsupported occurrence.
 """
 from __future__ import annotations
 
-import re
-import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
+from difflib import SequenceMatcher
+from os.path import commonprefix
 
-from .claims import Claim
+from ..claims import Claim
+from .mentions import ClaimMentions, Phrase, claim_mentions
+from .terms import article, pluralize_phrase, singular_phrase, word_lists
 
-_DATA = Path(__file__).with_name("data") / "antecedent_terms.toml"
-
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019\-/]*|[^\sA-Za-z0-9]")
-MAX_PHRASE_WORDS = 6
-_DETERMINERS = {"a", "an", "the", "said", "each", "every", "its", "their", "another", "one"}
-_PREPOSITIONS = {"of", "in", "on", "at", "to", "from", "with", "within", "by", "for", "into", "onto",
-                 "over", "under", "between", "through", "via", "about", "along", "across", "against",
-                 "around", "after", "before", "during", "upon", "toward", "towards"}
-_LEADING_SKIP = {"further", "additional", "respective", "aforementioned", "aforesaid",
-                 "above-mentioned", "previously-mentioned", "abovementioned"}
-_CONTAINERS = {"set", "pair", "series", "array", "group", "number", "collection", "multiplicity",
-               "list", "sequence", "stack", "bundle", "matrix", "network", "combination"}
-_CLAIM_REF_AFTER = re.compile(
-    r"\s*,?\s*(?:of|in|recited\s+in|defined\s+in|according\s+to|in\s+accordance\s+with|as\s+in|"
-    r"as\s+(?:claimed|recited|defined|set\s+forth|described|specified|in)\s+(?:in\s+)?)\s*"
-    r"(?:any\s+(?:one\s+)?(?:of\s+)?(?:the\s+)?(?:preceding\s+|previous\s+|foregoing\s+|above\s+)?|"
-    r"either\s+(?:one\s+)?(?:of\s+)?)?claims?\b",
-    re.I,
-)
-
-
-@lru_cache(maxsize=1)
-def _lists() -> dict:
-    with _DATA.open("rb") as fh:
-        d = tomllib.load(fh)["antecedent"]
-    return {
-        "not_checked": [tuple(s.split()) for s in d["not_checked"]],
-        "inherent": {s for s in d["inherent_of"]},
-        "stop": set(d["stop_words"]) | {"and/or"},
-        "nouns": set(d["noun_exceptions"]),
-        "irregular": dict(d["irregular_plurals"]),
-        "invariant": set(d["invariant"]["words"]),
-        "postpositive": set(d["postpositive"]),
-        "mass": set(d["mass_nouns"]),
-    }
-
-
-def singularize(word: str) -> str:
-    w = word.lower()
-    lists = _lists()
-    if w in lists["irregular"]:
-        return lists["irregular"][w]
-    if w in lists["invariant"] or len(w) <= 3 or not w[-1] == "s":
-        return w
-    if w.endswith("ies") and len(w) > 4:
-        return w[:-3] + "y"
-    if w.endswith(("ches", "shes", "sses", "xes", "zes")):
-        return w[:-2]
-    if w.endswith(("ss", "us", "is", "'s", "\u2019s")):
-        return w
-    return w[:-1]
-
-
-def is_plural(word: str) -> bool:
-    return singularize(word) != word.lower()
+WARNING_KINDS = {"missing", "later", "partial", "variant"}
+_NOMINAL_ENDINGS = ("tion", "sion", "ment", "ance", "ence", "al", "ure", "ing", "ion", "ancy", "ency")
 
 
 @dataclass
-class Phrase:
-    words: tuple[str, ...]      # normalised: lower case, head singularised
-    number: str                 # singular | plural | either
-    offset: int                 # char offset of the determiner in the claim text
-    text: str                   # the phrase as written (without determiner)
-    determiner: str = ""
+class Introduced:
+    """An introduction and the claim it is in."""
+    phrase: Phrase
+    claim: int
 
 
 @dataclass
@@ -130,11 +58,19 @@ class AntecedentIssue:
     term: str
     determiner: str
     offset: int
-    kind: str                   # missing | partial | plural_only | singular_only
+    kind: str           # missing | later | partial | variant | inherent | action | plural_only | singular_only
+    #                     | repeated
     number: str
     ancestors: list[int] = field(default_factory=list)
     missing_via: list[int] = field(default_factory=list)
     supported_via: list[int] = field(default_factory=list)
+    closest: Introduced | None = None
+    first_reported: int | None = None       # for "repeated": the claim where the same term was reported
+    action: str | None = None               # for "action": the verb the term names ("inserting")
+
+    @property
+    def severity(self) -> str:
+        return "warning" if self.kind in WARNING_KINDS else "note"
 
     @property
     def message(self) -> str:
@@ -142,297 +78,98 @@ class AntecedentIssue:
         where = f"claim {self.claim}"
         if self.ancestors:
             where += f" or the claims it depends on ({', '.join(map(str, self.ancestors))})"
-        term_l = self.term
+        term = self.term
+        if self.kind == "repeated":
+            return (f"Claim {self.claim} refers to {ref}, which also lacks antecedent basis in claim "
+                    f"{self.first_reported} (see there).")
+        if self.kind == "variant":
+            return (f"Claim {self.claim} refers to {ref}, but {_quote(self.closest)} was introduced: the same "
+                    f"term is written two ways. Use one spelling throughout.")
+        if self.kind == "action":
+            return (f"Claim {self.claim} refers to {ref}, which has no introduction as a thing but names the "
+                    f"action '{self.action}' recited earlier. That is usually clear; introduce "
+                    f"'{article(term)} {term}' if a separate thing is meant.")
+        if self.kind == "inherent":
+            return (f"Claim {self.claim} refers to {ref} without introducing it. This is fine if it is a part "
+                    f"or property that what it belongs to necessarily has (MPEP 2173.05(e)); otherwise "
+                    f"introduce '{article(term)} {term}'.")
         if self.kind == "plural_only":
-            plural = _pluralize_phrase(term_l)
+            plural = pluralize_phrase(term)
             return (f"Claim {self.claim} refers to {ref}, but only a group ('{plural}', e.g. 'a plurality of "
-                    f"{plural}') was introduced earlier in {where}, so it is unclear which one is meant. "
-                    f"Consider 'each {term_l}', 'one of the {plural}' or introducing 'a {term_l}'.")
+                    f"{plural}') was introduced earlier in {where}, so it may be unclear which one is meant. "
+                    f"Consider 'each {term}', 'one of the {plural}' or introducing 'a {term}'.")
         if self.kind == "singular_only":
+            single = singular_phrase(term)
             return (f"Claim {self.claim} refers to {ref} (plural), but only a single "
-                    f"'{_article(_singular_phrase(term_l))} {_singular_phrase(term_l)}' was introduced earlier in "
-                    f"{where}. Introduce the group (e.g. 'a plurality of {term_l}') or use the singular.")
+                    f"'{article(single)} {single}' was introduced earlier in {where}. Introduce the group "
+                    f"(e.g. 'a plurality of {term}') or use the singular.")
         if self.kind == "partial":
             return (f"Claim {self.claim} refers to {ref}. It is introduced through claim(s) "
                     f"{', '.join(map(str, self.supported_via))}, but not through claim(s) "
                     f"{', '.join(map(str, self.missing_via))}, so the claim lacks antecedent basis when read "
                     f"with claim(s) {', '.join(map(str, self.missing_via))}.")
-        if self.number == "plural":
-            intro = f"'{term_l}' (e.g. 'a plurality of {term_l}')"
-        else:
-            intro = f"'{_article(term_l)} {term_l}'"
-        return f"Claim {self.claim} refers to {ref}, but no earlier {intro} introduces it in {where}."
+        if self.kind == "later":
+            return (f"Claim {self.claim} refers to {ref} before introducing it ({_quote(self.closest)} comes "
+                    f"later in the claim). Introduce it at its first use.")
+        intro = f"'{term}' (e.g. 'a plurality of {term}')" if self.number == "plural" else f"'{article(term)} {term}'"
+        message = f"Claim {self.claim} refers to {ref}, but no earlier {intro} introduces it in {where}."
+        if self.closest:
+            message += f" Did you mean {_quote(self.closest)}?"
+        return message
 
 
-def _article(phrase: str) -> str:
-    return "an" if phrase[:1].lower() in "aeiou" else "a"
+def _quote(intro: Introduced | None) -> str:
+    if intro is None:
+        return ""
+    p = intro.phrase
+    determiner = p.determiner if p.determiner not in ("", "'s", "its", "their", "his", "her", "whose") else ""
+    text = f"{determiner} {p.text}".strip()
+    return f"'{text}' in claim {intro.claim}"
 
 
-def _pluralize_phrase(phrase: str) -> str:
-    parts = phrase.split()
-    w = parts[-1]
-    if is_plural(w):
-        return phrase
-    if w.endswith(("s", "x", "z", "ch", "sh")):
-        w += "es"
-    elif w.endswith("y") and w[-2:-1] not in ("a", "e", "i", "o", "u"):
-        w = w[:-1] + "ies"
-    else:
-        w += "s"
-    return " ".join(parts[:-1] + [w])
+# -- matching ---------------------------------------------------------------------------------------
+
+def _suffix(intro: tuple[str, ...], ref: tuple[str, ...]) -> bool:
+    return len(intro) >= len(ref) and intro[-len(ref):] == ref
 
 
-def _singular_phrase(phrase: str) -> str:
-    parts = phrase.split()
-    return " ".join(parts[:-1] + [singularize(parts[-1])])
+def _in_order(intro: tuple[str, ...], ref: tuple[str, ...]) -> bool:
+    """ref's words appear in order in intro, with the same head ("first layer" in "first conductive layer")."""
+    if len(ref) < 2 or len(intro) <= len(ref) or intro[-1] != ref[-1]:
+        return False
+    it = iter(intro[:-1])
+    return all(word in it for word in ref[:-1])
 
 
-class _Scanner:
-    def __init__(self, text: str):
-        self.text = text
-        self.toks = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)]
-        self.low = [t[0].lower().replace("\u2019", "'") for t in self.toks]
-        self.n = len(self.toks)
-        self.L = _lists()
-
-    def is_word(self, k: int) -> bool:
-        return k < self.n and self.low[k][0].isalpha()
-
-    def seq(self, k: int, words: tuple[str, ...] | list[str]) -> bool:
-        return k + len(words) <= self.n and all(self.low[k + i] == w for i, w in enumerate(words))
-
-    def extract(self, j: int) -> tuple[list[int], int]:
-        """Return (token indexes of the noun phrase starting at j, index after it)."""
-        L = self.L
-        idx: list[int] = []
-        k = j
-        while k < self.n and len(idx) < MAX_PHRASE_WORDS:
-            w = self.low[k]
-            if w == "(" and idx and k + 3 < self.n and self.low[k + 1][0].isalpha() \
-                    and self.low[k + 2] == ")" and self.is_word(k + 3) and self.low[k + 3] not in L["stop"]:
-                k += 3          # "customer relationship management (CRM) system"
-                continue
-            if not w[0].isalpha():
-                break
-            if w in L["stop"] and not (w in ("first", "second")):
-                break
-            if w.endswith(("'s",)) and len(w) > 2:
-                idx.append(k)
-                k += 1
-                break
-            if w.endswith("ly") and w not in L["nouns"]:
-                # an adverb may open a phrase ("a pharmaceutically acceptable salt")
-                if idx or not self.is_word(k + 1) or self.low[k + 1] in L["stop"]:
-                    break
-            if idx and w in L["postpositive"]:
-                break
-            if idx:
-                nxt = self.low[k + 1] if k + 1 < self.n else ""
-                nxt_breaks = (not nxt or not nxt[0].isalnum() or nxt in L["stop"] or nxt[0].isdigit())
-                verbal = (w.endswith(("ed", "ing")) and w not in L["nouns"] and len(w) > 4)
-                if nxt in _DETERMINERS:
-                    break
-                if verbal and (nxt_breaks or nxt in _PREPOSITIONS):
-                    break
-                if (w.endswith(("able", "ible", "ive")) and len(w) > 6 and w not in L["nouns"]
-                        and nxt in _PREPOSITIONS):
-                    break
-            idx.append(k)
-            k += 1
-        return idx, k
-
-    def phrase(self, idx: list[int], number: str | None, det_k: int, prefix: tuple[str, ...] = ()) -> Phrase:
-        words = [self.low[k] for k in idx]
-        if words and words[-1].endswith("'s"):
-            words[-1] = words[-1][:-2]
-        head = words[-1]
-        if number is None:
-            number = "plural" if is_plural(head) else "singular"
-        norm = tuple(prefix) + tuple(words[:-1]) + (singularize(head),)
-        text = self.text[self.toks[idx[0]][1]:self.toks[idx[-1]][2]]
-        if text.endswith(("'s", "\u2019s")):
-            text = text[:-2]
-        if prefix:
-            text = " ".join(prefix) + " " + (_singular_phrase(text) if number == "singular" else text)
-        return Phrase(norm, number, self.toks[det_k][1], text, self.low[det_k] if det_k < self.n else "")
-
-    def not_checked(self, j: int) -> bool:
-        return any(self.seq(j, ex) for ex in self.L["not_checked"])
-
-    def skip_leading(self, j: int) -> int:
-        while j < self.n and self.low[j] in _LEADING_SKIP:
-            j += 1
-        return j
-
-    def first_and_second(self, j: int):
-        """Match 'first and second X' / 'first, second and third X' at j; return (ordinals, index after)."""
-        ords = []
-        k = j
-        ordinal_words = ("first", "second", "third", "fourth", "fifth")
-        while k < self.n and self.low[k] in ordinal_words:
-            ords.append(self.low[k])
-            k += 1
-            if k < self.n and self.low[k] == ",":
-                k += 1
-            if k < self.n and self.low[k] in ("and", "or"):
-                k += 1
-                if k < self.n and self.low[k] in ordinal_words:
-                    ords.append(self.low[k])
-                    k += 1
-                break
-        if len(ords) >= 2 and self.is_word(k):
-            return ords, k
-        return None, j
-
-    def ordinal_intros(self, j: int, start: int, intros: list[Phrase]) -> int | None:
-        """'first and second X' at j introduces 'the first X', 'the second X' and 'the Xs'.
-
-        Returns where scanning goes on, or None when j starts no such phrase.
-        """
-        ords, k2 = self.first_and_second(j)
-        if not ords:
-            return None
-        idx, k = self.extract(k2)
-        if idx:
-            for o in ords:
-                intros.append(self.phrase(idx, "singular", start, (o,)))
-            intros.append(self.phrase(idx, "plural", start))
-        return max(k, start + 1)
-
-    def scan(self) -> tuple[list[Phrase], list[Phrase]]:
-        intros: list[Phrase] = []
-        refs: list[Phrase] = []
-        i = 0
-        while i < self.n:
-            w = self.low[i]
-            if w in ("the", "said"):
-                j = i + 1
-                number = None
-                if self.seq(j, ("at", "least", "one")):
-                    j += 3
-                    number = "either"
-                elif self.seq(j, ("one", "or", "more")):
-                    j += 3
-                    number = "either"
-                elif self.seq(j, ("plurality", "of")):
-                    j += 2
-                    number = "plural"
-                j = self.skip_leading(j)
-                if self.not_checked(j) or (j < self.n and self.low[j] == "of"):
-                    i = max(j, i + 1)
-                    continue
-                ords, k2 = self.first_and_second(j)
-                if ords:
-                    idx, k = self.extract(k2)
-                    if idx and not self._claim_ref_after(k):
-                        for o in ords:
-                            p = self.phrase(idx, "singular", i, (o,))
-                            refs.append(p)
-                    i = max(k, i + 1)
-                    continue
-                idx, k = self.extract(j)
-                if not idx:
-                    i = max(j, i + 1)
-                    continue
-                if self._inherent(idx, k) or self._claim_ref_after(k):
-                    i = k
-                    continue
-                refs.append(self.phrase(idx, number, i))
-                i = k
-                continue
-
-            number = None
-            j = None
-            if w in ("a", "an", "another"):
-                j = self.skip_leading(i + 1)
-                if self.seq(j, ("plurality", "of")):
-                    j += 2
-                    number = "plural"
-                elif j + 1 < self.n and self.low[j] in _CONTAINERS and self.low[j + 1] == "of":
-                    intros.append(self.phrase([j], "singular", i))
-                    j += 2
-                    number = "plural"
-                else:
-                    number = "singular"
-            elif self.seq(i, ("at", "least", "one")) or self.seq(i, ("one", "or", "more")):
-                j = i + 3
-                number = "either"
-            elif self.seq(i, ("two", "or", "more")) or self.seq(i, ("plurality", "of")):
-                j = i + 3 if w == "two" else i + 2
-                number = "plural"
-            elif w in ("multiple", "several", "plural", "various", "numerous"):
-                j = i + 1
-                number = "plural"
-            elif w in ("first",):
-                k = self.ordinal_intros(i, i, intros)
-                if k is not None:
-                    i = k
-                    continue
-            elif w in ("each", "every"):
-                idx, k = self.extract(i + 1)
-                i = max(k, i + 1)
-                continue
-            elif w[0].isalpha() and w not in self.L["stop"] and (i == 0 or not self.is_word(i - 1)
-                                                                or self.low[i - 1] in self.L["stop"]):
-                # bare plural / mass-noun phrase: "storing instructions", "; gate spacers"
-                idx, k = self.extract(i)
-                if idx:
-                    head = self.low[idx[-1]]
-                    if is_plural(head):
-                        intros.append(self.phrase(idx, "plural", i))
-                    elif singularize(head) in self.L["mass"]:
-                        intros.append(self.phrase(idx, "either", i))
-                    i = k
-                    continue
-
-            if j is not None:
-                if j < self.n and self.low[j] == "of":     # "at least one of ..." -> the rest decides
-                    i = j + 1
-                    continue
-                j = self.skip_leading(j)
-                k = self.ordinal_intros(j, i, intros)
-                if k is not None:
-                    i = k
-                    continue
-                idx, k = self.extract(j)
-                if idx:
-                    intros.append(self.phrase(idx, number, i))
-                    i = k
-                    continue
-            i += 1
-        return intros, refs
-
-    def _inherent(self, idx: list[int], k: int) -> bool:
-        if not (k < self.n and self.low[k] == "of"):
-            return False
-        words = [self.low[x] for x in idx]
-        return words[-1] in self.L["inherent"] or " ".join(words) in self.L["inherent"]
-
-    def _claim_ref_after(self, k: int) -> bool:
-        if k <= 0:
-            return False
-        return bool(_CLAIM_REF_AFTER.match(self.text, self.toks[k - 1][2]))
+def matching_reading(intro: Phrase, ref: Phrase) -> tuple[str, ...] | None:
+    """The reading of ref that intro introduces, or None."""
+    for r in (ref.words,) + ref.readings:
+        if any(_suffix(i, r) or _in_order(i, r) for i in (intro.words,) + intro.readings):
+            return r
+    return None
 
 
-def analyze_claim_text(text: str) -> tuple[list[Phrase], list[Phrase]]:
-    """Return (introductions, references) found in one claim's text."""
-    return _Scanner(text).scan()
+def matches(intro: Phrase, ref: Phrase) -> bool:
+    return matching_reading(intro, ref) is not None
 
 
-def _count(intros, ref: Phrase, before: int | None = None) -> tuple[int, bool, bool]:
-    s, p, e = 0, False, False
-    L = len(ref.words)
+def _count(intros: list[Introduced], ref: Phrase, before: int | None = None) -> tuple[int, bool, bool]:
+    """(singular introductions up to 2, any plural one, any either-number one) matching ref."""
+    singular, plural, either = 0, False, False
     for it in intros:
-        if before is not None and it.offset >= before:
+        if before is not None and it.phrase.offset >= before:
             continue
-        if len(it.words) >= L and it.words[-L:] == ref.words:
-            if it.number == "singular":
-                s += 1
-            elif it.number == "plural":
-                p = True
+        reading = matching_reading(it.phrase, ref)
+        if reading is not None:
+            if reading != ref.words:
+                either = True       # another reading of the phrase: its number is not the phrase's
+            elif it.phrase.number == "singular":
+                singular += 1
+            elif it.phrase.number == "plural":
+                plural = True
             else:
-                e = True
-    return min(s, 2), p, e
+                either = True
+    return min(singular, 2), plural, either
 
 
 def _add(a, b):
@@ -440,81 +177,149 @@ def _add(a, b):
 
 
 def _classify(avail, number: str) -> str:
-    s, p, e = avail
+    singular, plural, either = avail
     if number == "either":
-        return "ok" if (s or p or e) else "missing"
+        return "ok" if (singular or plural or either) else "missing"
     if number == "singular":
-        if s or e:
+        if singular or either:
             return "ok"
-        return "plural_only" if p else "missing"
-    if p or e or s >= 2:
+        return "plural_only" if plural else "missing"
+    if plural or either or singular >= 2:
         return "ok"
-    return "singular_only" if s == 1 else "missing"
+    return "singular_only" if singular == 1 else "missing"
+
+
+def _closest(intros: list[Introduced], ref: Phrase) -> Introduced | None:
+    """The introduction the writer most likely meant: same letters ("foot plate"/"footplate"), else similar."""
+    best, best_score = None, 0.0
+    for it in intros:
+        if it.phrase.joined == ref.joined or it.phrase.joined.endswith(ref.joined) and len(ref.joined) > 5:
+            return it
+        score = SequenceMatcher(None, it.phrase.joined, ref.joined).ratio()
+        if score > best_score:
+            best, best_score = it, score
+    return best if best_score >= 0.8 else None
+
+
+# -- the check --------------------------------------------------------------------------------------
+
+class _ClaimSet:
+    def __init__(self, claims: list[Claim]):
+        self.by_num: dict[int, Claim] = {}
+        for c in claims:
+            if not c.canceled:
+                self.by_num.setdefault(c.number, c)
+        self.mentions: dict[int, ClaimMentions] = {n: claim_mentions(c.text) for n, c in self.by_num.items()}
+        self.intros = {n: [Introduced(p, n) for p in m.introductions] for n, m in self.mentions.items()}
+        self._ancestors: dict[int, list[int]] = {}
+        self._chain: dict[tuple, tuple] = {}
+        self.inherent = word_lists()["inherent"]
+
+    def parents(self, n: int) -> list[int]:
+        return [p for p in self.by_num[n].depends_on if p in self.by_num and p < n]
+
+    def broken(self, n: int) -> bool:
+        claim = self.by_num[n]
+        return len(self.parents(n)) != len(claim.depends_on) or (claim.refers_to_all_preceding and not claim.depends_on)
+
+    def ancestors(self, n: int) -> list[int]:
+        if n not in self._ancestors:
+            out: set[int] = set()
+            for p in self.parents(n):
+                out.add(p)
+                out.update(self.ancestors(p))
+            self._ancestors[n] = sorted(out)
+        return self._ancestors[n]
+
+    def chain(self, n: int, ref: Phrase) -> tuple:
+        """What claim n and the claims it depends on introduce for ref (along every path)."""
+        key = (n, ref.words, ref.readings)
+        if key not in self._chain:
+            self._chain[key] = _add(_count(self.intros[n], ref), self.via_parents(n, ref))
+        return self._chain[key]
+
+    def via_parents(self, n: int, ref: Phrase) -> tuple:
+        values = [self.chain(p, ref) for p in self.parents(n)]
+        if not values:
+            return (0, False, False)
+        return (min(v[0] for v in values), all(v[1] for v in values), all(v[2] for v in values))
+
+    def available(self, n: int) -> list[Introduced]:
+        return [it for a in self.ancestors(n) for it in self.intros[a]] + self.intros[n]
+
+    def check_reference(self, n: int, ref: Phrase) -> AntecedentIssue | None:
+        own = _count(self.intros[n], ref, before=ref.offset)
+        status = _classify(_add(own, self.via_parents(n, ref)), ref.number)
+        if status == "ok":
+            return None
+        issue = AntecedentIssue(claim=n, term=ref.text, determiner=ref.determiner, offset=ref.offset,
+                                kind=status, number=ref.number, ancestors=self.ancestors(n))
+        if status != "missing":
+            return issue
+        parents = self.parents(n)
+        supported = [p for p in parents if _classify(_add(own, self.chain(p, ref)), ref.number) == "ok"]
+        if len(parents) > 1 and supported:
+            issue.kind, issue.supported_via = "partial", supported
+            issue.missing_via = [p for p in parents if p not in supported]
+            return issue
+        earlier = [it for it in self.available(n) if it.claim != n or it.phrase.offset < ref.offset]
+        issue.closest = _closest(earlier, ref)
+        if issue.closest and issue.closest.phrase.joined == ref.joined:
+            issue.kind = "variant"
+            return issue
+        if self.is_inherent(n, ref):
+            issue.kind, issue.closest = "inherent", None
+            return issue
+        action = self.action_named(n, ref)
+        if action:
+            issue.kind, issue.action = "action", action
+            return issue
+        later = [it for it in self.intros[n] if it.phrase.offset > ref.offset and matches(it.phrase, ref)]
+        if later:
+            issue.kind, issue.closest = "later", later[0]
+        return issue
+
+    def action_named(self, n: int, ref: Phrase) -> str | None:
+        """The earlier verb a nominal reference names: "the insertion" after "inserting the plug"."""
+        head = ref.words[-1]
+        if not head.endswith(_NOMINAL_ENDINGS):
+            return None
+        actions = [word for a in self.ancestors(n) for word, _ in self.mentions[a].actions]
+        actions += [word for word, offset in self.mentions[n].actions if offset < ref.offset]
+        for word in actions:
+            common = len(commonprefix([word, head]))
+            if common >= 5 and common >= 0.6 * len(head):
+                return word
+        return None
+
+    def is_inherent(self, n: int, ref: Phrase) -> bool:
+        """A part or property of something introduced: "the outer surface of the sphere", "the distal end"."""
+        return ref.followed_by_of or ref.words[-1] in self.inherent or " ".join(ref.words) in self.inherent
 
 
 def check_antecedent_basis(claims: list[Claim]) -> list[AntecedentIssue]:
-    by_num: dict[int, Claim] = {}
-    for c in claims:
-        if not c.canceled:
-            by_num.setdefault(c.number, c)
-    analyses = {n: analyze_claim_text(c.text) for n, c in by_num.items()}
-
-    def parents(n: int) -> list[int]:
-        return [p for p in by_num[n].depends_on if p in by_num and p < n]
-
-    anc_memo: dict[int, list[int]] = {}
-
-    def ancestors(n: int) -> list[int]:
-        if n not in anc_memo:
-            out: set[int] = set()
-            for p in parents(n):
-                out.add(p)
-                out.update(ancestors(p))
-            anc_memo[n] = sorted(out)
-        return anc_memo[n]
-
-    chain_memo: dict[tuple, tuple] = {}
-
-    def chain(n: int, ref: Phrase) -> tuple:
-        key = (n, ref.words)
-        if key not in chain_memo:
-            own = _count(analyses[n][0], ref)
-            chain_memo[key] = _add(own, via_parents(n, ref))
-        return chain_memo[key]
-
-    def via_parents(n: int, ref: Phrase) -> tuple:
-        ps = parents(n)
-        if not ps:
-            return (0, False, False)
-        vals = [chain(p, ref) for p in ps]
-        return (min(v[0] for v in vals), all(v[1] for v in vals), all(v[2] for v in vals))
-
+    """Every unsupported reference, once per term and claim; a warning once per term and claim set."""
+    claim_set = _ClaimSet(claims)
     issues: list[AntecedentIssue] = []
-    for n in sorted(by_num):
-        if len(parents(n)) != len(by_num[n].depends_on) or (
-                by_num[n].refers_to_all_preceding and not by_num[n].depends_on):
-            # A broken dependency is reported separately; without a valid chain every
-            # inherited term would be a false alarm, so the claim is not checked.
+    warned: dict[tuple, int] = {}       # term -> the claim where it was first a warning
+    for n in sorted(claim_set.by_num):
+        if claim_set.broken(n):
+            # Without a valid chain every inherited term would be a false alarm.
             continue
-        intros, refs = analyses[n]
         seen: set = set()
-        for ref in refs:
-            own = _count(intros, ref, before=ref.offset)
-            status = _classify(_add(own, via_parents(n, ref)), ref.number)
-            if status == "ok":
-                continue
+        for ref in claim_set.mentions[n].references:
             key = (ref.words, ref.number)
             if key in seen:
                 continue
+            issue = claim_set.check_reference(n, ref)
+            if not issue:
+                continue
             seen.add(key)
-            issue = AntecedentIssue(claim=n, term=ref.text, determiner=ref.determiner, offset=ref.offset,
-                                    kind=status, number=ref.number, ancestors=ancestors(n))
-            ps = parents(n)
-            if len(ps) > 1:
-                ok_ps = [p for p in ps if _classify(_add(own, chain(p, ref)), ref.number) == "ok"]
-                if ok_ps:
-                    issue.kind = "partial"
-                    issue.supported_via = ok_ps
-                    issue.missing_via = [p for p in ps if p not in ok_ps]
+            if issue.severity == "warning" and issue.kind != "partial":
+                # The same missing term in another claim is one defect with one fix: say so once.
+                if ref.words in warned:
+                    issue.kind, issue.first_reported = "repeated", warned[ref.words]
+                else:
+                    warned[ref.words] = n
             issues.append(issue)
     return issues

@@ -130,7 +130,7 @@ def _antecedents(claims: list[Claim]) -> list[dict]:
     out = []
     for issue in check_antecedent_basis(claims):
         c = by_num[issue.claim]
-        out.append(_finding("ANTECEDENT_BASIS", "warning", "antecedent_basis", issue.message, issue.claim,
+        out.append(_finding("ANTECEDENT_BASIS", issue.severity, "antecedent_basis", issue.message, issue.claim,
                             issue.term, _claim_loc(c, issue.offset)))
     return out
 

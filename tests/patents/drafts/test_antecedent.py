@@ -2,11 +2,17 @@
 import pytest
 
 from app.patents.drafts import check_draft
-from app.patents.drafts.antecedent import singularize
+from app.patents.drafts.terms import singularize
 
 
-def ab(text):
-    return [(f["claim"], f["term"]) for f in check_draft(text)["findings"] if f["code"] == "ANTECEDENT_BASIS"]
+def ab(text, severity="warning"):
+    """The antecedent findings of one severity: (claim, term)."""
+    return [(f["claim"], f["term"]) for f in check_draft(text)["findings"]
+            if f["code"] == "ANTECEDENT_BASIS" and f["severity"] == severity]
+
+
+def notes(text):
+    return ab(text, "note")
 
 
 def test_missing_antecedent_message_and_location():
@@ -57,12 +63,12 @@ def test_plurality_plural_and_singular_references():
     assert ab(base + "2. The vehicle of claim 1, wherein each of the sensors is a camera.") == []
     findings = [f for f in check_draft(base + "2. The vehicle of claim 1, wherein said sensor is a camera.")
                 ["findings"] if f["code"] == "ANTECEDENT_BASIS"]
-    assert [(f["claim"], f["term"]) for f in findings] == [(2, "sensor")]
+    assert [(f["claim"], f["term"], f["severity"]) for f in findings] == [(2, "sensor", "note")]
     assert "unclear which one" in findings[0]["message"]
 
 
 def test_plural_reference_to_single_introduction():
-    assert ab("1. A kit comprising a tool, wherein the tools are steel.") == [(1, "tools")]
+    assert notes("1. A kit comprising a tool, wherein the tools are steel.") == [(1, "tools")]
     assert ab("1. A cell comprising a first electrode and a second electrode, wherein the electrodes "
               "are platinum.") == []
 
@@ -83,11 +89,18 @@ def test_first_and_second():
 
 @pytest.mark.parametrize("phrase", [
     "the same", "the other", "the following", "the group consisting of A and B", "the steps of mixing",
-    "the form of a tablet", "the basis of cost", "the art", "the outer surface of the cup",
-    "the length of the cup",
+    "the form of a tablet", "the basis of cost", "the art",
 ])
 def test_exclusions_not_flagged(phrase):
     assert ab(f"1. A cup comprising a wall, wherein {phrase} is considered.") == []
+    assert notes(f"1. A cup comprising a wall, wherein {phrase} is considered.") == []
+
+
+@pytest.mark.parametrize("phrase", ["outer surface of the cup", "length of the cup", "bottom", "distal end"])
+def test_inherent_parts_are_notes(phrase):
+    text = f"1. A cup comprising a wall, wherein the {phrase} is considered."
+    assert ab(text) == []
+    assert notes(text) == [(1, phrase.split(" of ")[0])]
 
 
 def test_preamble_references_not_flagged():

@@ -1,0 +1,261 @@
+"""Part-of-speech tags for claim text: TextBlob's packaged Brill tagger, corrected for claim language.
+
+The tagger is Eric Brill's transformation-based tagger as shipped inside the ``textblob`` package
+(MIT; lexicon from Brill's tagger v1.14, trained on the Brown corpus and the Penn Treebank, MIT licence):
+a lexicon of 94,000 words with their most frequent tag, 150 suffix rules for unknown words and 290
+contextual rules. Everything is in the wheel, nothing is downloaded. We use its data and its lexical
+step; the contextual rules are applied by :func:`_apply_context`, which gives the same tags as
+TextBlob's own loop (tests/patents/drafts/test_tagging.py compares them) but looks only at the rules
+for a token's tag, which makes it about ten times faster.
+
+Claim language is its own register, so :func:`tag_tokens` then corrects the tags the general
+tagger gets wrong in claims (``said`` is a determiner, ``means`` a noun, ``wherein`` a clause
+opener ...), from the ``[register]`` lists in ``data/antecedent_terms.toml``.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .terms import is_plural, word_lists
+
+# Words (letters, digits, inner hyphens and slashes), a possessive "'s", or one punctuation mark.
+_TOKEN = re.compile(r"[^\W_][\w\-/]*|['\u2019]s\b|[^\w\s]")
+NOUN_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS"})
+
+
+@dataclass
+class Token:
+    text: str
+    lower: str
+    tag: str
+    start: int
+    end: int
+    lexical: str = ""           # the tag before the contextual rules
+    known: bool = True          # whether the lexicon has the word
+    maybe_verb: bool = False    # a plural noun that may be the verb ("the unit displays", "the device sets")
+
+
+@lru_cache(maxsize=1)
+def _tagger():
+    """TextBlob's English lexicon (loaded once per process) and its contextual rules indexed by tag."""
+    from textblob._text import find_tags
+    from textblob.en import lexicon
+
+    rules_by_tag: dict[str, list[tuple[int, list[str]]]] = {}
+    indexed = list(enumerate(lexicon.context))
+    for tag in {rule[0] for rule in lexicon.context} | set(lexicon.values()) | {"NN", "NNS", "NNP", "CD", "JJ"}:
+        rules_by_tag[tag] = [(i, r) for i, r in indexed if r[0] in (tag, "*")]
+    star = [(i, r) for i, r in indexed if r[0] == "*"]
+    return find_tags, lexicon, rules_by_tag, star
+
+
+def _rule_matches(rule: list[str], t: list, i: int) -> bool:
+    """One Brill contextual rule (``FROM TO COMMAND x [y]``) at position i of the padded token list."""
+    cmd, x, y = rule[2].lower(), rule[3], rule[4] if len(rule) > 4 else ""
+    word, tag = (lambda k: t[i + k][0]), (lambda k: t[i + k][1])
+    if cmd == "prevtag":
+        return x == tag(-1)
+    if cmd == "nexttag":
+        return x == tag(1)
+    if cmd == "prev2tag":
+        return x == tag(-2)
+    if cmd == "next2tag":
+        return x == tag(2)
+    if cmd == "prev1or2tag":
+        return x in (tag(-1), tag(-2))
+    if cmd == "next1or2tag":
+        return x in (tag(1), tag(2))
+    if cmd == "prev1or2or3tag":
+        return x in (tag(-1), tag(-2), tag(-3))
+    if cmd == "next1or2or3tag":
+        return x in (tag(1), tag(2), tag(3))
+    if cmd == "surroundtag":
+        return x == tag(-1) and y == tag(1)
+    if cmd == "curwd":
+        return x == word(0)
+    if cmd == "prevwd":
+        return x == word(-1)
+    if cmd == "nextwd":
+        return x == word(1)
+    if cmd == "prev1or2wd":
+        return x in (word(-1), word(-2))
+    if cmd == "next1or2wd":
+        return x in (word(1), word(2))
+    if cmd == "prevwdtag":
+        return x == word(-1) and y == tag(-1)
+    if cmd == "nextwdtag":
+        return x == word(1) and y == tag(1)
+    if cmd == "wdprevtag":
+        return x == tag(-1) and y == word(0)
+    if cmd == "wdnexttag":
+        return x == word(0) and y == tag(1)
+    if cmd == "wdand2aft":
+        return x == word(0) and y == word(2)
+    if cmd == "wdand2tagbfr":
+        return x == tag(-2) and y == word(0)
+    if cmd == "wdand2tagaft":
+        return x == word(0) and y == tag(2)
+    if cmd == "lbigram":
+        return x == word(-1) and y == word(0)
+    if cmd == "rbigram":
+        return x == word(0) and y == word(1)
+    if cmd == "prevbigram":
+        return x == tag(-2) and y == tag(-1)
+    if cmd == "nextbigram":
+        return x == tag(1) and y == tag(2)
+    return False
+
+
+def _apply_context(tagged: list[list[str]]) -> list[list[str]]:
+    """Brill's contextual rules, left to right, as TextBlob applies them.
+
+    For each token every rule whose FROM tag is the token's tag (as it came from the lexicon) or ``*``
+    is tried in file order, and each one that matches sets the tag; so the last matching rule wins.
+    """
+    _, _, rules_by_tag, star = _tagger()
+    pad = [["STAART", "STAART"]] * 3
+    t = pad + tagged + pad
+    for i in range(3, len(t) - 3):
+        for _, rule in reversed(rules_by_tag.get(t[i][1], star)):
+            if _rule_matches(rule, t, i):
+                t[i] = [t[i][0], rule[1]]
+                break
+    return t[3:-3]
+
+
+def tokenize(text: str, hidden: list[tuple[int, int]] = ()) -> list[tuple[str, int, int]]:
+    """(token, start, end) for the text, leaving out the tokens inside the `hidden` spans (sorted)."""
+    starts = [s for s, _ in hidden]
+    out = []
+    for m in _TOKEN.finditer(text):
+        k = bisect_right(starts, m.start()) - 1
+        if k >= 0 and m.start() < hidden[k][1]:
+            continue
+        out.append((m.group(0), m.start(), m.end()))
+    return out
+
+
+def tag_tokens(tokens: list[tuple[str, int, int]]) -> list[Token]:
+    """Tag (token, start, end) triples; claim-register corrections applied."""
+    find_tags, lexicon, _, _ = _tagger()
+    words = [w for w, _, _ in tokens]
+    lexical = find_tags(words, lexicon=lexicon, morphology=lexicon.morphology, context=None,
+                        default=("NN", "NNP", "CD"), language="en")
+    known = []
+    for pair in lexical:
+        known.append(pair[0] in lexicon or pair[0].lower() in lexicon)
+        if not known[-1]:
+            pair[1] = _inflected_tag(pair[0].lower(), lexicon) or pair[1]
+    before_context = [tag for _, tag in lexical]
+    tagged = _apply_context([list(pair) for pair in lexical])
+    out = [Token(w, w.lower().replace("\u2019", "'"), tag, s, e, lex, ok)
+           for (w, s, e), (_, tag), lex, ok in zip(tokens, tagged, before_context, known)]
+    _correct_for_claims(out)
+    for k, tok in enumerate(out):
+        if k and out[k - 1].tag in NOUN_TAGS:
+            if tok.tag == "NNS" and tok.lower.endswith("s") and not tok.maybe_verb:
+                after = out[k + 1] if k + 1 < len(out) else None
+                tok.maybe_verb = (tok.lexical == "VBZ" or _inflected_tag(tok.lower, lexicon, stem_only=True) == "VBZ"
+                                  or (after is not None and after.tag in _CLAUSE_GOES_ON and after.lower != "of"))
+            elif tok.lexical in ("VB", "VBP") and tok.tag in NOUN_TAGS and k + 1 < len(out) \
+                    and out[k + 1].tag in ("DT", "JJ", "PRP$", "CD"):
+                tok.tag = "VBP"     # "the outer sections of the wing create aerodynamic forces"
+    return out
+
+
+# What may follow a verb that ends a subject: "the module estimates that", "the gradient moves across".
+_CLAUSE_GOES_ON = frozenset({"IN", "DT", "TO", "RB", "WDT", "PRP", "PRP$", "WRB", "CD"})
+
+
+def _inflected_tag(word: str, lexicon, stem_only: bool = False) -> str | None:
+    """The tag of an unknown inflected word from its stem's: "communicates" is a verb, "footplates" a noun."""
+    for suffix, stems, as_verb, as_noun in _INFLECTIONS:
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            for stem in (word[:-len(suffix)] + extra for extra in stems):
+                tag = lexicon.get(stem)
+                if tag in ("VB", "VBP"):
+                    return as_verb
+                if tag == "NN" and as_noun:
+                    return as_noun
+    if stem_only:
+        return None
+    if word.endswith("ing"):
+        return "VBG"        # "overlying": an unknown -ing word is a participle (the nouns are in the lexicon)
+    if word.endswith("ed"):
+        return "VBN"
+    return None
+
+
+# suffix, what the stem may end in, the tag if the stem is a verb, the tag if it is a noun
+_INFLECTIONS = (
+    ("ies", ("y",), "VBZ", "NNS"),
+    ("es", ("", "e"), "VBZ", "NNS"),
+    ("s", ("",), "VBZ", "NNS"),
+    ("ied", ("y",), "VBN", None),
+    ("ed", ("", "e"), "VBN", None),
+    ("ing", ("", "e"), "VBG", None),
+)
+
+
+def _correct_for_claims(tokens: list[Token]) -> None:
+    lists = word_lists()
+    register, stop = lists["register"], lists["stop"]
+    fixed, nouns = register["tags"], register["nouns"]
+    for tok in tokens:
+        if tok.lower in fixed:
+            tok.tag = fixed[tok.lower]
+    for k, tok in enumerate(tokens):
+        prev = tokens[k - 1].tag if k else ""
+        nxt = tokens[k + 1] if k + 1 < len(tokens) else None
+        if tok.lower in fixed:
+            continue
+        elif tok.lower == "means" or (tok.lower in nouns and prev in _NOUN_CONTEXT):
+            # "a display", "said drive", "fastening means": claim nouns the lexicon knows as verbs
+            tok.tag = "NNS" if is_plural(tok.lower) else "NN"
+        elif tok.lower == "'s":
+            tok.tag = "POS"
+        elif not tok.known and tok.lower.isalpha() and tok.tag in ("NN", "JJ", "JJS", "JJR", "NNP"):
+            # An unknown word is a noun ("footplate") unless it looks like an adjective ("indicative").
+            tok.tag = "JJ" if tok.lower.endswith(_ADJECTIVE_ENDINGS) else "NN"
+        elif tok.tag == "VBG" and not tok.lower.endswith("ing"):
+            tok.tag = tok.lexical           # a contextual rule made "a first case a second" a participle
+        elif tok.tag == "NN" and tok.lower.endswith("ing") and prev in NOUN_TAGS and nxt and nxt.tag in ("DT", "PRP$"):
+            tok.tag = "VBG"                 # "the fitting holding the sections": a participle with its object
+        elif tok.tag == "NN" and prev in NOUN_TAGS and nxt and nxt.lower == "by" and tok.lexical in ("VB", "VBD"):
+            tok.tag = "VBN"                 # "the original read by the scanner": a participle
+        elif tok.tag == "NNS" and tok.lexical == "VBZ" and _ends_definite_phrase(tokens, k):
+            tok.tag = "VBZ"     # "wherein the mobile device communicates."
+        elif tok.tag == "VBZ" and tok.lexical == "NNS" and prev in NOUN_TAGS:
+            tok.tag = "NNS"     # "the support rods each have": a contextual rule made the noun a verb;
+            tok.maybe_verb = True   # keep both readings
+    for k, tok in enumerate(tokens[1:-1], start=1):
+        after_determiner = tokens[k - 1].tag in ("DT", "PRP$")
+        if tok.lower in fixed:
+            continue
+        if after_determiner and tok.lexical in ("VB", "VBP"):
+            tok.tag = "NN"      # no verb follows "a" or "the": "a shackle", "the lock"
+        elif (tok.tag == "JJ" and (after_determiner or tokens[k - 1].tag in ("JJ", "CD"))
+              and (tokens[k + 1].tag not in _NOUN_PHRASE_GOES_ON or tokens[k + 1].lower in stop)):
+            tok.tag = "NN"      # the head of "an acceptable excipient;" is a noun whatever the lexicon says
+        elif (tok.tag == "JJ" and tokens[k - 1].tag in NOUN_TAGS
+              and tokens[k + 1].lower in register["postpositive"]):
+            tok.tag = "NN"      # "the performance metric operable to": "metric" is the head
+
+
+_NOUN_PHRASE_GOES_ON = NOUN_TAGS | {"JJ", "JJR", "JJS", "VBG", "VBN", "CD", "CC", "POS", "HYPH"}
+# After these a verb-or-noun word is a noun ("the display"); after a noun it is the verb ("the valve controls").
+_NOUN_CONTEXT = frozenset({"DT", "JJ", "JJR", "JJS", "PRP$", "CD", "VBG", "VBN", "POS"})
+_ADJECTIVE_ENDINGS = ("ive", "ous", "able", "ible", "ful", "less", "ic", "al", "ary", "oid", "ish", "like")
+
+
+def _ends_definite_phrase(tokens: list[Token], k: int) -> bool:
+    """Whether tokens[k] follows "the/said <modifiers> <noun>": then it is the verb of that subject."""
+    j = k - 1
+    if j < 0 or tokens[j].tag not in NOUN_TAGS:
+        return False
+    while j >= 0 and (tokens[j].tag in NOUN_TAGS or tokens[j].tag in ("JJ", "VBN", "VBG", "CD")):
+        j -= 1
+    return j >= 0 and tokens[j].lower in ("the", "said")

@@ -1,0 +1,71 @@
+"""The claim-language word lists (``data/antecedent_terms.toml``) and English number for claim terms."""
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+_DATA = Path(__file__).with_name("data") / "antecedent_terms.toml"
+
+
+@lru_cache(maxsize=1)
+def word_lists() -> dict:
+    with _DATA.open("rb") as fh:
+        data = tomllib.load(fh)
+    d = data["antecedent"]
+    return {
+        "register": {"tags": dict(data["register"]["tags"]), "nouns": set(data["register"]["nouns"]),
+                     "postpositive": set(data["register"]["postpositive"])},
+        "not_checked": [tuple(s.split()) for s in d["not_checked"]],
+        "inherent": set(d["inherent"]),
+        "stop": set(d["stop_words"]),
+        "leading": set(d["leading_skip"]),
+        "state": set(d["state_modifiers"]),
+        "containers": set(d["containers"]),
+        "irregular": dict(d["irregular_plurals"]),
+        "invariant": set(d["invariant"]["words"]),
+        "mass": set(d["mass_nouns"]),
+    }
+
+
+def singularize(word: str) -> str:
+    w = word.lower()
+    lists = word_lists()
+    if w in lists["irregular"]:
+        return lists["irregular"][w]
+    if w in lists["invariant"] or len(w) <= 3 or not w[-1] == "s":
+        return w
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith(("ches", "shes", "sses", "xes", "zes")):
+        return w[:-2]
+    if w.endswith(("ss", "us", "is", "'s", "\u2019s")):
+        return w
+    return w[:-1]
+
+
+def is_plural(word: str) -> bool:
+    return singularize(word) != word.lower()
+
+
+def pluralize_phrase(phrase: str) -> str:
+    parts = phrase.split()
+    w = parts[-1]
+    if is_plural(w):
+        return phrase
+    if w.endswith(("s", "x", "z", "ch", "sh")):
+        w += "es"
+    elif w.endswith("y") and w[-2:-1] not in ("a", "e", "i", "o", "u"):
+        w = w[:-1] + "ies"
+    else:
+        w += "s"
+    return " ".join(parts[:-1] + [w])
+
+
+def singular_phrase(phrase: str) -> str:
+    parts = phrase.split()
+    return " ".join(parts[:-1] + [singularize(parts[-1])])
+
+
+def article(phrase: str) -> str:
+    return "an" if phrase[:1].lower() in "aeiou" else "a"
