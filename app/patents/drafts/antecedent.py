@@ -25,7 +25,8 @@ Severity, so that a warning is something a practitioner would fix:
   multiple dependent claim, and the same term written two ways ("a footplate" ... "the foot plate":
   inconsistent terminology);
 * ``note``: a term already reported in an earlier claim (the same defect, one fix), a noun naming an
-  action recited earlier ("the insertion" after "inserting the plug"), a part or property that the thing already introduced has anyway ("the outer surface of
+  action recited earlier ("the insertion" after "inserting the plug"), an ordinal picked from a group
+  ("the second arm" after "two arms"), a part or property that the thing already introduced has anyway ("the outer surface of
   the sphere", "the distal end"), and number mismatches ("the sensor" when only "a plurality of
   sensors" was introduced; "the tools" after "a tool").
 
@@ -33,7 +34,7 @@ Each term is reported once per claim, at its first unsupported occurrence.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from os.path import commonprefix
 
@@ -42,6 +43,7 @@ from .mentions import ClaimMentions, Phrase, claim_mentions
 from .terms import article, pluralize_phrase, singular_phrase, word_lists
 
 WARNING_KINDS = {"missing", "later", "partial", "variant"}
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
 _NOMINAL_ENDINGS = ("tion", "sion", "ment", "ance", "ence", "al", "ure", "ing", "ion", "ancy", "ency")
 
 
@@ -58,7 +60,7 @@ class AntecedentIssue:
     term: str
     determiner: str
     offset: int
-    kind: str           # missing | later | partial | variant | inherent | action | plural_only | singular_only
+    kind: str           # missing | later | partial | variant | inherent | action | ordinal | plural_only | singular_only
     #                     | repeated
     number: str
     ancestors: list[int] = field(default_factory=list)
@@ -89,6 +91,10 @@ class AntecedentIssue:
             return (f"Claim {self.claim} refers to {ref}, which has no introduction as a thing but names the "
                     f"action '{self.action}' recited earlier. That is usually clear; introduce "
                     f"'{article(term)} {term}' if a separate thing is meant.")
+        if self.kind == "ordinal":
+            plural = pluralize_phrase(" ".join(term.split()[1:]))
+            return (f"Claim {self.claim} refers to {ref}, but only a group of {plural} was introduced in {where}, "
+                    f"not which one is '{term.split()[0]}'. Consider introducing '{article(term)} {term}'.")
         if self.kind == "inherent":
             return (f"Claim {self.claim} refers to {ref} without introducing it. This is fine if it is a part "
                     f"or property that what it belongs to necessarily has (MPEP 2173.05(e)); otherwise "
@@ -195,7 +201,10 @@ def _closest(intros: list[Introduced], ref: Phrase) -> Introduced | None:
     for it in intros:
         if it.phrase.joined == ref.joined or it.phrase.joined.endswith(ref.joined) and len(ref.joined) > 5:
             return it
-        score = SequenceMatcher(None, it.phrase.joined, ref.joined).ratio()
+        matcher = SequenceMatcher(None, it.phrase.joined, ref.joined)
+        if matcher.real_quick_ratio() < 0.8 or matcher.quick_ratio() < 0.8:
+            continue
+        score = matcher.ratio()
         if score > best_score:
             best, best_score = it, score
     return best if best_score >= 0.8 else None
@@ -248,6 +257,10 @@ class _ClaimSet:
         return [it for a in self.ancestors(n) for it in self.intros[a]] + self.intros[n]
 
     def check_reference(self, n: int, ref: Phrase) -> AntecedentIssue | None:
+        if len(ref.words) > 1 and self.action_named(n, Phrase(ref.words[:1], ref.number, ref.offset, ref.text),
+                                                        any_word=True):
+            # "to broadcast identification information ... the broadcast identification information"
+            ref = replace(ref, readings=ref.readings + (ref.words[1:],))
         own = _count(self.intros[n], ref, before=ref.offset)
         status = _classify(_add(own, self.via_parents(n, ref)), ref.number)
         if status == "ok":
@@ -274,15 +287,26 @@ class _ClaimSet:
         if action:
             issue.kind, issue.action = "action", action
             return issue
+        if ref.words[0] in _ORDINALS and len(ref.words) > 1 and self.counted(n, ref):
+            issue.kind, issue.closest = "ordinal", None
+            return issue
         later = [it for it in self.intros[n] if it.phrase.offset > ref.offset and matches(it.phrase, ref)]
         if later:
             issue.kind, issue.closest = "later", later[0]
         return issue
 
-    def action_named(self, n: int, ref: Phrase) -> str | None:
+    def counted(self, n: int, ref: Phrase) -> bool:
+        """Whether a group of ref's things was introduced ("two radiating arms" for "the second radiating arm")."""
+        group = Phrase(ref.words[1:], "plural", ref.offset, ref.text)
+        return any(it.phrase.number != "singular" and matches(it.phrase, group) for it in self.available(n)
+                   if it.claim != n or it.phrase.offset < ref.offset)
+
+    def action_named(self, n: int, ref: Phrase, any_word: bool = False) -> str | None:
         """The earlier verb a nominal reference names: "the insertion" after "inserting the plug"."""
         head = ref.words[-1]
-        if not head.endswith(_NOMINAL_ENDINGS):
+        if not any_word and not head.endswith(_NOMINAL_ENDINGS):
+            return None
+        if len(head) < 5:
             return None
         actions = [word for a in self.ancestors(n) for word, _ in self.mentions[a].actions]
         actions += [word for word, offset in self.mentions[n].actions if offset < ref.offset]

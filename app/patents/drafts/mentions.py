@@ -74,6 +74,13 @@ class ClaimMentions:
     actions: list[tuple[str, int]] = field(default_factory=list)    # verbs (lower case) and their offsets
 
 
+def normalise(words: list[str]) -> tuple[str, ...]:
+    """Lower case, hyphenated words split ("man-machine interface" ends in "machine interface"), the head
+    singular."""
+    parts = [part for word in words for part in word.lower().split("-") if part]
+    return tuple(parts[:-1]) + (singularize(parts[-1]),)
+
+
 def _hidden_spans(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """(claim-reference spans, reference-sign spans) of the text."""
     claim_refs = [(r.start, r.end) for r in find_claim_references(text)]
@@ -137,9 +144,10 @@ class _Scanner:
             elif tag in _MODIFIER_TAGS or (tag == "RB" and w.endswith("ly") and not last_noun
                                             and self.tag(k + 1) in ("JJ", "VBN", "VBG")):
                 if last_noun:
-                    # After a noun only a participle that is followed by a noun may go on
-                    # ("image forming apparatus"); the phrase may also end here ("controller receiving data").
-                    if tag not in ("VBG", "VBN") or self.tag(k + 1) not in NOUN_TAGS or self.low[k + 1] in stop:
+                    # After a noun only a participle or adjective that is followed by a noun may go on
+                    # ("image forming apparatus", "reference resonant frequency"); the phrase may also end
+                    # here ("controller receiving data").
+                    if tag not in ("VBG", "VBN", "JJ") or self.tag(k + 1) not in NOUN_TAGS or self.low[k + 1] in stop:
                         break
                     breaks.append(last_noun)
                 idx.append(k)
@@ -154,6 +162,9 @@ class _Scanner:
             if tail.maybe_verb:
                 # "wherein the processing unit displays ...": the last word is most likely the verb, so the
                 # phrase is read without it; the longer reading is kept as an alternative.
+                return _Chunk(idx[:-1], [idx], idx[-1])
+            if tail.lexical.startswith("VB") and self.tag(idx[-1] + 1) in ("IN", "DT", "RB", "TO", ",", "."):
+                # "the fourth lens group move along", "the hub overlap,": a verb the lexicon calls one
                 return _Chunk(idx[:-1], [idx], idx[-1])
             if tail.tag == "NNS" or tail.lexical.startswith("VB"):
                 breaks.append(len(idx) - 1)     # "the gas forms bubbles": "forms" may be the verb
@@ -173,8 +184,9 @@ class _Scanner:
         if prefix:
             text = " ".join(prefix) + " " + (singular_phrase(text) if number == "singular" else text)
         readings = [self.normalise(other, prefix) for other in chunk.others]
-        if len(norm) > 1 and (norm[0] in self.lists["state"] or self.tag(idx[0]) == "VBN"):
-            readings.append(norm[1:])       # "the received message" after "receiving a message"
+        first = normalise([self.low[idx[0]]])
+        if len(idx) > 1 and (first[0] in self.lists["state"] or self.tag(idx[0]) == "VBN"):
+            readings.append(norm[len(prefix) + len(first):])   # "the received message" after "receiving a message"
         after = idx[-1] + 1
         if self.low[after:after + 1] in (["and"], ["or"]):
             # "said illumination and detection devices": "illumination device"
@@ -182,13 +194,16 @@ class _Scanner:
             if following and is_plural(self.low[following.idx[-1]]) and len(following.idx) > 1:
                 readings.append(norm + (singularize(self.low[following.idx[-1]]),))
         return Phrase(norm, number, self.toks[det_k].start, text, self.low[det_k] if det_k != idx[0] else "",
-                      tuple(readings), after < self.n and self.low[after] in ("of", "between"))
+                      tuple(readings), self.part_of_something(after))
+
+    def part_of_something(self, k: int) -> bool:
+        """Whether "of"/"between" follows, also after a second noun: "the proximity or overlap of the regions"."""
+        if self.low[k:k + 1] in (["and"], ["or"]) and self.tag(k + 1) in NOUN_TAGS:
+            k += 2
+        return k < self.n and self.low[k] in ("of", "between")
 
     def normalise(self, idx: list[int], prefix: tuple[str, ...] = ()) -> tuple[str, ...]:
-        """Lower case, hyphenated words split ("man-machine interface" ends in "machine interface"), the head
-        singular."""
-        words = [part for k in idx for part in self.low[k].split("-") if part]
-        return tuple(prefix) + tuple(words[:-1]) + (singularize(words[-1]),)
+        return tuple(prefix) + normalise([self.low[k] for k in idx])
 
     def coordinated(self, j: int, articles: tuple[str, ...] = (), adjectives: bool = True) -> tuple[list[str], int]:
         """'first and second X', 'upper and lower X', 'first, second and third X' at j: (modifiers, index of X).
@@ -257,22 +272,24 @@ class _Scanner:
             if tok.tag.startswith("VB") and tok.lower not in stop:
                 self.found.actions.append((tok.lower, tok.start))
             if tok.tag == "VBG" and tok.lower not in stop:
-                for words in ((tok.lower,), (tok.lower, "step")):
-                    self.found.introductions.append(Phrase(words, "either", tok.start, tok.text))
+                forms = [(tok.lower,), (tok.lower, "step")]
+                if k > 1 and self.low[k - 2:k] == ["means", "for"]:
+                    forms.append((tok.lower, "means"))      # "means for exerting" -> "the exerting means"
+                for words in forms:
+                    self.found.introductions.append(Phrase(normalise(list(words)), "either", tok.start, tok.text))
 
     def abbreviation_introductions(self) -> None:
         """"a non-volatile memory (NVM) cell" also introduces "the NVM cell" and "the NVM"."""
         starts = [t.start for t in self.toks]
         for m in _ABBREVIATION.finditer(self.text):
             k = next((x for x, start in enumerate(starts) if start >= m.end()), self.n)
-            words = [m.group(1).lower()]
-            self.found.introductions.append(Phrase(tuple(words), "either", m.start(), m.group(1)))
+            words = [m.group(1)]
+            self.found.introductions.append(Phrase(normalise(words), "either", m.start(), m.group(1)))
             while k < self.n and self.tag(k) in NOUN_TAGS and len(words) < MAX_PHRASE_WORDS:
-                words.append(self.low[k])
+                words.append(self.toks[k].text)
                 k += 1
             if len(words) > 1:
-                norm = tuple(words[:-1]) + (singularize(words[-1]),)
-                self.found.introductions.append(Phrase(norm, "either", m.start(), " ".join(words)))
+                self.found.introductions.append(Phrase(normalise(words), "either", m.start(), " ".join(words)))
 
     def definite_reference(self, i: int) -> int | None:
         """``the X`` / ``said X`` (and ``the at least one X``, ``the plurality of X``, ``the first and second X``)."""
@@ -280,7 +297,8 @@ class _Scanner:
             return None
         j, number = self.quantity(i + 1)
         j = self.skip_leading(j)
-        if any(self.seq(j, words) for words in self.lists["not_checked"]) or (j < self.n and self.low[j] == "of"):
+        if j < self.n and (self.low[j] == "of" or any(self.seq(j, words)
+                                                      for words in self.lists["not_checked"].get(self.low[j], ()))):
             return j
         mods, k2 = self.coordinated(j, ("the", "said"))
         if mods:

@@ -44,69 +44,45 @@ def _tagger():
     from textblob._text import find_tags
     from textblob.en import lexicon
 
-    rules_by_tag: dict[str, list[tuple[int, list[str]]]] = {}
-    indexed = list(enumerate(lexicon.context))
-    for tag in {rule[0] for rule in lexicon.context} | set(lexicon.values()) | {"NN", "NNS", "NNP", "CD", "JJ"}:
-        rules_by_tag[tag] = [(i, r) for i, r in indexed if r[0] in (tag, "*")]
-    star = [(i, r) for i, r in indexed if r[0] == "*"]
+    # (FROM, TO, predicate, x, y) in file order; tried last to first, the first match wins (see below)
+    compiled = [(r[0], r[1], _COMMANDS.get(r[2].lower(), _NEVER), r[3], r[4] if len(r) > 4 else "")
+                for r in lexicon.context]
+    tags = {rule[0] for rule in compiled} | set(lexicon.values()) | {"NN", "NNS", "NNP", "CD", "JJ"}
+    rules_by_tag = {tag: [r for r in compiled if r[0] in (tag, "*")][::-1] for tag in tags}
+    star = [r for r in compiled if r[0] == "*"][::-1]
     return find_tags, lexicon, rules_by_tag, star
 
 
-def _rule_matches(rule: list[str], t: list, i: int) -> bool:
-    """One Brill contextual rule (``FROM TO COMMAND x [y]``) at position i of the padded token list."""
-    cmd, x, y = rule[2].lower(), rule[3], rule[4] if len(rule) > 4 else ""
-    word, tag = (lambda k: t[i + k][0]), (lambda k: t[i + k][1])
-    if cmd == "prevtag":
-        return x == tag(-1)
-    if cmd == "nexttag":
-        return x == tag(1)
-    if cmd == "prev2tag":
-        return x == tag(-2)
-    if cmd == "next2tag":
-        return x == tag(2)
-    if cmd == "prev1or2tag":
-        return x in (tag(-1), tag(-2))
-    if cmd == "next1or2tag":
-        return x in (tag(1), tag(2))
-    if cmd == "prev1or2or3tag":
-        return x in (tag(-1), tag(-2), tag(-3))
-    if cmd == "next1or2or3tag":
-        return x in (tag(1), tag(2), tag(3))
-    if cmd == "surroundtag":
-        return x == tag(-1) and y == tag(1)
-    if cmd == "curwd":
-        return x == word(0)
-    if cmd == "prevwd":
-        return x == word(-1)
-    if cmd == "nextwd":
-        return x == word(1)
-    if cmd == "prev1or2wd":
-        return x in (word(-1), word(-2))
-    if cmd == "next1or2wd":
-        return x in (word(1), word(2))
-    if cmd == "prevwdtag":
-        return x == word(-1) and y == tag(-1)
-    if cmd == "nextwdtag":
-        return x == word(1) and y == tag(1)
-    if cmd == "wdprevtag":
-        return x == tag(-1) and y == word(0)
-    if cmd == "wdnexttag":
-        return x == word(0) and y == tag(1)
-    if cmd == "wdand2aft":
-        return x == word(0) and y == word(2)
-    if cmd == "wdand2tagbfr":
-        return x == tag(-2) and y == word(0)
-    if cmd == "wdand2tagaft":
-        return x == word(0) and y == tag(2)
-    if cmd == "lbigram":
-        return x == word(-1) and y == word(0)
-    if cmd == "rbigram":
-        return x == word(0) and y == word(1)
-    if cmd == "prevbigram":
-        return x == tag(-2) and y == tag(-1)
-    if cmd == "nextbigram":
-        return x == tag(1) and y == tag(2)
-    return False
+# Brill's contextual-rule commands as predicates over the padded token list t at position i
+# (t[i][0] is the word, t[i][1] the tag); x and y are the rule's arguments.
+_COMMANDS = {
+    "prevtag": lambda t, i, x, y: x == t[i - 1][1],
+    "nexttag": lambda t, i, x, y: x == t[i + 1][1],
+    "prev2tag": lambda t, i, x, y: x == t[i - 2][1],
+    "next2tag": lambda t, i, x, y: x == t[i + 2][1],
+    "prev1or2tag": lambda t, i, x, y: x in (t[i - 1][1], t[i - 2][1]),
+    "next1or2tag": lambda t, i, x, y: x in (t[i + 1][1], t[i + 2][1]),
+    "prev1or2or3tag": lambda t, i, x, y: x in (t[i - 1][1], t[i - 2][1], t[i - 3][1]),
+    "next1or2or3tag": lambda t, i, x, y: x in (t[i + 1][1], t[i + 2][1], t[i + 3][1]),
+    "surroundtag": lambda t, i, x, y: x == t[i - 1][1] and y == t[i + 1][1],
+    "curwd": lambda t, i, x, y: x == t[i][0],
+    "prevwd": lambda t, i, x, y: x == t[i - 1][0],
+    "nextwd": lambda t, i, x, y: x == t[i + 1][0],
+    "prev1or2wd": lambda t, i, x, y: x in (t[i - 1][0], t[i - 2][0]),
+    "next1or2wd": lambda t, i, x, y: x in (t[i + 1][0], t[i + 2][0]),
+    "prevwdtag": lambda t, i, x, y: x == t[i - 1][0] and y == t[i - 1][1],
+    "nextwdtag": lambda t, i, x, y: x == t[i + 1][0] and y == t[i + 1][1],
+    "wdprevtag": lambda t, i, x, y: x == t[i - 1][1] and y == t[i][0],
+    "wdnexttag": lambda t, i, x, y: x == t[i][0] and y == t[i + 1][1],
+    "wdand2aft": lambda t, i, x, y: x == t[i][0] and y == t[i + 2][0],
+    "wdand2tagbfr": lambda t, i, x, y: x == t[i - 2][1] and y == t[i][0],
+    "wdand2tagaft": lambda t, i, x, y: x == t[i][0] and y == t[i + 2][1],
+    "lbigram": lambda t, i, x, y: x == t[i - 1][0] and y == t[i][0],
+    "rbigram": lambda t, i, x, y: x == t[i][0] and y == t[i + 1][0],
+    "prevbigram": lambda t, i, x, y: x == t[i - 2][1] and y == t[i - 1][1],
+    "nextbigram": lambda t, i, x, y: x == t[i + 1][1] and y == t[i + 2][1],
+}
+_NEVER = lambda t, i, x, y: False  # noqa: E731 - an unknown command never matches, as in TextBlob
 
 
 def _apply_context(tagged: list[list[str]]) -> list[list[str]]:
@@ -119,9 +95,9 @@ def _apply_context(tagged: list[list[str]]) -> list[list[str]]:
     pad = [["STAART", "STAART"]] * 3
     t = pad + tagged + pad
     for i in range(3, len(t) - 3):
-        for _, rule in reversed(rules_by_tag.get(t[i][1], star)):
-            if _rule_matches(rule, t, i):
-                t[i] = [t[i][0], rule[1]]
+        for _, to_tag, matches, x, y in rules_by_tag.get(t[i][1], star):
+            if matches(t, i, x, y):
+                t[i] = [t[i][0], to_tag]
                 break
     return t[3:-3]
 
@@ -228,9 +204,10 @@ def _correct_for_claims(tokens: list[Token]) -> None:
             tok.tag = "VBN"                 # "the original read by the scanner": a participle
         elif tok.tag == "NNS" and tok.lexical == "VBZ" and _ends_definite_phrase(tokens, k):
             tok.tag = "VBZ"     # "wherein the mobile device communicates."
-        elif tok.tag == "VBZ" and tok.lexical == "NNS" and prev in NOUN_TAGS:
-            tok.tag = "NNS"     # "the support rods each have": a contextual rule made the noun a verb;
-            tok.maybe_verb = True   # keep both readings
+        elif tok.tag == "VBZ" and tok.lexical == "NNS" and prev not in ("PRP", "WDT", "EX"):
+            # "the support rods each have", "a plurality of clusters each": a contextual rule made the noun a
+            # verb; after a noun keep both readings
+            tok.tag, tok.maybe_verb = "NNS", prev in NOUN_TAGS
     for k, tok in enumerate(tokens[1:-1], start=1):
         after_determiner = tokens[k - 1].tag in ("DT", "PRP$")
         if tok.lower in fixed:

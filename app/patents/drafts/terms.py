@@ -16,7 +16,7 @@ def word_lists() -> dict:
     return {
         "register": {"tags": dict(data["register"]["tags"]), "nouns": set(data["register"]["nouns"]),
                      "postpositive": set(data["register"]["postpositive"])},
-        "not_checked": [tuple(s.split()) for s in d["not_checked"]],
+        "not_checked": _by_first_word(tuple(s.split()) for s in d["not_checked"]),
         "inherent": set(d["inherent"]),
         "stop": set(d["stop_words"]),
         "leading": set(d["leading_skip"]),
@@ -26,6 +26,13 @@ def word_lists() -> dict:
         "invariant": set(d["invariant"]["words"]),
         "mass": set(d["mass_nouns"]),
     }
+
+
+def _by_first_word(phrases) -> dict[str, list[tuple[str, ...]]]:
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for words in phrases:
+        index.setdefault(words[0], []).append(words)
+    return index
 
 
 def singularize(word: str) -> str:
