@@ -26,7 +26,7 @@ Severity, so that a warning is something a practitioner would fix:
   inconsistent terminology);
 * ``note``: a term already reported in an earlier claim (the same defect, one fix), a noun naming an
   action recited earlier ("the insertion" after "inserting the plug"), an ordinal picked from a group
-  ("the second arm" after "two arms"), a part or property that the thing already introduced has anyway ("the outer surface of
+  ("the second arm" after "two arms"), a role ("used as the light source"), a part or property that the thing already introduced has anyway ("the outer surface of
   the sphere", "the distal end"), and number mismatches ("the sensor" when only "a plurality of
   sensors" was introduced; "the tools" after "a tool").
 
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from os.path import commonprefix
 
-from ..claims import Claim
+from ..claims import Claim, find_claim_references
 from .mentions import ClaimMentions, Phrase, claim_mentions
 from .terms import article, pluralize_phrase, singular_phrase, word_lists
 
@@ -60,7 +60,8 @@ class AntecedentIssue:
     term: str
     determiner: str
     offset: int
-    kind: str           # missing | later | partial | variant | inherent | action | ordinal | plural_only | singular_only
+    kind: str           # missing | later | partial | variant | inherent | action | ordinal | role | plural_only
+    #                     | singular_only
     #                     | repeated
     number: str
     ancestors: list[int] = field(default_factory=list)
@@ -91,6 +92,9 @@ class AntecedentIssue:
             return (f"Claim {self.claim} refers to {ref}, which has no introduction as a thing but names the "
                     f"action '{self.action}' recited earlier. That is usually clear; introduce "
                     f"'{article(term)} {term}' if a separate thing is meant.")
+        if self.kind == "role":
+            return (f"Claim {self.claim} uses {ref} to name a role ('as {ref[1:-1]}'), not a thing introduced "
+                    f"earlier. That is usually clear; introduce '{article(term)} {term}' if a thing is meant.")
         if self.kind == "ordinal":
             plural = pluralize_phrase(" ".join(term.split()[1:]))
             return (f"Claim {self.claim} refers to {ref}, but only a group of {plural} was introduced in {where}, "
@@ -223,6 +227,10 @@ class _ClaimSet:
         self._ancestors: dict[int, list[int]] = {}
         self._chain: dict[tuple, tuple] = {}
         self.inherent = word_lists()["inherent"]
+        # A claim that names its claims together ("claims 1 and 2", "the tape of claim 5, ... of claim 1") has
+        # the terms of all of them; one that names them as alternatives must make sense with each.
+        self.cumulative = {n: c.cumulative_reference or len(find_claim_references(c.text)) > 1
+                           for n, c in self.by_num.items()}
 
     def parents(self, n: int) -> list[int]:
         return [p for p in self.by_num[n].depends_on if p in self.by_num and p < n]
@@ -251,6 +259,8 @@ class _ClaimSet:
         values = [self.chain(p, ref) for p in self.parents(n)]
         if not values:
             return (0, False, False)
+        if self.cumulative[n]:
+            return (max(v[0] for v in values), any(v[1] for v in values), any(v[2] for v in values))
         return (min(v[0] for v in values), all(v[1] for v in values), all(v[2] for v in values))
 
     def available(self, n: int) -> list[Introduced]:
@@ -271,7 +281,7 @@ class _ClaimSet:
             return issue
         parents = self.parents(n)
         supported = [p for p in parents if _classify(_add(own, self.chain(p, ref)), ref.number) == "ok"]
-        if len(parents) > 1 and supported:
+        if len(parents) > 1 and supported and not self.cumulative[n]:
             issue.kind, issue.supported_via = "partial", supported
             issue.missing_via = [p for p in parents if p not in supported]
             return issue
@@ -282,6 +292,9 @@ class _ClaimSet:
             return issue
         if self.is_inherent(n, ref):
             issue.kind, issue.closest = "inherent", None
+            return issue
+        if ref.role:
+            issue.kind, issue.closest = "role", None
             return issue
         action = self.action_named(n, ref)
         if action:

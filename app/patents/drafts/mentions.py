@@ -41,6 +41,8 @@ _REF = "REF"    # the tag of the stand-in token for a claim reference
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
 _PLURAL_QUANTIFIERS = ("multiple", "several", "plural", "various", "numerous")
 _NOT_BEFORE_A_PHRASE = frozenset({"JJ", "JJR", "VB", "VBZ", "VBP", "VBD", "RB", "MD"})
+_AFTER_A_VERB = frozenset({"IN", "DT", "RB", "TO", ",", ".", "NNS", "JJ", "PRP$", "CD"})
+_OBJECT_START = frozenset({"DT", "JJ", "NN", "NNS", "CD", "PRP$"})
 _NUMBER_WORDS = ("two", "three", "four", "five", "six", "both", "2", "3", "4")
 
 
@@ -53,6 +55,7 @@ class Phrase:
     determiner: str = ""
     readings: tuple[tuple[str, ...], ...] = ()  # other normalised readings that may be meant
     followed_by_of: bool = False                # "the surface of ...", "the gap between": part or property
+    role: bool = False                          # "used as the light source", "by being the high bidder"
 
     @cached_property
     def joined(self) -> str:
@@ -163,8 +166,12 @@ class _Scanner:
                 # "wherein the processing unit displays ...": the last word is most likely the verb, so the
                 # phrase is read without it; the longer reading is kept as an alternative.
                 return _Chunk(idx[:-1], [idx], idx[-1])
-            if tail.lexical.startswith("VB") and self.tag(idx[-1] + 1) in ("IN", "DT", "RB", "TO", ",", "."):
-                # "the fourth lens group move along", "the hub overlap,": a verb the lexicon calls one
+            nxt, before = self.tag(idx[-1] + 1), self.tag(idx[-2])
+            if (tail.lexical.startswith("VB") and nxt in _AFTER_A_VERB) or (
+                    nxt in _OBJECT_START and (
+                        (tail.tag == "NNS" and before == "NN")          # "the gas forms bubbles"
+                        or (tail.tag == "NN" and before == "NNS"))):    # "the virtual interfaces share an"
+                # a verb the tagger took for the last noun: "the fourth lens group move along"
                 return _Chunk(idx[:-1], [idx], idx[-1])
             if tail.tag == "NNS" or tail.lexical.startswith("VB"):
                 breaks.append(len(idx) - 1)     # "the gas forms bubbles": "forms" may be the verb
@@ -184,22 +191,31 @@ class _Scanner:
         if prefix:
             text = " ".join(prefix) + " " + (singular_phrase(text) if number == "singular" else text)
         readings = [self.normalise(other, prefix) for other in chunk.others]
-        first = normalise([self.low[idx[0]]])
-        if len(idx) > 1 and (first[0] in self.lists["state"] or self.tag(idx[0]) == "VBN"):
-            readings.append(norm[len(prefix) + len(first):])   # "the received message" after "receiving a message"
         after = idx[-1] + 1
         if self.low[after:after + 1] in (["and"], ["or"]):
             # "said illumination and detection devices": "illumination device"
             following = self.noun_phrase(after + 1)
             if following and is_plural(self.low[following.idx[-1]]) and len(following.idx) > 1:
                 readings.append(norm + (singularize(self.low[following.idx[-1]]),))
+        first = normalise([self.low[idx[0]]])
+        if len(idx) > 1 and (first[0] in self.lists["state"] or self.tag(idx[0]) == "VBN"):
+            # "the received message" after "receiving a message"
+            skip = len(prefix) + len(first)
+            readings += [r[skip:] for r in [norm] + readings if len(r) > skip and r[:skip] == norm[:skip]]
+        if "/" in words[-1]:
+            readings.append(norm[:-1] + (singularize(words[-1].split("/")[0]),))     # "the LED die/dice"
+        role = det_k > 0 and self.low[det_k - 1] in ("as", "being") and (after >= self.n or not self.is_word(after))
         return Phrase(norm, number, self.toks[det_k].start, text, self.low[det_k] if det_k != idx[0] else "",
-                      tuple(readings), self.part_of_something(after))
+                      tuple(readings), self.part_of_something(after), role)
 
     def part_of_something(self, k: int) -> bool:
         """Whether "of"/"between" follows, also after a second noun: "the proximity or overlap of the regions"."""
-        if self.low[k:k + 1] in (["and"], ["or"]) and self.tag(k + 1) in NOUN_TAGS:
-            k += 2
+        if self.low[k:k + 1] in (["and"], ["or"]):
+            k += 1
+            if self.low[k:k + 1] in (["the"], ["said"]):
+                k += 1
+            while k < self.n and self.tag(k) in NOUN_TAGS | {"JJ"}:
+                k += 1
         return k < self.n and self.low[k] in ("of", "between")
 
     def normalise(self, idx: list[int], prefix: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -309,7 +325,10 @@ class _Scanner:
         chunk = self.noun_phrase(j, subject=True)
         if not chunk:
             return j
-        if not self.is_preamble_reference(chunk.idx[-1] + 1):
+        if self.is_preamble_reference(chunk.idx[-1] + 1):
+            # "culturing the host cell of claim 8": the claim brings the term in
+            self.found.introductions.append(self.phrase(chunk, "either", i))
+        else:
             self.found.references.append(self.phrase(chunk, number, i))
         # "the controller receiving data": what follows the shortest reading is read again
         return chunk.resume

@@ -215,7 +215,9 @@ def _correct_for_claims(tokens: list[Token]) -> None:
         if after_determiner and tok.lexical in ("VB", "VBP"):
             tok.tag = "NN"      # no verb follows "a" or "the": "a shackle", "the lock"
         elif (tok.tag == "JJ" and (after_determiner or tokens[k - 1].tag in ("JJ", "CD"))
-              and (tokens[k + 1].tag not in _NOUN_PHRASE_GOES_ON or tokens[k + 1].lower in stop)):
+              and (tokens[k + 1].tag not in _NOUN_PHRASE_GOES_ON or tokens[k + 1].lower in stop
+                   or (tokens[k + 1].tag in ("VBG", "VBN") and k + 2 < len(tokens)
+                       and tokens[k + 2].tag in ("DT", "IN", "PRP$")))):
             tok.tag = "NN"      # the head of "an acceptable excipient;" is a noun whatever the lexicon says
         elif (tok.tag == "JJ" and tokens[k - 1].tag in NOUN_TAGS
               and tokens[k + 1].lower in register["postpositive"]):
