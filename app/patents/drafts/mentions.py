@@ -41,7 +41,11 @@ _REF = "REF"    # the tag of the stand-in token for a claim reference
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
 _PLURAL_QUANTIFIERS = ("multiple", "several", "plural", "various", "numerous")
 _NOT_BEFORE_A_PHRASE = frozenset({"JJ", "JJR", "VB", "VBZ", "VBP", "VBD", "RB", "MD"})
-_AFTER_A_VERB = frozenset({"IN", "DT", "RB", "TO", ",", ".", "NNS", "JJ", "PRP$", "CD"})
+_AFTER_A_VERB = frozenset({"IN", "DT", "RB", "TO", "NNS", "JJ", "PRP$", "CD"})
+# Before the subject of a clause: "wherein the lens group move along ...", "..., the gas forms bubbles"
+_CLAUSE_OPENERS = frozenset({"wherein", "whereby", "when", "whenever", "while", "whilst", "that", "and", "or", ",",
+                             ";", ":", "as", "if", "until", "because", "since", "so", "where", "which", "then",
+                             "once", "after", "before"})
 _OBJECT_START = frozenset({"DT", "JJ", "NN", "NNS", "CD", "PRP$"})
 _NUMBER_WORDS = ("two", "three", "four", "five", "six", "both", "2", "3", "4")
 
@@ -127,10 +131,11 @@ class _Scanner:
             j += 1
         return j
 
-    def noun_phrase(self, j: int, subject: bool = False) -> _Chunk | None:
+    def noun_phrase(self, j: int, subject: bool = False, clause_start: bool = False) -> _Chunk | None:
         """The noun phrase starting at j, with its other possible readings, or None.
 
-        A `subject` ("wherein the unit displays ...") may end in its verb, when the verb looks like a plural noun.
+        A `subject` ("wherein the unit displays ...") may end in its verb, when the verb looks like a plural noun;
+        at a `clause_start` also when the lexicon knows the last word as a verb ("wherein the lens group move").
         """
         stop = self.lists["stop"]
         idx: list[int] = []
@@ -167,7 +172,7 @@ class _Scanner:
                 # phrase is read without it; the longer reading is kept as an alternative.
                 return _Chunk(idx[:-1], [idx], idx[-1])
             nxt, before = self.tag(idx[-1] + 1), self.tag(idx[-2])
-            if (tail.lexical.startswith("VB") and nxt in _AFTER_A_VERB) or (
+            if (clause_start and tail.lexical.startswith("VB") and nxt in _AFTER_A_VERB) or (
                     nxt in _OBJECT_START and (
                         (tail.tag == "NNS" and before == "NN")          # "the gas forms bubbles"
                         or (tail.tag == "NN" and before == "NNS"))):    # "the virtual interfaces share an"
@@ -289,6 +294,8 @@ class _Scanner:
                 self.found.actions.append((tok.lower, tok.start))
             if tok.tag == "VBG" and tok.lower not in stop:
                 forms = [(tok.lower,), (tok.lower, "step")]
+                if k and self.tag(k - 1) == "RB" and self.low[k - 1].endswith("ly"):
+                    forms.append((self.low[k - 1], tok.lower, "step"))  # "sequentially processing"
                 if k > 1 and self.low[k - 2:k] == ["means", "for"]:
                     forms.append((tok.lower, "means"))      # "means for exerting" -> "the exerting means"
                 for words in forms:
@@ -322,7 +329,7 @@ class _Scanner:
             if not self.is_preamble_reference(chunk.idx[-1] + 1):
                 self.found.references.extend(self.phrase(chunk.idx, "singular", i, (m,)) for m in mods)
             return chunk.idx[-1] + 1
-        chunk = self.noun_phrase(j, subject=True)
+        chunk = self.noun_phrase(j, subject=True, clause_start=i == 0 or self.low[i - 1] in _CLAUSE_OPENERS)
         if not chunk:
             return j
         if self.is_preamble_reference(chunk.idx[-1] + 1):

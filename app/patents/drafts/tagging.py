@@ -188,7 +188,8 @@ def _correct_for_claims(tokens: list[Token]) -> None:
         nxt = tokens[k + 1] if k + 1 < len(tokens) else None
         if tok.lower in fixed:
             continue
-        elif tok.lower == "means" or (tok.lower in nouns and prev in _NOUN_CONTEXT):
+        elif tok.lower == "means" or (tok.lower in nouns and (prev in _NOUN_CONTEXT or (
+                prev in NOUN_TAGS and tok.tag in ("JJ", "JJR")))):
             # "a display", "said drive", "fastening means": claim nouns the lexicon knows as verbs
             tok.tag = "NNS" if is_plural(tok.lower) else "NN"
         elif tok.lower == "'s":
