@@ -172,14 +172,18 @@ class _Scanner:
                 # phrase is read without it; the longer reading is kept as an alternative.
                 return _Chunk(idx[:-1], [idx], idx[-1])
             nxt, before = self.tag(idx[-1] + 1), self.tag(idx[-2])
-            if (clause_start and tail.lexical.startswith("VB") and nxt in _AFTER_A_VERB) or (
-                    nxt in _OBJECT_START and (
-                        (tail.tag == "NNS" and before == "NN")          # "the gas forms bubbles"
-                        or (tail.tag == "NN" and before == "NNS"))):    # "the virtual interfaces share an"
-                # a verb the tagger took for the last noun: "the fourth lens group move along"
+            if nxt in _OBJECT_START and ((tail.tag == "NNS" and before == "NN")         # "the gas forms bubbles"
+                                         or (tail.tag == "NN" and before == "NNS")):    # "the interfaces share an"
                 return _Chunk(idx[:-1], [idx], idx[-1])
             if tail.tag == "NNS" or tail.lexical.startswith("VB"):
                 breaks.append(len(idx) - 1)     # "the gas forms bubbles": "forms" may be the verb
+        if clause_start:
+            # "wherein the lens group move along", "the second PCD receive signals": a word the lexicon knows
+            # as a verb, after a noun, at the start of a clause
+            for m in range(1, len(idx)):
+                if (self.toks[idx[m]].lexical in ("VB", "VBP") and self.tag(idx[m - 1]) in NOUN_TAGS
+                        and (m < len(idx) - 1 or self.tag(idx[m] + 1) in _AFTER_A_VERB)):
+                    return _Chunk(idx[:m], [idx], idx[m])
         others = [idx[:n] for n in sorted(set(breaks))]
         return _Chunk(idx, others, others[0][-1] + 1 if others else idx[-1] + 1)
 
@@ -209,12 +213,15 @@ class _Scanner:
             readings += [r[skip:] for r in [norm] + readings if len(r) > skip and r[:skip] == norm[:skip]]
         if "/" in words[-1]:
             readings.append(norm[:-1] + (singularize(words[-1].split("/")[0]),))     # "the LED die/dice"
-        role = det_k > 0 and self.low[det_k - 1] in ("as", "being") and (after >= self.n or not self.is_word(after))
+        role = det_k > 0 and self.low[det_k - 1] in ("as", "being", "is", "are", "be", "becomes") and (
+            after >= self.n or not self.is_word(after) or self.low[after] in ("and", "or"))
         return Phrase(norm, number, self.toks[det_k].start, text, self.low[det_k] if det_k != idx[0] else "",
                       tuple(readings), self.part_of_something(after), role)
 
     def part_of_something(self, k: int) -> bool:
         """Whether "of"/"between" follows, also after a second noun: "the proximity or overlap of the regions"."""
+        if self.low[k:k + 1] in (["therein"], ["thereon"], ["thereof"]):
+            k += 1      # "the receipt therein of a fastener"
         if self.low[k:k + 1] in (["and"], ["or"]):
             k += 1
             if self.low[k:k + 1] in (["the"], ["said"]):

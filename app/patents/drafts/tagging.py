@@ -197,6 +197,10 @@ def _correct_for_claims(tokens: list[Token]) -> None:
         elif not tok.known and tok.lower.isalpha() and tok.tag in ("NN", "JJ", "JJS", "JJR", "NNP"):
             # An unknown word is a noun ("footplate") unless it looks like an adjective ("indicative").
             tok.tag = "JJ" if tok.lower.endswith(_ADJECTIVE_ENDINGS) else "NN"
+        elif tok.lexical in ("VB", "VBP") and prev == "IN" and tokens[k - 1].lower != "to":
+            tok.tag = "NN"                  # no verb follows a preposition: "a layer of solder"
+        elif tok.tag == "RB" and tok.lexical == "JJ" and not tok.lower.endswith("ly"):
+            tok.tag = "JJ"                  # "the loose curved filaments"
         elif tok.tag == "VBG" and not tok.lower.endswith("ing"):
             tok.tag = tok.lexical           # a contextual rule made "a first case a second" a participle
         elif tok.tag == "NN" and tok.lower.endswith("ing") and prev in NOUN_TAGS and nxt and nxt.tag in ("DT", "PRP$"):
