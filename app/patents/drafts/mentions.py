@@ -165,6 +165,13 @@ class _Scanner:
         if not last_noun:
             return None
         idx = idx[:last_noun]
+        if clause_start:
+            # "wherein the lens group move along", "the second PCD receive signals": a word the lexicon knows
+            # as a verb, after a noun, at the start of a clause
+            for m in range(1, len(idx)):
+                if (self.toks[idx[m]].lexical in ("VB", "VBP") and self.tag(idx[m - 1]) in NOUN_TAGS
+                        and (m < len(idx) - 1 or self.tag(idx[m] + 1) in _AFTER_A_VERB)):
+                    return _Chunk(idx[:m], [idx], idx[m])
         tail = self.toks[idx[-1]]
         if subject and len(idx) > 1 and self.tag(idx[-2]) in NOUN_TAGS:
             if tail.maybe_verb:
@@ -177,13 +184,6 @@ class _Scanner:
                 return _Chunk(idx[:-1], [idx], idx[-1])
             if tail.tag == "NNS" or tail.lexical.startswith("VB"):
                 breaks.append(len(idx) - 1)     # "the gas forms bubbles": "forms" may be the verb
-        if clause_start:
-            # "wherein the lens group move along", "the second PCD receive signals": a word the lexicon knows
-            # as a verb, after a noun, at the start of a clause
-            for m in range(1, len(idx)):
-                if (self.toks[idx[m]].lexical in ("VB", "VBP") and self.tag(idx[m - 1]) in NOUN_TAGS
-                        and (m < len(idx) - 1 or self.tag(idx[m] + 1) in _AFTER_A_VERB)):
-                    return _Chunk(idx[:m], [idx], idx[m])
         others = [idx[:n] for n in sorted(set(breaks))]
         return _Chunk(idx, others, others[0][-1] + 1 if others else idx[-1] + 1)
 
