@@ -26,7 +26,7 @@ Severity, so that a warning is something a practitioner would fix:
   inconsistent terminology);
 * ``note``: a term already reported in an earlier claim (the same defect, one fix), a noun naming an
   action recited earlier ("the insertion" after "inserting the plug"), an ordinal picked from a group
-  ("the second arm" after "two arms"), a role ("used as the light source"), a part or property that the thing already introduced has anyway ("the outer surface of
+  ("the second arm" after "two arms"), a term the sentence defines ("used as the light source", "the polymer obtained in step (c)"), a part or property that the thing already introduced has anyway ("the outer surface of
   the sphere", "the distal end"), and number mismatches ("the sensor" when only "a plurality of
   sensors" was introduced; "the tools" after "a tool").
 
@@ -34,11 +34,12 @@ Each term is reported once per claim, at its first unsupported occurrence.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from os.path import commonprefix
 
-from ..claims import Claim, find_claim_references
+from ..claims import Claim, claim_references, find_claim_references
 from .mentions import ClaimMentions, Phrase, claim_mentions
 from .terms import article, pluralize_phrase, singular_phrase, word_lists
 
@@ -60,7 +61,7 @@ class AntecedentIssue:
     term: str
     determiner: str
     offset: int
-    kind: str           # missing | later | partial | variant | inherent | action | ordinal | role | plural_only
+    kind: str           # missing | later | partial | variant | inherent | action | ordinal | defined | plural_only
     #                     | singular_only
     #                     | repeated
     number: str
@@ -70,6 +71,7 @@ class AntecedentIssue:
     closest: Introduced | None = None
     first_reported: int | None = None       # for "repeated": the claim where the same term was reported
     action: str | None = None               # for "action": the verb the term names ("inserting")
+    defined_by: str = ""                    # for "defined": the words that define it ("as the light source")
 
     @property
     def severity(self) -> str:
@@ -92,9 +94,10 @@ class AntecedentIssue:
             return (f"Claim {self.claim} refers to {ref}, which has no introduction as a thing but names the "
                     f"action '{self.action}' recited earlier. That is usually clear; introduce "
                     f"'{article(term)} {term}' if a separate thing is meant.")
-        if self.kind == "role":
-            return (f"Claim {self.claim} uses {ref} to name a role ('as {ref[1:-1]}'), not a thing introduced "
-                    f"earlier. That is usually clear; introduce '{article(term)} {term}' if a thing is meant.")
+        if self.kind == "defined":
+            return (f"Claim {self.claim} uses {ref} for something the sentence defines in place "
+                    f"('{self.defined_by}'), not a thing introduced earlier. That is usually clear; introduce "
+                    f"'{article(term)} {term}' if a separate thing is meant.")
         if self.kind == "ordinal":
             plural = pluralize_phrase(" ".join(term.split()[1:]))
             return (f"Claim {self.claim} refers to {ref}, but only a group of {plural} was introduced in {where}, "
@@ -229,8 +232,7 @@ class _ClaimSet:
         self.inherent = word_lists()["inherent"]
         # A claim that names its claims together ("claims 1 and 2", "the tape of claim 5, ... of claim 1") has
         # the terms of all of them; one that names them as alternatives must make sense with each.
-        self.cumulative = {n: c.cumulative_reference or len(find_claim_references(c.text)) > 1
-                           for n, c in self.by_num.items()}
+        self.groups = {n: _alternatives(c) for n, c in self.by_num.items()}
 
     def parents(self, n: int) -> list[int]:
         return [p for p in self.by_num[n].depends_on if p in self.by_num and p < n]
@@ -256,12 +258,15 @@ class _ClaimSet:
         return self._chain[key]
 
     def via_parents(self, n: int, ref: Phrase) -> tuple:
-        values = [self.chain(p, ref) for p in self.parents(n)]
+        """What the claim's parents introduce for ref: along every alternative, from any claim of a group."""
+        values = [self.via_group(group, ref) for group in self.groups[n] if any(p in self.by_num for p in group)]
         if not values:
             return (0, False, False)
-        if self.cumulative[n]:
-            return (max(v[0] for v in values), any(v[1] for v in values), any(v[2] for v in values))
         return (min(v[0] for v in values), all(v[1] for v in values), all(v[2] for v in values))
+
+    def via_group(self, group: tuple[int, ...], ref: Phrase) -> tuple:
+        values = [self.chain(p, ref) for p in group if p in self.by_num]
+        return (max(v[0] for v in values), any(v[1] for v in values), any(v[2] for v in values))
 
     def available(self, n: int) -> list[Introduced]:
         return [it for a in self.ancestors(n) for it in self.intros[a]] + self.intros[n]
@@ -279,22 +284,23 @@ class _ClaimSet:
                                 kind=status, number=ref.number, ancestors=self.ancestors(n))
         if status != "missing":
             return issue
-        parents = self.parents(n)
-        supported = [p for p in parents if _classify(_add(own, self.chain(p, ref)), ref.number) == "ok"]
-        if len(parents) > 1 and supported and not self.cumulative[n]:
-            issue.kind, issue.supported_via = "partial", supported
-            issue.missing_via = [p for p in parents if p not in supported]
+        groups = [g for g in self.groups[n] if any(p in self.by_num for p in g)]
+        supported = [g for g in groups if _classify(_add(own, self.via_group(g, ref)), ref.number) == "ok"]
+        if len(groups) > 1 and supported:
+            issue.kind = "partial"
+            issue.supported_via = sorted({p for g in supported for p in g})
+            issue.missing_via = sorted({p for g in groups if g not in supported for p in g} - set(issue.supported_via))
             return issue
         earlier = [it for it in self.available(n) if it.claim != n or it.phrase.offset < ref.offset]
         issue.closest = _closest(earlier, ref)
-        if issue.closest and issue.closest.phrase.joined == ref.joined:
+        if issue.closest and issue.closest.phrase.joined == ref.joined and issue.closest.phrase.words != ref.words:
             issue.kind = "variant"
             return issue
         if self.is_inherent(n, ref):
             issue.kind, issue.closest = "inherent", None
             return issue
-        if ref.role:
-            issue.kind, issue.closest = "role", None
+        if ref.defined_by:
+            issue.kind, issue.closest, issue.defined_by = "defined", None, ref.defined_by
             return issue
         action = self.action_named(n, ref)
         if action:
@@ -332,6 +338,26 @@ class _ClaimSet:
     def is_inherent(self, n: int, ref: Phrase) -> bool:
         """A part or property of something introduced: "the outer surface of the sphere", "the distal end"."""
         return ref.followed_by_of or ref.words[-1] in self.inherent or " ".join(ref.words) in self.inherent
+
+
+def _alternatives(claim: Claim) -> list[tuple[int, ...]]:
+    """The claim's parents as alternatives, each a group of claims read together.
+
+    "claim 1 or 2" -> (1,), (2,); "claims 1 and 2" or two separate references ("the tape of claim 5, ... of
+    claim 1") -> (1, 2); EP "Claims 1 and 9 or Claims 4 and 9" -> (1, 9), (4, 9).
+    """
+    earlier = [p for p in claim.depends_on if p < claim.number]
+    refs = find_claim_references(claim.text)
+    if len(refs) == 1 and refs[0].numbers and not refs[0].cumulative:
+        span = claim.text[refs[0].start:refs[0].end]
+        parts = re.split(r"\bor\b", span, flags=re.I)
+        if len(parts) > 1 and all(re.search(r"\band\b", part, re.I) for part in parts):
+            groups = [tuple(n for n in claim_references("claims " + part) if n in earlier) for part in parts]
+            return [g for g in groups if g]
+        return [(p,) for p in earlier]
+    if claim.cumulative_reference or len(refs) > 1:
+        return [tuple(earlier)] if earlier else []
+    return [(p,) for p in earlier]
 
 
 def check_antecedent_basis(claims: list[Claim]) -> list[AntecedentIssue]:

@@ -32,13 +32,14 @@ from .terms import is_plural, singular_phrase, singularize, word_lists
 MAX_PHRASE_WORDS = 6
 _MODIFIER_TAGS = frozenset({"JJ", "JJR", "JJS", "VBN", "VBG", "CD", "FW"})
 _LABEL = re.compile(r"[A-Z][a-z]?\d*'*|[A-Za-z]{0,3}\d+[A-Za-z]?'*|[\u0370-\u03ff]")
-_ABBREVIATION = re.compile(r"\(\s*([A-Z][A-Z0-9\-]{1,9})s?\s*\)")
+_ABBREVIATION = re.compile(r"\(\s*[\"\u201c\u2018']?([A-Z][A-Z0-9\-]{1,9})s?[\"\u201d\u2019']?\s*\)")
 _REFERENCE_SIGN = re.compile(r"\(\s*(?=[^()]*\d)[\w'\u2032\u2019.]{1,8}(?:\s*[,;\-\u2013/]\s*[\w'\u2032\u2019.]{1,8})*\s*\)"
-                             r"|\(\s*[A-Z][A-Z0-9\-]{1,9}s?\s*\)")
+                             r"|\(\s*[\"\u201c\u2018']?[A-Z][A-Z0-9\-]{1,9}s?[\"\u201d\u2019']?\s*\)")
 _PREAMBLE_LINK = {"of", "in", "according", "to", "as", "claimed", "recited", "defined", "set", "forth",
                   "described", "specified", "with", "accordance", "by", "any", "one", "either", "the", ","}
 _REF = "REF"    # the tag of the stand-in token for a claim reference
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
+_GENERIC_HEADS = ("reactant", "reagent", "compound", "material", "substance", "agent", "component", "product")
 _PLURAL_QUANTIFIERS = ("multiple", "several", "plural", "various", "numerous")
 _NOT_BEFORE_A_PHRASE = frozenset({"JJ", "JJR", "VB", "VBZ", "VBP", "VBD", "RB", "MD"})
 _AFTER_A_VERB = frozenset({"IN", "DT", "RB", "TO", "NNS", "JJ", "PRP$", "CD"})
@@ -59,7 +60,7 @@ class Phrase:
     determiner: str = ""
     readings: tuple[tuple[str, ...], ...] = ()  # other normalised readings that may be meant
     followed_by_of: bool = False                # "the surface of ...", "the gap between": part or property
-    role: bool = False                          # "used as the light source", "by being the high bidder"
+    defined_by: str = ""                        # "as the light source", "obtained in step (c)": defined in place
 
     @cached_property
     def joined(self) -> str:
@@ -144,7 +145,9 @@ class _Scanner:
         k = j
         while k < self.n and len(idx) < MAX_PHRASE_WORDS:
             w, tag = self.low[k], self.tag(k)
-            if not self.is_word(k) or w in stop or (last_noun and _LABEL.fullmatch(self.toks[k].text)):
+            capitals = len(w) > 1 and self.toks[k].text.isupper()     # "the source AN" is no article
+            if (not self.is_word(k) or (w in stop and not capitals) or w.startswith(("there", "where"))
+                    or (last_noun and _LABEL.fullmatch(self.toks[k].text))):
                 break       # a label ("pump P3", "tension T", "depth Rv") is not part of the term
             if tag in NOUN_TAGS:
                 idx.append(k)
@@ -165,19 +168,26 @@ class _Scanner:
         if not last_noun:
             return None
         idx = idx[:last_noun]
+        if len(idx) > 1 and self.toks[idx[-1]].text.isupper() and self.tag(idx[-2]) in NOUN_TAGS:
+            breaks.append(len(idx) - 1)     # "the control system EPGS": the capitals may be a label
         if clause_start:
             # "wherein the lens group move along", "the second PCD receive signals": a word the lexicon knows
             # as a verb, after a noun, at the start of a clause
             for m in range(1, len(idx)):
                 if (self.toks[idx[m]].lexical in ("VB", "VBP") and self.tag(idx[m - 1]) in NOUN_TAGS
+                        and self.low[idx[m]] not in self.lists["register"]["nouns"]
                         and (m < len(idx) - 1 or self.tag(idx[m] + 1) in _AFTER_A_VERB)):
                     return _Chunk(idx[:m], [idx], idx[m])
         tail = self.toks[idx[-1]]
+        if (clause_start and len(idx) > 1 and tail.tag == "NN" and self.low[j - 2:j - 1] == ["and"]
+                and self.tag(idx[-1] + 1) in ("DT", "RB", "IN") and self.low[idx[-1] + 1] != "of"):
+            # "said basis and said grid form a single body": a plural subject and its verb
+            return _Chunk(idx[:-1], [idx], idx[-1])
         if subject and len(idx) > 1 and self.tag(idx[-2]) in NOUN_TAGS:
             if tail.maybe_verb:
                 # "wherein the processing unit displays ...": the last word is most likely the verb, so the
                 # phrase is read without it; the longer reading is kept as an alternative.
-                return _Chunk(idx[:-1], [idx], idx[-1])
+                return _Chunk(idx[:-1], [idx] + [idx[:n] for n in breaks if n < len(idx) - 1], idx[-1])
             nxt, before = self.tag(idx[-1] + 1), self.tag(idx[-2])
             if nxt in _OBJECT_START and ((tail.tag == "NNS" and before == "NN")         # "the gas forms bubbles"
                                          or (tail.tag == "NN" and before == "NNS")):    # "the interfaces share an"
@@ -206,6 +216,8 @@ class _Scanner:
             following = self.noun_phrase(after + 1)
             if following and is_plural(self.low[following.idx[-1]]) and len(following.idx) > 1:
                 readings.append(norm + (singularize(self.low[following.idx[-1]]),))
+        if len(idx) > 2 and self.low[idx[0]] in _ORDINALS and self.tag(idx[1]) == "VBN":
+            readings.append(self.normalise([idx[0]] + idx[2:], prefix))     # "the second inversely-quantized X"
         first = normalise([self.low[idx[0]]])
         if len(idx) > 1 and (first[0] in self.lists["state"] or self.tag(idx[0]) == "VBN"):
             # "the received message" after "receiving a message"
@@ -213,10 +225,17 @@ class _Scanner:
             readings += [r[skip:] for r in [norm] + readings if len(r) > skip and r[:skip] == norm[:skip]]
         if "/" in words[-1]:
             readings.append(norm[:-1] + (singularize(words[-1].split("/")[0]),))     # "the LED die/dice"
-        role = det_k > 0 and self.low[det_k - 1] in ("as", "being", "is", "are", "be", "becomes") and (
-            after >= self.n or not self.is_word(after) or self.low[after] in ("and", "or"))
+        defined_by = ""
+        if det_k > 0 and self.low[det_k - 1] in ("as", "being", "is", "are", "be", "becomes") and (
+                after >= self.n or not self.is_word(after) or self.low[after] in ("and", "or")):
+            defined_by = f"{self.toks[det_k - 1].text} {self.low[det_k]} {text}"     # a role: "as the light source"
+        elif self.tag(after) == "VBN" and self.low[after + 1:after + 2] in (["in"], ["from"], ["of"], ["by"]) \
+                and self.low[after + 2:after + 3] == ["step"]:
+            defined_by = self.text[self.toks[after].start:self.toks[min(after + 3, self.n - 1)].end]   # "obtained in step (c)"
+        if len(idx) > 1 and self.low[idx[-1]] in _GENERIC_HEADS:
+            readings.append(norm[:-1])      # "the C3-C8-alkanol reactant" after "a C3-C8-alkanol"
         return Phrase(norm, number, self.toks[det_k].start, text, self.low[det_k] if det_k != idx[0] else "",
-                      tuple(readings), self.part_of_something(after), role)
+                      tuple(readings), self.part_of_something(after), defined_by)
 
     def part_of_something(self, k: int) -> bool:
         """Whether "of"/"between" follows, also after a second noun: "the proximity or overlap of the regions"."""
@@ -224,6 +243,8 @@ class _Scanner:
             k += 1      # "the receipt therein of a fastener"
         if self.low[k:k + 1] in (["and"], ["or"]):
             k += 1
+            if self.tag(k) == "IN" and self.low[k] not in ("of", "between"):
+                k += 1      # "the neck and over the shoulders of a human body"
             if self.low[k:k + 1] in (["the"], ["said"]):
                 k += 1
             while k < self.n and self.tag(k) in NOUN_TAGS | {"JJ"}:
@@ -265,8 +286,13 @@ class _Scanner:
         return self.low[k] in _ORDINALS or (adjectives and self.tag(k) in ("JJ", "JJR")
                                             and self.low[k] not in self.lists["stop"])
 
-    def is_preamble_reference(self, k: int) -> bool:
-        """Whether the phrase ending before k is followed by "of claim 1", "according to any one of claims"."""
+    def is_preamble_reference(self, k: int, at_start: bool = False) -> bool:
+        """Whether the phrase ending before k is followed by "of claim 1", "according to any one of claims".
+
+        At the start of a claim a few more words may come first ("The swing rod, device ... as claimed in claim 1").
+        """
+        if at_start and any(self.tag(step) == _REF for step in range(k, min(k + 10, self.n))):
+            return True
         for step in range(k, min(k + 6, self.n)):
             if self.tag(step) == _REF:
                 return True
@@ -309,17 +335,41 @@ class _Scanner:
                     self.found.introductions.append(Phrase(normalise(list(words)), "either", tok.start, tok.text))
 
     def abbreviation_introductions(self) -> None:
-        """"a non-volatile memory (NVM) cell" also introduces "the NVM cell" and "the NVM"."""
+        """"a non-volatile memory (NVM) cell" also introduces "the NVM cell" and "the NVM"; "a source Access
+        Network (AN)" introduces "the source AN"."""
         starts = [t.start for t in self.toks]
+        stop = self.lists["stop"]
         for m in _ABBREVIATION.finditer(self.text):
+            abbreviation = m.group(1)
             k = next((x for x, start in enumerate(starts) if start >= m.end()), self.n)
-            words = [m.group(1)]
-            self.found.introductions.append(Phrase(normalise(words), "either", m.start(), m.group(1)))
-            while k < self.n and self.tag(k) in NOUN_TAGS and len(words) < MAX_PHRASE_WORDS:
-                words.append(self.toks[k].text)
+            following = []
+            while k < self.n and self.is_word(k) and self.low[k] not in stop and len(following) < 4 and (
+                    self.tag(k) in NOUN_TAGS or self.toks[k].lexical in ("VB", "VBP", "NN")):
+                following.append(self.toks[k].text)      # "(SIP) invite message": "invite" is no verb here
                 k += 1
-            if len(words) > 1:
+            before = next((x for x in range(len(starts) - 1, -1, -1) if starts[x] < m.start()), None)
+            for prefix in ([], self.expanded_prefix(before, abbreviation)):
+                words = prefix + [abbreviation]
                 self.found.introductions.append(Phrase(normalise(words), "either", m.start(), " ".join(words)))
+                if following:
+                    words += following
+                    self.found.introductions.append(Phrase(normalise(words), "either", m.start(), " ".join(words)))
+
+    def expanded_prefix(self, last: int | None, abbreviation: str) -> list[str]:
+        """The words before the expansion of an abbreviation: ["source"] for "source Access Network (AN)"."""
+        letters = abbreviation.lower().replace("-", "")
+        k = last
+        initials = ""
+        while k is not None and k >= 0 and self.is_word(k) and len(initials) < len(letters):
+            initials = "".join(part[0] for part in self.low[k].split("-") if part) + initials
+            k -= 1
+        if initials != letters or k is None:
+            return []
+        prefix = []
+        while k >= 0 and self.tag(k) in NOUN_TAGS | {"JJ"} and self.low[k] not in self.lists["stop"] and len(prefix) < 2:
+            prefix.insert(0, self.low[k])
+            k -= 1
+        return prefix
 
     def definite_reference(self, i: int) -> int | None:
         """``the X`` / ``said X`` (and ``the at least one X``, ``the plurality of X``, ``the first and second X``)."""
@@ -339,7 +389,7 @@ class _Scanner:
         chunk = self.noun_phrase(j, subject=True, clause_start=i == 0 or self.low[i - 1] in _CLAUSE_OPENERS)
         if not chunk:
             return j
-        if self.is_preamble_reference(chunk.idx[-1] + 1):
+        if self.is_preamble_reference(chunk.idx[-1] + 1, at_start=i == 0):
             # "culturing the host cell of claim 8": the claim brings the term in
             self.found.introductions.append(self.phrase(chunk, "either", i))
         else:
@@ -394,6 +444,11 @@ class _Scanner:
         # read again from chunk.resume, "receiving data"
         self.found.introductions.append(self.phrase(chunk, number, i))
         self.found.introductions.extend(self.phrase(other, number, i) for other in chunk.others)
+        end = chunk.idx[-1] + 1
+        if self.low[end:end + 1] == ["of"] and self.tag(end + 1) in NOUN_TAGS and self.tag(end + 2) not in NOUN_TAGS:
+            # "a property of milk" also introduces "the milk property"
+            words = [self.low[end + 1]] + [self.low[x] for x in chunk.idx]
+            self.found.introductions.append(Phrase(normalise(words), number, self.toks[i].start, " ".join(words)))
         return chunk.resume
 
     def introduce_coordinated(self, i: int, mods: list[str], j: int) -> int:

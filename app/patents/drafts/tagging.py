@@ -194,6 +194,13 @@ def _correct_for_claims(tokens: list[Token]) -> None:
             tok.tag = "NNS" if is_plural(tok.lower) else "NN"
         elif tok.lower == "'s":
             tok.tag = "POS"
+        elif len(tok.text) > 1 and tok.text.isupper() and tok.text.isalpha():
+            tok.tag = "NNP"                 # an abbreviation ("the source AN", "said PCD"), never an article
+        elif not tok.known and tok.tag in ("VBN", "VBD") and not tok.lower.endswith("ed"):
+            tok.tag = "NN"                  # an unknown "-en" word is a noun ("allergen"); participles are known
+        elif tok.tag == "VBP" and tok.lexical == "NN" and prev in NOUN_TAGS and not (
+                nxt and nxt.tag in ("DT", "PRP$", "JJ", "CD")):
+            tok.tag = "NN"                  # "the delayed data signal in": no object, so no verb
         elif not tok.known and tok.lower.isalpha() and tok.tag in ("NN", "JJ", "JJS", "JJR", "NNP"):
             # An unknown word is a noun ("footplate") unless it looks like an adjective ("indicative").
             tok.tag = "JJ" if tok.lower.endswith(_ADJECTIVE_ENDINGS) else "NN"

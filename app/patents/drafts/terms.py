@@ -75,4 +75,6 @@ def singular_phrase(phrase: str) -> str:
 
 
 def article(phrase: str) -> str:
-    return "an" if phrase[:1].lower() in "aeiou" else "a"
+    """'a' or 'an', by the sound: "a user", "a uni-directional coupling", "an outer surface"."""
+    low = phrase.lower()
+    return "an" if low[:1] in "aeiou" and not low.startswith(("us", "uni", "eu", "one")) else "a"
