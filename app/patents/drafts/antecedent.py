@@ -206,6 +206,8 @@ def _closest(intros: list[Introduced], ref: Phrase) -> Introduced | None:
     """The introduction the writer most likely meant: same letters ("foot plate"/"footplate"), else similar."""
     best, best_score = None, 0.0
     for it in intros:
+        if it.phrase.step:
+            continue        # "etching" is an action, not a thing to suggest
         if it.phrase.joined == ref.joined or it.phrase.joined.endswith(ref.joined) and len(ref.joined) > 5:
             return it
         matcher = SequenceMatcher(None, it.phrase.joined, ref.joined)
@@ -273,7 +275,7 @@ class _ClaimSet:
 
     def check_reference(self, n: int, ref: Phrase) -> AntecedentIssue | None:
         if len(ref.words) > 1 and self.action_named(n, Phrase(ref.words[:1], ref.number, ref.offset, ref.text),
-                                                        any_word=True):
+                                                        participle=True):
             # "to broadcast identification information ... the broadcast identification information"
             ref = replace(ref, readings=ref.readings + (ref.words[1:],))
         own = _count(self.intros[n], ref, before=ref.offset)
@@ -320,20 +322,29 @@ class _ClaimSet:
         return any(it.phrase.number != "singular" and matches(it.phrase, group) for it in self.available(n)
                    if it.claim != n or it.phrase.offset < ref.offset)
 
-    def action_named(self, n: int, ref: Phrase, any_word: bool = False) -> str | None:
-        """The earlier verb a nominal reference names: "the insertion" after "inserting the plug"."""
+    def action_named(self, n: int, ref: Phrase, participle: bool = False) -> str | None:
+        """The earlier verb a nominal reference names: "the insertion" after "inserting the plug".
+
+        With `participle`, the word is a modifier that names what an earlier step did: "broadcast" after
+        "to broadcast", "detached" after "detaching" (but not "projection" after "projecting").
+        """
         head = ref.words[-1]
-        if not any_word and not head.endswith(_NOMINAL_ENDINGS):
+        if participle and not (head.endswith(("ed", "en")) or head in self.actions(n, ref)):
+            return None
+        if not participle and not head.endswith(_NOMINAL_ENDINGS):
             return None
         if len(head) < 5:
             return None
-        actions = [word for a in self.ancestors(n) for word, _ in self.mentions[a].actions]
-        actions += [word for word, offset in self.mentions[n].actions if offset < ref.offset]
-        for word in actions:
+        for word in self.actions(n, ref):
             common = len(commonprefix([word, head]))
             if common >= 5 and common >= 0.6 * len(head):
                 return word
         return None
+
+    def actions(self, n: int, ref: Phrase) -> list[str]:
+        """The verbs recited before ref in claim n and the claims it depends on."""
+        actions = [word for a in self.ancestors(n) for word, _ in self.mentions[a].actions]
+        return actions + [word for word, offset in self.mentions[n].actions if offset < ref.offset]
 
     def is_inherent(self, n: int, ref: Phrase) -> bool:
         """A part or property of something introduced: "the outer surface of the sphere", "the distal end"."""

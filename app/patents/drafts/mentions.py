@@ -61,6 +61,7 @@ class Phrase:
     readings: tuple[tuple[str, ...], ...] = ()  # other normalised readings that may be meant
     followed_by_of: bool = False                # "the surface of ...", "the gap between": part or property
     defined_by: str = ""                        # "as the light source", "obtained in step (c)": defined in place
+    step: bool = False                          # introduced by a step's verb ("etching"), not named as a thing
 
     @cached_property
     def joined(self) -> str:
@@ -332,7 +333,8 @@ class _Scanner:
                 if k > 1 and self.low[k - 2:k] == ["means", "for"]:
                     forms.append((tok.lower, "means"))      # "means for exerting" -> "the exerting means"
                 for words in forms:
-                    self.found.introductions.append(Phrase(normalise(list(words)), "either", tok.start, tok.text))
+                    self.found.introductions.append(Phrase(normalise(list(words)), "either", tok.start, tok.text,
+                                                           step=True))
 
     def abbreviation_introductions(self) -> None:
         """"a non-volatile memory (NVM) cell" also introduces "the NVM cell" and "the NVM"; "a source Access

@@ -216,6 +216,8 @@ def _correct_for_claims(tokens: list[Token]) -> None:
             tok.tag = "VBN"                 # "the original read by the scanner": a participle
         elif tok.tag == "NNS" and tok.lexical == "VBZ" and _ends_definite_phrase(tokens, k):
             tok.tag = "VBZ"     # "wherein the mobile device communicates."
+        elif tok.tag == "VBZ" and prev in ("IN", "DT", "JJ", "CD", "PRP$") and tokens[k - 1].lower != "that":
+            tok.tag = "NNS"     # no verb follows "of", "the" or an adjective: "a plurality of handles"
         elif tok.tag == "VBZ" and tok.lexical == "NNS" and prev not in ("PRP", "WDT", "EX"):
             # "the support rods each have", "a plurality of clusters each": a contextual rule made the noun a
             # verb; after a noun keep both readings
