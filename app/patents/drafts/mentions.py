@@ -49,6 +49,7 @@ _CLAUSE_OPENERS = frozenset({"wherein", "whereby", "when", "whenever", "while", 
                              "once", "after", "before"})
 _OBJECT_START = frozenset({"DT", "JJ", "NN", "NNS", "CD", "PRP$"})
 _NUMBER_WORDS = ("two", "three", "four", "five", "six", "both", "2", "3", "4")
+_QUANTITY_STARTS = frozenset({"at", "one", "plurality", *_PLURAL_QUANTIFIERS, *_NUMBER_WORDS})
 
 
 @dataclass
@@ -422,6 +423,8 @@ class _Scanner:
 
     def quantified_introduction(self, i: int) -> int | None:
         """``at least one X``, ``one or more X``, ``two or more X``, ``plurality of X``, ``multiple X``."""
+        if self.low[i] not in _QUANTITY_STARTS:
+            return None
         if self.seq(i, ("at", "least", "one")) or self.seq(i, ("one", "or", "more")):
             return self.introduce(i, i + 3, "either")
         if self.seq(i, ("two", "or", "more")):

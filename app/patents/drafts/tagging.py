@@ -2,9 +2,9 @@
 
 The tagger is Eric Brill's transformation-based tagger as shipped inside the ``textblob`` package
 (MIT; lexicon from Brill's tagger v1.14, trained on the Brown corpus and the Penn Treebank, MIT licence):
-a lexicon of 94,000 words with their most frequent tag, 150 suffix rules for unknown words and 290
-contextual rules. Everything is in the wheel, nothing is downloaded. We use its data and its lexical
-step; the contextual rules are applied by :func:`_apply_context`, which gives the same tags as
+a lexicon of 94,000 words with their most frequent tag and 290 contextual rules. Everything is in the
+wheel, nothing is downloaded. We use its lexicon lookup with TextBlob's default suffix rules for unknown
+words; the contextual rules are applied by :func:`_apply_context`, which gives the same tags as
 TextBlob's own loop (tests/patents/drafts/test_tagging.py compares them) but looks only at the rules
 for a token's tag, which makes it about ten times faster.
 
@@ -50,7 +50,7 @@ def _tagger():
     tags = {rule[0] for rule in compiled} | set(lexicon.values()) | {"NN", "NNS", "NNP", "CD", "JJ"}
     rules_by_tag = {tag: [r for r in compiled if r[0] in (tag, "*")][::-1] for tag in tags}
     star = [r for r in compiled if r[0] == "*"][::-1]
-    return find_tags, lexicon, rules_by_tag, star
+    return find_tags, dict(lexicon.items()), rules_by_tag, star     # a plain dict: TextBlob's lazy one is slow
 
 
 # Brill's contextual-rule commands as predicates over the padded token list t at position i
@@ -118,7 +118,9 @@ def tag_tokens(tokens: list[tuple[str, int, int]]) -> list[Token]:
     """Tag (token, start, end) triples; claim-register corrections applied."""
     find_tags, lexicon, _, _ = _tagger()
     words = [w for w, _, _ in tokens]
-    lexical = find_tags(words, lexicon=lexicon, morphology=lexicon.morphology, context=None,
+    # Unknown words get TextBlob's default suffix rules (-ing, -ly, -s, -ed ...), not Brill's 150 lexical rules:
+    # those cost half the time on technical claims and the corrections below decide unknown words anyway.
+    lexical = find_tags(words, lexicon=lexicon, morphology=None, context=None,
                         default=("NN", "NNP", "CD"), language="en")
     known = []
     for pair in lexical:
