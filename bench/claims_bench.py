@@ -23,7 +23,11 @@ from app.patents.drafts import check_draft  # noqa: E402
 from tests.patents.drafts.real_claims import claim_sets  # noqa: E402
 
 CLAIMS_PER_SET = 30
-_REFERENCE = re.compile(r"\bclaims?\s+\d+(?:\s*(?:-|to|or|and|,)\s*\d+)*", re.I)
+_REFERENCE = re.compile(r"\bclaims?\s+\d+(?:\s*(?:-|to|or|and|,)\s*\d+)*", re.IGNORECASE)
+
+
+def _shift(reference: str, offset: int) -> str:
+    return re.sub(r"\d+", lambda d: str(int(d.group()) + offset), reference)
 
 
 def words_per_claim(claim_set) -> float:
@@ -40,7 +44,7 @@ def thirty_claims(worst: bool = False) -> str:
         offset = len(lines)
         take = claim_set.claims[:CLAIMS_PER_SET - len(lines)]
         for number, text in take:
-            text = _REFERENCE.sub(lambda m: re.sub(r"\d+", lambda d: str(int(d.group()) + offset), m.group()), text)
+            text = _REFERENCE.sub(lambda m, offset=offset: _shift(m.group(), offset), text)
             lines.append(f"{number + offset}. {text}")
         if len(lines) >= CLAIMS_PER_SET:
             return "\n".join(lines)

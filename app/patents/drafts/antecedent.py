@@ -361,8 +361,8 @@ def _alternatives(claim: Claim) -> list[tuple[int, ...]]:
     refs = find_claim_references(claim.text)
     if len(refs) == 1 and refs[0].numbers and not refs[0].cumulative:
         span = claim.text[refs[0].start:refs[0].end]
-        parts = re.split(r"\bor\b", span, flags=re.I)
-        if len(parts) > 1 and all(re.search(r"\band\b", part, re.I) for part in parts):
+        parts = re.split(r"\bor\b", span, flags=re.IGNORECASE)
+        if len(parts) > 1 and all(re.search(r"\band\b", part, re.IGNORECASE) for part in parts):
             groups = [tuple(n for n in claim_references("claims " + part) if n in earlier) for part in parts]
             return [g for g in groups if g]
         return [(p,) for p in earlier]

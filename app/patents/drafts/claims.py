@@ -28,7 +28,7 @@ _CLAIM_START = re.compile(r"^[ \t]*(\d{1,4})[ \t]*\.(?!\d)[ \t]*(.*)$")
 _STATUS = re.compile(
     r"^\((original|currently amended|previously presented|new|withdrawn|"
     r"withdrawn[ -]currently amended|canceled|cancelled|not entered|amended)\)\s*",
-    re.I,
+    re.IGNORECASE,
 )
 
 
@@ -48,9 +48,8 @@ def parse_claims(text: str) -> list[Claim]:
             # A bare number line ("2." alone, text on the next line) also starts a claim.
             raw.append({"number": int(m.group(1)), "parts": [m.group(2).strip()],
                         "line": lineno, "position": offset + m.start(1)})
-        elif raw:
-            if line.strip():
-                raw[-1]["parts"].append(line.strip())
+        elif raw and line.strip():
+            raw[-1]["parts"].append(line.strip())
         offset += len(line) + 1
 
     if not raw:

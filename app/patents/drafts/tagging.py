@@ -45,7 +45,7 @@ def _tagger():
     from textblob.en import lexicon
 
     # (FROM, TO, predicate, x, y) in file order; tried last to first, the first match wins (see below)
-    compiled = [(r[0], r[1], _COMMANDS.get(r[2].lower(), _NEVER), r[3], r[4] if len(r) > 4 else "")
+    compiled = [(r[0], r[1], _COMMANDS.get(r[2].lower(), _never), r[3], r[4] if len(r) > 4 else "")
                 for r in lexicon.context]
     tags = {rule[0] for rule in compiled} | set(lexicon.values()) | {"NN", "NNS", "NNP", "CD", "JJ"}
     rules_by_tag = {tag: [r for r in compiled if r[0] in (tag, "*")][::-1] for tag in tags}
@@ -82,7 +82,11 @@ _COMMANDS = {
     "prevbigram": lambda t, i, x, y: x == t[i - 2][1] and y == t[i - 1][1],
     "nextbigram": lambda t, i, x, y: x == t[i + 1][1] and y == t[i + 2][1],
 }
-_NEVER = lambda t, i, x, y: False  # noqa: E731 - an unknown command never matches, as in TextBlob
+
+
+def _never(t, i, x, y) -> bool:
+    """An unknown command never matches, as in TextBlob."""
+    return False
 
 
 def _apply_context(tagged: list[list[str]]) -> list[list[str]]:

@@ -40,7 +40,7 @@ def singularize(word: str) -> str:
     lists = word_lists()
     if w in lists["irregular"]:
         return lists["irregular"][w]
-    if w in lists["invariant"] or len(w) <= 3 or not w[-1] == "s":
+    if w in lists["invariant"] or len(w) <= 3 or w[-1] != "s":
         return w
     if w.endswith("ies") and len(w) > 4:
         return w[:-3] + "y"
