@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ...extensions import db
-from ...jobs import _app_context, enqueue, tenant_job
+from ...jobs import app_context, enqueue, tenant_job
 from ...models import Tenant
 from ...tenancy import current_tenant_id, tenant_scope
 from .importers import ImportFailure, iter_records
@@ -148,7 +148,7 @@ def _records_of(model, numbers: list[str]) -> Iterator:
 
 def index_public_documents(numbers: list[str]) -> int:
     """Job body (indexing queue): (re-)index public documents from the database. Needs no tenant scope."""
-    with _app_context():
+    with app_context():
         count = index_records(index_dir(), _records_of(PatentDocument, numbers), PUBLIC, batch_size=INDEX_BATCH,
                               timeout=600)
         return count
@@ -195,7 +195,7 @@ def import_upload(progress, stored_file_id: int, private: bool) -> dict:
     only the non-tenant PatentDocument table.
     """
     from ...files import read_bytes
-    from ..models import StoredFile
+    from ...files import StoredFile
     import io
 
     stored = db.session.get(StoredFile, stored_file_id)
