@@ -45,6 +45,7 @@ from .terms import article, pluralize_phrase, singular_phrase, word_lists
 
 WARNING_KINDS = {"missing", "later", "partial", "variant"}
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
+_ADJECTIVE_ENDINGS = ("al", "ial", "ive", "ous", "ful", "ic", "ar", "ary", "ent", "ant", "ed", "ing")
 _NOMINAL_ENDINGS = ("tion", "sion", "ment", "ance", "ence", "al", "ure", "ing", "ion", "ancy", "ency")
 
 
@@ -332,7 +333,12 @@ class _ClaimSet:
         if participle and not (head.endswith(("ed", "en")) or head in self.actions(n, ref)):
             return None
         if not participle and not head.endswith(_NOMINAL_ENDINGS):
-            return None
+            # "the (partial) overlap" after "partially overlaps": the bare verb used as a noun, alone or after
+            # an adjective ("the mask layer" after "layering a mask" is a thing, not the layering)
+            if len(ref.words) > 2 or (len(ref.words) == 2 and not ref.words[0].endswith(_ADJECTIVE_ENDINGS)):
+                return None
+            stems = {word.removesuffix(ending) for word in self.actions(n, ref) for ending in ("s", "es", "ed", "ing")}
+            return head if head in stems and len(head) >= 4 else None
         if len(head) < 5:
             return None
         for word in self.actions(n, ref):

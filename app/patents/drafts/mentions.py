@@ -39,6 +39,7 @@ _PREAMBLE_LINK = {"of", "in", "according", "to", "as", "claimed", "recited", "de
                   "described", "specified", "with", "accordance", "by", "any", "one", "either", "the", ","}
 _REF = "REF"    # the tag of the stand-in token for a claim reference
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
+_FORMULA_LABEL = re.compile(r"[A-Z]\d{1,2}[a-z]?'?")
 _GENERIC_HEADS = ("reactant", "reagent", "compound", "material", "substance", "agent", "component", "product")
 _PLURAL_QUANTIFIERS = ("multiple", "several", "plural", "various", "numerous")
 _NOT_BEFORE_A_PHRASE = frozenset({"JJ", "JJR", "VB", "VBZ", "VBP", "VBD", "RB", "MD"})
@@ -234,6 +235,10 @@ class _Scanner:
         elif self.tag(after) == "VBN" and self.low[after + 1:after + 2] in (["in"], ["from"], ["of"], ["by"]) \
                 and self.low[after + 2:after + 3] == ["step"]:
             defined_by = self.text[self.toks[after].start:self.toks[min(after + 3, self.n - 1)].end]   # "obtained in step (c)"
+        if len(norm) > 1 and norm[-1] == "step":
+            readings.append(norm[:-1])      # "the monitoring step": the step of monitoring
+        if any(_FORMULA_LABEL.fullmatch(self.toks[x].text) for x in idx):
+            defined_by = defined_by or f"formula variable in '{text}'"    # "the geminal R6 groups"
         if len(idx) > 1 and self.low[idx[-1]] in _GENERIC_HEADS:
             readings.append(norm[:-1])      # "the C3-C8-alkanol reactant" after "a C3-C8-alkanol"
         return Phrase(norm, number, self.toks[det_k].start, text, self.low[det_k] if det_k != idx[0] else "",
@@ -241,7 +246,12 @@ class _Scanner:
 
     def part_of_something(self, k: int) -> bool:
         """Whether "of"/"between" follows, also after a second noun: "the proximity or overlap of the regions"."""
-        if self.low[k:k + 1] in (["therein"], ["thereon"], ["thereof"]):
+        for step in range(k, min(k + 15, self.n)):
+            if self.low[step] in (";", ".", "wherein", "whereby"):
+                break
+            if self.low[step] == "thereof":
+                return True     # "the somatic cell count, fat content ... thereof"
+        if self.low[k:k + 1] in (["therein"], ["thereon"]):
             k += 1      # "the receipt therein of a fastener"
         if self.low[k:k + 1] in (["and"], ["or"]):
             k += 1
