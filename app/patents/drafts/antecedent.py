@@ -136,7 +136,8 @@ def _quote(intro: Introduced | None) -> str:
     if intro is None:
         return ""
     p = intro.phrase
-    determiner = p.determiner if p.determiner not in ("", "'s", "its", "their", "his", "her", "whose") else ""
+    determiner = p.determiner if p.determiner.split(" ")[0] not in ("", "'s", "its", "their", "his", "her",
+                                                                   "whose") else ""
     text = f"{determiner} {p.text}".strip()
     return f"'{text}' in claim {intro.claim}"
 
@@ -241,8 +242,10 @@ class _ClaimSet:
         return [p for p in self.by_num[n].depends_on if p in self.by_num and p < n]
 
     def broken(self, n: int) -> bool:
+        """A dependency error in the claim or on its path (reported as such; its terms would be false alarms)."""
         claim = self.by_num[n]
-        return len(self.parents(n)) != len(claim.depends_on) or (claim.refers_to_all_preceding and not claim.depends_on)
+        return (len(self.parents(n)) != len(claim.depends_on) or (claim.refers_to_all_preceding and not claim.depends_on)
+                or any(self.broken(p) for p in self.parents(n)))
 
     def ancestors(self, n: int) -> list[int]:
         if n not in self._ancestors:

@@ -40,6 +40,8 @@ _PREAMBLE_LINK = {"of", "in", "according", "to", "as", "claimed", "recited", "de
 _REF = "REF"    # the tag of the stand-in token for a claim reference
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
 _FORMULA_LABEL = re.compile(r"[A-Z]\d{1,2}[a-z]?'?")
+# "the pain associated with osteoarthritis", "the torque occurring at the wheel": defined by where it comes from
+_ORIGIN_PARTICIPLES = frozenset({"associated", "occurring", "arising", "resulting", "caused", "attributable"})
 _GENERIC_HEADS = ("reactant", "reagent", "compound", "material", "substance", "agent", "component", "product")
 _PLURAL_QUANTIFIERS = ("multiple", "several", "plural", "various", "numerous")
 _NOT_BEFORE_A_PHRASE = frozenset({"JJ", "JJR", "VB", "VBZ", "VBP", "VBD", "RB", "MD"})
@@ -192,8 +194,9 @@ class _Scanner:
                 # phrase is read without it; the longer reading is kept as an alternative.
                 return _Chunk(idx[:-1], [idx] + [idx[:n] for n in breaks if n < len(idx) - 1], idx[-1])
             nxt, before = self.tag(idx[-1] + 1), self.tag(idx[-2])
-            if nxt in _OBJECT_START and ((tail.tag == "NNS" and before == "NN")         # "the gas forms bubbles"
-                                         or (tail.tag == "NN" and before == "NNS")):    # "the interfaces share an"
+            if (nxt in _OBJECT_START or (nxt == "IN" and self.low[idx[-1] + 1] != "of")) and (
+                    (tail.tag == "NNS" and before == "NN")              # "the gas forms bubbles"
+                    or (tail.tag == "NN" and before == "NNS")):         # "the interfaces share an", "the arms form at"
                 return _Chunk(idx[:-1], [idx], idx[-1])
             if tail.tag == "NNS" or tail.lexical.startswith("VB"):
                 breaks.append(len(idx) - 1)     # "the gas forms bubbles": "forms" may be the verb
@@ -232,6 +235,8 @@ class _Scanner:
         if det_k > 0 and self.low[det_k - 1] in ("as", "being", "is", "are", "be", "becomes") and (
                 after >= self.n or not self.is_word(after) or self.low[after] in ("and", "or")):
             defined_by = f"{self.toks[det_k - 1].text} {self.low[det_k]} {text}"     # a role: "as the light source"
+        elif after < self.n and self.low[after] in _ORIGIN_PARTICIPLES:
+            defined_by = self.text[self.toks[after].start:self.toks[min(after + 3, self.n - 1)].end]  # "associated with .."
         elif self.tag(after) == "VBN" and self.low[after + 1:after + 2] in (["in"], ["from"], ["of"], ["by"]) \
                 and self.low[after + 2:after + 3] == ["step"]:
             defined_by = self.text[self.toks[after].start:self.toks[min(after + 3, self.n - 1)].end]   # "obtained in step (c)"
@@ -241,7 +246,8 @@ class _Scanner:
             defined_by = defined_by or f"formula variable in '{text}'"    # "the geminal R6 groups"
         if len(idx) > 1 and self.low[idx[-1]] in _GENERIC_HEADS:
             readings.append(norm[:-1])      # "the C3-C8-alkanol reactant" after "a C3-C8-alkanol"
-        return Phrase(norm, number, self.toks[det_k].start, text, self.low[det_k] if det_k != idx[0] else "",
+        determiner = self.text[self.toks[det_k].start:self.toks[idx[0]].start].strip().lower() if det_k != idx[0] else ""
+        return Phrase(norm, number, self.toks[det_k].start, text, determiner,
                       tuple(readings), self.part_of_something(after), defined_by)
 
     def part_of_something(self, k: int) -> bool:
@@ -253,6 +259,13 @@ class _Scanner:
                 return True     # "the somatic cell count, fat content ... thereof"
         if self.low[k:k + 1] in (["therein"], ["thereon"]):
             k += 1      # "the receipt therein of a fastener"
+        if self.low[k:k + 1] == ["in"]:
+            # "the difference in thermal contraction coefficient between A and B"
+            for step in range(k + 1, min(k + 6, self.n)):
+                if self.low[step] == "between":
+                    return True
+                if not self.is_word(step):
+                    break
         if self.low[k:k + 1] in (["and"], ["or"]):
             k += 1
             if self.tag(k) == "IN" and self.low[k] not in ("of", "between"):
@@ -395,7 +408,7 @@ class _Scanner:
             return j
         mods, k2 = self.coordinated(j, ("the", "said"))
         if mods:
-            chunk = self.noun_phrase(k2)
+            chunk = self.noun_phrase(k2, subject=True)
             if not self.is_preamble_reference(chunk.idx[-1] + 1):
                 self.found.references.extend(self.phrase(chunk.idx, "singular", i, (m,)) for m in mods)
             return chunk.idx[-1] + 1

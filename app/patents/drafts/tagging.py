@@ -195,9 +195,9 @@ def _correct_for_claims(tokens: list[Token]) -> None:
         if tok.lower in fixed:
             continue
         elif tok.lower == "means" or (tok.lower in nouns and (prev in _NOUN_CONTEXT or (
-                prev in NOUN_TAGS and tok.tag in ("JJ", "JJR")))):
-            # "a display", "said drive", "fastening means": claim nouns the lexicon knows as verbs
-            tok.tag = "NNS" if is_plural(tok.lower) else "NN"
+                prev in NOUN_TAGS and (tok.tag in ("JJ", "JJR") or not nxt or not nxt.lower[:1].isalnum())))):
+            # "the first and second bin supports," after a noun and before punctuation: a noun
+            tok.tag = "NNS" if is_plural(tok.lower) else "NN"  # "a display", "said drive", "fastening means"
         elif tok.lower == "'s":
             tok.tag = "POS"
         elif len(tok.text) > 1 and tok.text.isupper() and tok.text.isalpha():
@@ -216,7 +216,8 @@ def _correct_for_claims(tokens: list[Token]) -> None:
             tok.tag = "JJ"                  # "the loose curved filaments"
         elif tok.tag == "VBG" and not tok.lower.endswith("ing"):
             tok.tag = tok.lexical           # a contextual rule made "a first case a second" a participle
-        elif tok.tag == "NN" and tok.lower.endswith("ing") and prev in NOUN_TAGS and nxt and nxt.tag in ("DT", "PRP$"):
+        elif tok.tag == "NN" and tok.lower.endswith("ing") and prev in NOUN_TAGS and nxt and (
+                nxt.tag in ("DT", "PRP$") or (nxt.tag == "IN" and nxt.lower != "of")):
             tok.tag = "VBG"                 # "the fitting holding the sections": a participle with its object
         elif tok.tag == "NN" and prev in NOUN_TAGS and nxt and nxt.lower == "by" and tok.lexical in ("VB", "VBD"):
             tok.tag = "VBN"                 # "the original read by the scanner": a participle
