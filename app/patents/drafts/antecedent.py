@@ -37,7 +37,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
-from os.path import commonprefix
 
 from ..claims import Claim, claim_references, find_claim_references
 from .mentions import ClaimMentions, Phrase, claim_mentions
@@ -46,7 +45,7 @@ from .terms import article, pluralize_phrase, singular_phrase, word_lists
 WARNING_KINDS = {"missing", "later", "partial", "variant"}
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
 _ADJECTIVE_ENDINGS = ("al", "ial", "ive", "ous", "ful", "ic", "ar", "ary", "ent", "ant", "ed", "ing")
-_NOMINAL_ENDINGS = ("tion", "sion", "ment", "ance", "ence", "al", "ure", "ing", "ion", "ancy", "ency")
+_NOMINAL_ENDINGS = ("ation", "tion", "sion", "ment", "ance", "ence", "al", "ure", "ing", "ion", "ancy", "ency")
 
 
 @dataclass
@@ -344,10 +343,11 @@ class _ClaimSet:
             return head if head in stems and len(head) >= 4 else None
         if len(head) < 5:
             return None
+        heads = {head} | {head.removesuffix(e) for e in _NOMINAL_ENDINGS if head.endswith(e)}
         for word in self.actions(n, ref):
-            common = len(commonprefix([word, head]))
-            if common >= 5 and common >= 0.6 * len(head):
-                return word
+            verbs = {word} | {word.removesuffix(e) for e in ("ing", "ed", "es", "s", "e") if word.endswith(e)}
+            if any(min(len(h), len(v)) >= 5 and (h.startswith(v) or v.startswith(h)) for h in heads for v in verbs):
+                return word     # "insertion"/"inserting", "measurement"/"measuring"
         return None
 
     def actions(self, n: int, ref: Phrase) -> list[str]:

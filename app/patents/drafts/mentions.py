@@ -46,6 +46,14 @@ _GENERIC_HEADS = ("reactant", "reagent", "compound", "material", "substance", "a
 _PLURAL_QUANTIFIERS = ("multiple", "several", "plural", "various", "numerous")
 _NOT_BEFORE_A_PHRASE = frozenset({"JJ", "JJR", "VB", "VBZ", "VBP", "VBD", "RB", "MD"})
 _AFTER_A_VERB = frozenset({"IN", "DT", "RB", "TO", "NNS", "JJ", "PRP$", "CD"})
+# A clause that starts with one of these has a finite verb; clauses end at these.
+_VERB_DEMANDING_OPENERS = frozenset({"wherein", "whereby", "when", "whenever", "that", "if", "until", "while",
+                                     "whilst", "where", "which", "whereas", "because", "once", "unless"})
+_CLAUSE_BOUNDARIES = frozenset({";", ".", ":", ",", *_VERB_DEMANDING_OPENERS})
+# What may stand between a clause opener and the end of its subject: "wherein the ring land (8) of the ring".
+_SUBJECT_TAGS = frozenset({"DT", "JJ", "JJR", "VBN", "CD", "IN", "NN", "NNS", "NNP", "NNPS", "POS", "CC", "PRP$"})
+_FINITE_VERBS = frozenset({"is", "are", "was", "were", "has", "have", "had", "can", "may", "will", "shall", "must",
+                           "does", "do", "did", "could", "would", "should", "comprises", "includes", "contains"})
 # Before the subject of a clause: "wherein the lens group move along ...", "..., the gas forms bubbles"
 _CLAUSE_OPENERS = frozenset({"wherein", "whereby", "when", "whenever", "while", "whilst", "that", "and", "or", ",",
                              ";", ":", "as", "if", "until", "because", "since", "so", "where", "which", "then",
@@ -181,6 +189,7 @@ class _Scanner:
             for m in range(1, len(idx)):
                 if (self.toks[idx[m]].lexical in ("VB", "VBP") and self.tag(idx[m - 1]) in NOUN_TAGS
                         and self.low[idx[m]] not in self.lists["register"]["nouns"]
+                        and not self.is_finite_verb(idx[-1] + 1)      # "the reverse withstand voltage overlaps"
                         and (m < len(idx) - 1 or self.tag(idx[m] + 1) in _AFTER_A_VERB)):
                     return _Chunk(idx[:m], [idx], idx[m])
         tail = self.toks[idx[-1]]
@@ -235,6 +244,10 @@ class _Scanner:
         if det_k > 0 and self.low[det_k - 1] in ("as", "being", "is", "are", "be", "becomes") and (
                 after >= self.n or not self.is_word(after) or self.low[after] in ("and", "or")):
             defined_by = f"{self.toks[det_k - 1].text} {self.low[det_k]} {text}"     # a role: "as the light source"
+        elif words[-1] == "range" and after < self.n and self.low[after] in ("from", "between", "of"):
+            defined_by = self.text[self.toks[idx[0]].start:self.toks[min(after + 3, self.n - 1)].end]  # "range from"
+        elif after < self.n and self.restrictive_modifier(after):
+            defined_by = self.text[self.toks[idx[0]].start:self.toks[min(after + 2, self.n - 1)].end]
         elif after < self.n and self.low[after] in _ORIGIN_PARTICIPLES:
             defined_by = self.text[self.toks[after].start:self.toks[min(after + 3, self.n - 1)].end]  # "associated with .."
         elif self.tag(after) == "VBN" and self.low[after + 1:after + 2] in (["in"], ["from"], ["of"], ["by"]) \
@@ -246,9 +259,24 @@ class _Scanner:
             defined_by = defined_by or f"formula variable in '{text}'"    # "the geminal R6 groups"
         if len(idx) > 1 and self.low[idx[-1]] in _GENERIC_HEADS:
             readings.append(norm[:-1])      # "the C3-C8-alkanol reactant" after "a C3-C8-alkanol"
-        determiner = self.text[self.toks[det_k].start:self.toks[idx[0]].start].strip().lower() if det_k != idx[0] else ""
+        if det_k == idx[0]:
+            determiner = ""
+        elif prefix:
+            determiner = self.low[det_k]        # "the" of "the first and second arms"
+        else:
+            determiner = self.text[self.toks[det_k].start:self.toks[idx[0]].start].strip().lower()
         return Phrase(norm, number, self.toks[det_k].start, text, determiner,
                       tuple(readings), self.part_of_something(after), defined_by)
+
+    def restrictive_modifier(self, k: int) -> bool:
+        """What follows a definite phrase and says which one is meant: "the choice made by subscriber A", "the light
+        which emits from the element", "the right to declare trump", "the atoms within each layer"."""
+        word, tag = self.low[k], self.tag(k)
+        if word in ("which", "whose") or word in ("within", "near"):
+            return True
+        if tag == "TO" and self.toks[k + 1].lexical in ("VB", "VBP") if k + 1 < self.n else False:
+            return True
+        return tag == "VBN" and self.low[k + 1:k + 2] in (["by"], ["in"], ["from"], ["at"], ["during"], ["with"])
 
     def part_of_something(self, k: int) -> bool:
         """Whether "of"/"between" follows, also after a second noun: "the proximity or overlap of the regions"."""
@@ -308,7 +336,7 @@ class _Scanner:
         return [], j
 
     def is_modifier(self, k: int, adjectives: bool = True) -> bool:
-        return self.low[k] in _ORDINALS or (adjectives and self.tag(k) in ("JJ", "JJR")
+        return self.low[k] in _ORDINALS or (adjectives and (self.tag(k) in ("JJ", "JJR") or self.toks[k].lexical == "JJ")
                                             and self.low[k] not in self.lists["stop"])
 
     def is_preamble_reference(self, k: int, at_start: bool = False) -> bool:
@@ -406,15 +434,18 @@ class _Scanner:
         if j < self.n and (self.low[j] == "of" or any(self.seq(j, words)
                                                       for words in self.lists["not_checked"].get(self.low[j], ()))):
             return j
+        if j < self.n and self.tag(j) == "CD":
+            return j + 1        # "the 800 MHz to 2500 MHz frequency range": a value, not a term
         mods, k2 = self.coordinated(j, ("the", "said"))
         if mods:
-            chunk = self.noun_phrase(k2, subject=True)
+            chunk = self.verbless_clause(self.noun_phrase(k2))
             if not self.is_preamble_reference(chunk.idx[-1] + 1):
                 self.found.references.extend(self.phrase(chunk.idx, "singular", i, (m,)) for m in mods)
             return chunk.idx[-1] + 1
         chunk = self.noun_phrase(j, subject=True, clause_start=i == 0 or self.low[i - 1] in _CLAUSE_OPENERS)
         if not chunk:
             return j
+        chunk = self.verbless_clause(chunk)
         if self.is_preamble_reference(chunk.idx[-1] + 1, at_start=i == 0):
             # "culturing the host cell of claim 8": the claim brings the term in
             self.found.introductions.append(self.phrase(chunk, "either", i))
@@ -422,6 +453,40 @@ class _Scanner:
             self.found.references.append(self.phrase(chunk, number, i))
         # "the controller receiving data": what follows the shortest reading is read again
         return chunk.resume
+
+    def verbless_clause(self, chunk: _Chunk) -> _Chunk:
+        """A clause that must have a verb ("wherein ...", "such that ...") and has none: the phrase's last word is it.
+
+        "such that the gas forms bubbles", "wherein the ring land of the friction ring exhibits slots", "wherein
+        the first and second arms form a region": the tagger read the verb as a noun.
+        """
+        idx = chunk.idx
+        if len(idx) < 2:
+            return chunk
+        k = idx[0] - 1
+        while k >= 0 and self.low[k] not in _CLAUSE_BOUNDARIES:
+            if self.tag(k) not in _SUBJECT_TAGS or (self.tag(k) == "IN" and self.low[k] != "of"):
+                return chunk        # not the clause's subject ("between the electron affinity", "holding the X")
+            k -= 1
+        if k < 0 or self.low[k] not in _VERB_DEMANDING_OPENERS:
+            return chunk
+        k = idx[-1] + 1
+        while k < self.n and self.low[k] not in _CLAUSE_BOUNDARIES:
+            if self.is_finite_verb(k):
+                return chunk
+            k += 1
+        # The verb is the first word that can be one: "the pools transfer contact records", else the last word.
+        for m in range(1, len(idx)):
+            tok, before = self.toks[idx[m]], self.tag(idx[m - 1])
+            if tok.lexical.startswith("VB") or (tok.tag == "NN" and before == "NNS") or (
+                    tok.tag == "NNS" and before == "NN" and tok.lower.endswith("s")):
+                return _Chunk(idx[:m], [idx] + chunk.others, idx[m])
+        if self.tag(idx[-2]) in NOUN_TAGS and self.tag(idx[-1]) in NOUN_TAGS:
+            return _Chunk(idx[:-1], [idx] + chunk.others, idx[-1])
+        return chunk
+
+    def is_finite_verb(self, k: int) -> bool:
+        return self.tag(k) in ("VBZ", "VBP", "VBD", "MD") or self.low[k] in _FINITE_VERBS
 
     def quantity(self, j: int) -> tuple[int, str | None]:
         """Skip 'at least one' / 'one or more' / 'plurality of' / 'multiple' after 'the'; return (index, number)."""

@@ -194,6 +194,9 @@ def _correct_for_claims(tokens: list[Token]) -> None:
         nxt = tokens[k + 1] if k + 1 < len(tokens) else None
         if tok.lower in fixed:
             continue
+        elif tok.tag in ("NN", "JJ") and tok.lower.endswith("ing") and prev in NOUN_TAGS and nxt and (
+                nxt.tag in ("DT", "PRP$") or (nxt.tag == "IN" and nxt.lower != "of")):
+            tok.tag = "VBG"                 # "the fitting holding the sections", "a ball fitting between"
         elif tok.lower == "means" or (tok.lower in nouns and (prev in _NOUN_CONTEXT or (
                 prev in NOUN_TAGS and (tok.tag in ("JJ", "JJR") or not nxt or not nxt.lower[:1].isalnum())))):
             # "the first and second bin supports," after a noun and before punctuation: a noun
@@ -216,9 +219,6 @@ def _correct_for_claims(tokens: list[Token]) -> None:
             tok.tag = "JJ"                  # "the loose curved filaments"
         elif tok.tag == "VBG" and not tok.lower.endswith("ing"):
             tok.tag = tok.lexical           # a contextual rule made "a first case a second" a participle
-        elif tok.tag == "NN" and tok.lower.endswith("ing") and prev in NOUN_TAGS and nxt and (
-                nxt.tag in ("DT", "PRP$") or (nxt.tag == "IN" and nxt.lower != "of")):
-            tok.tag = "VBG"                 # "the fitting holding the sections": a participle with its object
         elif tok.tag == "NN" and prev in NOUN_TAGS and nxt and nxt.lower == "by" and tok.lexical in ("VB", "VBD"):
             tok.tag = "VBN"                 # "the original read by the scanner": a participle
         elif tok.tag == "NNS" and tok.lexical == "VBZ" and _ends_definite_phrase(tokens, k):
@@ -233,8 +233,9 @@ def _correct_for_claims(tokens: list[Token]) -> None:
         after_determiner = tokens[k - 1].tag in ("DT", "PRP$")
         if tok.lower in fixed:
             continue
-        if after_determiner and tok.lexical in ("VB", "VBP"):
-            tok.tag = "NN"      # no verb follows "a" or "the": "a shackle", "the lock"
+        if (after_determiner or (tokens[k - 1].tag in ("JJ", "VBN") and k > 1
+                                 and tokens[k - 2].tag in ("DT", "PRP$", "JJ"))) and tok.lexical in ("VB", "VBP"):
+            tok.tag = "NN"      # no verb follows "a" or "the" (and an adjective): "a shackle", "the circular track"
         elif (tok.tag == "JJ" and (after_determiner or tokens[k - 1].tag in ("JJ", "CD"))
               and (tokens[k + 1].tag not in _NOUN_PHRASE_GOES_ON or tokens[k + 1].lower in stop
                    or (tokens[k + 1].tag in ("VBG", "VBN") and k + 2 < len(tokens)
