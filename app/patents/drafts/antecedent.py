@@ -44,6 +44,10 @@ from .terms import article, pluralize_phrase, singular_phrase, word_lists
 
 WARNING_KINDS = {"missing", "later", "partial", "variant"}
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
+# Inherent heads that are parts rather than properties (see is_inherent).
+_PARTS = frozenset({"end", "side", "edge", "surface", "wall", "face", "tip", "base", "top", "bottom", "front",
+                    "rear", "back", "interior", "exterior", "inside", "outside", "periphery", "perimeter", "portion",
+                    "part", "middle", "half", "center", "centre", "axis"})
 _ADJECTIVE_ENDINGS = ("al", "ial", "ive", "ous", "ful", "ic", "ar", "ary", "ent", "ant", "ed", "ing")
 _NOMINAL_ENDINGS = ("ation", "tion", "sion", "ment", "ance", "ence", "al", "ure", "ing", "ion", "ancy", "ency")
 
@@ -233,6 +237,7 @@ class _ClaimSet:
         self._ancestors: dict[int, list[int]] = {}
         self._chain: dict[tuple, tuple] = {}
         self.inherent = word_lists()["inherent"]
+        self.positional = word_lists()["positional"]
         # A claim that names its claims together ("claims 1 and 2", "the tape of claim 5, ... of claim 1") has
         # the terms of all of them; one that names them as alternatives must make sense with each.
         self.groups = {n: _alternatives(c) for n, c in self.by_num.items()}
@@ -357,7 +362,18 @@ class _ClaimSet:
 
     def is_inherent(self, n: int, ref: Phrase) -> bool:
         """A part or property of something introduced: "the outer surface of the sphere", "the distal end"."""
-        return ref.followed_by_of or ref.words[-1] in self.inherent or " ".join(ref.words) in self.inherent
+        if ref.followed_by_of or " ".join(ref.words) in self.inherent:
+            return True
+        # A property keeps its modifiers ("the fluid pressure"); a part only positional ones ("the distal end",
+        # "the upper surface", but not "the light ends" of a distillation or "the contact surface": terms).
+        head = ref.words[-1]
+        if head not in self.inherent:
+            return False
+        if head not in _PARTS or all(w in self.positional for w in ref.words[:-1]):
+            return True
+        # "the rotor axis", "the ball surface": the part of a thing introduced ("the axis of the rotor")
+        owner = Phrase(ref.words[:-1], "either", ref.offset, ref.text)
+        return any(matches(it.phrase, owner) for it in self.available(n) if it.claim != n or it.phrase.offset < ref.offset)
 
 
 def _alternatives(claim: Claim) -> list[tuple[int, ...]]:

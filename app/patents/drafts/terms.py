@@ -18,6 +18,7 @@ def word_lists() -> dict:
                      "postpositive": set(data["register"]["postpositive"])},
         "not_checked": _by_first_word(tuple(s.split()) for s in d["not_checked"]),
         "inherent": set(d["inherent"]),
+        "positional": set(d["positional"]),
         "stop": set(d["stop_words"]),
         "leading": set(d["leading_skip"]),
         "state": set(d["state_modifiers"]),
