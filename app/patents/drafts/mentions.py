@@ -50,6 +50,7 @@ _AFTER_A_VERB = frozenset({"IN", "DT", "RB", "TO", "NNS", "JJ", "PRP$", "CD"})
 _VERB_DEMANDING_OPENERS = frozenset({"wherein", "whereby", "when", "whenever", "that", "if", "until", "while",
                                      "whilst", "where", "which", "whereas", "because", "once", "unless"})
 _CLAUSE_BOUNDARIES = frozenset({";", ".", ":", ",", *_VERB_DEMANDING_OPENERS})
+_CLAUSE_REACH = 40     # tokens looked at either side of a phrase for its clause (bounds the work on odd input)
 # What may stand between a clause opener and the end of its subject: "wherein the ring land (8) of the ring".
 _SUBJECT_TAGS = frozenset({"DT", "JJ", "JJR", "VBN", "CD", "IN", "NN", "NNS", "NNP", "NNPS", "POS", "CC", "PRP$"})
 _FINITE_VERBS = frozenset({"is", "are", "was", "were", "has", "have", "had", "can", "may", "will", "shall", "must",
@@ -464,14 +465,14 @@ class _Scanner:
         if len(idx) < 2:
             return chunk
         k = idx[0] - 1
-        while k >= 0 and self.low[k] not in _CLAUSE_BOUNDARIES:
+        while k >= max(0, idx[0] - _CLAUSE_REACH) and self.low[k] not in _CLAUSE_BOUNDARIES:
             if self.tag(k) not in _SUBJECT_TAGS or (self.tag(k) == "IN" and self.low[k] != "of"):
                 return chunk        # not the clause's subject ("between the electron affinity", "holding the X")
             k -= 1
-        if k < 0 or self.low[k] not in _VERB_DEMANDING_OPENERS:
+        if k < 0 or k < idx[0] - _CLAUSE_REACH or self.low[k] not in _VERB_DEMANDING_OPENERS:
             return chunk
         k = idx[-1] + 1
-        while k < self.n and self.low[k] not in _CLAUSE_BOUNDARIES:
+        while k < min(self.n, idx[-1] + _CLAUSE_REACH) and self.low[k] not in _CLAUSE_BOUNDARIES:
             if self.is_finite_verb(k):
                 return chunk
             k += 1
