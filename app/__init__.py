@@ -28,8 +28,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    from . import audit, models, tenancy, web  # noqa: F401  (models and listeners register on import)
-    from .patents import models as patent_models  # noqa: F401
+    from . import audit, files, jobs, models, tenancy, web  # noqa: F401  (models and listeners register on import)
+    from .patents.docketing import models as docketing_models  # noqa: F401
     web.init_app(app)
 
     from .blueprints import BLUEPRINTS

@@ -65,8 +65,8 @@ def load_demo_data() -> list[tuple[str, str, str]]:
 
 
 def init_app(app: Flask) -> None:
-    from .patents import deadlines_cli
-    deadlines_cli.init_app(app)
+    from .patents.docketing import cli
+    cli.init_app(app)
     from .patents.checklists import cli as checklists_cli
     checklists_cli.init_app(app)
     from .patents.search import cli as search_cli

@@ -7,8 +7,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from .extensions import db
-from .patents import docketing
-from .patents.models import Matter
+from .patents.docketing.operations import add_manual_deadline, record_event
+from .patents.docketing.models import Matter
 from .tenancy import tenant_scope
 
 
@@ -63,9 +63,9 @@ def load_demo_matters(tenant, attorney_id: int | None, specialist_id: int | None
             db.session.add(matter)
             db.session.flush()
             for code, when, params in events:
-                docketing.record_event(matter, code, when, params, None)
+                record_event(matter, code, when, params, None)
             made += 1
-        docketing.add_manual_deadline(matter, "Send client the search report summary", today + timedelta(days=4),
+        add_manual_deadline(matter, "Send client the search report summary", today + timedelta(days=4),
                                       attorney_id, note="Entered by hand: needs a second person's check")
         db.session.commit()
         return made

@@ -1,17 +1,44 @@
-"""Tenant files on disk, outside the web root: stored under random keys, served as attachments."""
+"""Tenant files on disk, outside the web root: their records, stored under random keys, served as attachments."""
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
 import unicodedata
+from datetime import datetime
 from pathlib import Path
 
 from flask import current_app, send_file
+from sqlalchemy import DateTime, ForeignKey, String, true
+from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
-from .patents.models import StoredFile
-from .tenancy import current_tenant_id
+from .models import utcnow
+from .tenancy import TenantScoped, current_tenant_id
+
+
+class StoredFile(TenantScoped, db.Model):
+    """A file kept for a tenant outside the web root: uploads and generated PDFs."""
+
+    __tablename__ = "stored_files"
+    __audit__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))  # sanitised, for display and download only
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(80), unique=True)  # never derived from the filename
+    purpose: Mapped[str] = mapped_column(String(40))
+    # Provider work product stays hidden from the firm until it is delivered (a search report, say).
+    visible_to_firm: Mapped[bool] = mapped_column(default=True, server_default=true())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def visible_to(self, user) -> bool:
+        """Whether this person may download the file (tenant isolation is already applied)."""
+        return self.visible_to_firm or user.is_provider
+
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 

@@ -1,4 +1,4 @@
-"""Background jobs: named RQ queues with sane defaults, run inline when no Redis is configured.
+"""Background jobs: their records, named RQ queues with sane defaults, run inline when no Redis is configured.
 
 Jobs take ids, never live objects, and re-load what they need inside their own tenant scope.
 """
@@ -6,19 +6,45 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
-
 from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 
 from flask import current_app, has_app_context
 from redis import Redis
 from rq import Queue, Retry
+from sqlalchemy import JSON, DateTime, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
-from .tenancy import tenant_scope
+from .files import StoredFile
+from .models import utcnow
+from .tenancy import TenantScoped, tenant_scope
 
 log = logging.getLogger("patentdesk.jobs")
+
+
+class JobRecord(TenantScoped, db.Model):
+    """A background job a person started, with progress for its page and a pointer to what it made."""
+
+    __tablename__ = "job_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(12), default="queued")  # queued, running, finished, failed
+    progress_done: Mapped[int] = mapped_column(default=0)
+    progress_total: Mapped[int | None] = mapped_column()
+    message: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    file: Mapped[StoredFile | None] = relationship()
 
 
 @dataclass(frozen=True)
@@ -92,8 +118,8 @@ class InlineResult:
         return "finished"
 
 
-def _app_context():
-    """Workers started as `python -m worker` already hold one; a bare `rq worker` does not."""
+def app_context():
+    """The app context a job body runs in: the worker's own (`python -m worker` holds one), else a new app's."""
     if has_app_context():
         return nullcontext()
     from . import create_app
@@ -104,7 +130,7 @@ def tenant_job(func):
     """A job body that works inside one tenant, named by its first argument; it commits on success."""
     @wraps(func)
     def run(tenant_id: int, *args, **kwargs):
-        with _app_context(), tenant_scope(tenant_id):
+        with app_context(), tenant_scope(tenant_id):
             try:
                 result = func(tenant_id, *args, **kwargs)
                 db.session.commit()
@@ -135,7 +161,6 @@ class Progress:
 
 def start_tracked_job(queue_name: str, kind: str, label: str, func, *args, created_by_id: int | None = None):
     """Record a job for the current tenant, then run ``func(progress, *args)`` in the background."""
-    from .patents.models import JobRecord
     from .tenancy import current_tenant_id
 
     record = JobRecord(kind=kind, label=label, status="queued", created_by_id=created_by_id)
@@ -149,8 +174,6 @@ def start_tracked_job(queue_name: str, kind: str, label: str, func, *args, creat
 @tenant_job
 def run_tracked(tenant_id: int, record_id: int, func, *args):
     from rq import get_current_job
-    from .models import utcnow
-    from .patents.models import JobRecord
 
     record = db.session.get(JobRecord, record_id)
     record.status, record.error = "running", None

@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.jobs import tenant_job
-from app.patents.models import Matter
+from app.patents.docketing.models import Matter
 from app.tenancy import current_tenant_id
 
 

@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 
 from app.extensions import db
-from app.patents.models import Matter
+from app.patents.docketing.models import Matter
 from app.tenancy import tenant_scope
 
 # Route endpoints that take an id but need no cross-tenant check, with the reason.
@@ -42,17 +42,17 @@ def _matter(world, tenant) -> int:
 
 
 def _event(world, tenant) -> int:
-    from app.patents import docketing
+    from app.patents.docketing.operations import record_event
     matter_id = _matter(world, tenant)
     with tenant_scope(tenant.id):
-        event = docketing.record_event(db.session.get(Matter, matter_id), "NONFINAL_OA", date(2026, 2, 2), {}, None)
+        event = record_event(db.session.get(Matter, matter_id), "NONFINAL_OA", date(2026, 2, 2), {}, None)
         db.session.commit()
         return event.id
 
 
 def _deadline(world, tenant) -> int:
     from sqlalchemy import select
-    from app.patents.models import Deadline
+    from app.patents.docketing.models import Deadline
     event_id = _event(world, tenant)
     with tenant_scope(tenant.id):
         return db.session.execute(select(Deadline.id).where(Deadline.source_event_id == event_id)).scalar_one()
@@ -60,7 +60,7 @@ def _deadline(world, tenant) -> int:
 
 def _job(world, tenant) -> int:
     from app.files import store_bytes
-    from app.patents.models import JobRecord
+    from app.jobs import JobRecord
     with tenant_scope(tenant.id):
         stored = store_bytes(b"%PDF-1.4 secret", "report.pdf", "application/pdf", "report")
         job = JobRecord(kind="report", label="Secret report", status="finished", file_id=stored.id)
@@ -70,7 +70,7 @@ def _job(world, tenant) -> int:
 
 
 def _file(world, tenant) -> int:
-    from app.patents.models import JobRecord
+    from app.jobs import JobRecord
     with tenant_scope(tenant.id):
         return db.session.get(JobRecord, _job(world, tenant)).file_id
 
@@ -145,7 +145,7 @@ def _private_document_number(world, tenant) -> str:
 
 def _reminder_outbox_row(world, tenant) -> int:
     from app.models import utcnow
-    from app.patents.models import Deadline
+    from app.patents.docketing.models import Deadline
     from app.patents.reminders.models import OutboxMessage
     attorney = world[("a" if tenant is world.firm_a else "b") + "_attorney"]
     with tenant_scope(tenant.id):
@@ -172,11 +172,11 @@ def _matter_watcher(world, tenant) -> int:
 
 
 def _work_request(world, tenant) -> int:
-    from app.patents import work_requests
+    from app.patents.work_requests.operations import submit
     matter_id = _matter(world, tenant)
     paralegal = world[("a" if tenant is world.firm_a else "b") + "_paralegal"]
     with tenant_scope(tenant.id):
-        found = work_requests.submit(db.session.get(Matter, matter_id), "prior_art_search", "Secret search request",
+        found = submit(db.session.get(Matter, matter_id), "prior_art_search", "Secret search request",
                                      "Secret instructions", date(2026, 3, 1), 3, paralegal, [])
         db.session.commit()
         return found.id
@@ -184,10 +184,10 @@ def _work_request(world, tenant) -> int:
 
 def _notification(world, tenant) -> int:
     """A notification of firm A's attorney in firm B cannot exist; firm B's own attorney owns this one."""
-    from app.patents import notifications
+    from app.patents.notifications.operations import notify
     attorney = world[("a" if tenant is world.firm_a else "b") + "_attorney"]
     with tenant_scope(tenant.id):
-        created = notifications.notify([attorney.id], "delivered", "Secret delivery", "/requests/1", tenant.id)
+        created = notify([attorney.id], "delivered", "Secret delivery", "/requests/1", tenant.id)
         db.session.commit()
         return created[0].id
 

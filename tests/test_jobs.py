@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.jobs import QUEUES, enqueue, get_queue
-from app.patents.models import Matter
+from app.patents.docketing.models import Matter
 from app.tenancy import tenant_scope
 from tests.conftest import REDIS_URL
 from tests.jobs_for_tests import retitle_every_matter

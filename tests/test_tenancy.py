@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from app.extensions import db
-from app.patents.models import Matter
+from app.patents.docketing.models import Matter
 from app.tenancy import TenantScopeError, get_or_404, tenant_scope
 from tests.conftest import BACKEND, _pg_url, APP_ROLE
 

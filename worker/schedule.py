@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from app import create_app
 from app.jobs import enqueue, redis_connection
 from app.patents.reminders.jobs import sweep_and_enqueue_delivery, sweep_job_id
-from app.patents.work_requests import notify_at_risk_in_every_firm
+from app.patents.work_requests.jobs import notify_at_risk_in_every_firm
 
 log = logging.getLogger("patentdesk.schedule")
 MINUTE_KEY_TTL_SECONDS = 3600

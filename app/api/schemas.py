@@ -8,9 +8,9 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from ..models import FIRM_ROLES, PROVIDER_ROLES
 from ..patents.checklists.models import CHECKLIST_STATUSES, ITEM_STATES
-from ..patents.docket import STATUS_FILTERS
-from ..patents.work_request_models import REQUEST_KINDS, REQUEST_STATES
-from ..patents.models import APPLICATION_TYPES, DEADLINE_STATUSES, JURISDICTIONS, MATTER_STATUSES
+from ..patents.docketing.queries import STATUS_FILTERS
+from ..patents.work_requests.models import REQUEST_KINDS, REQUEST_STATES
+from ..patents.docketing.models import APPLICATION_TYPES, DEADLINE_STATUSES, JURISDICTIONS, MATTER_STATUSES
 
 ROLES = FIRM_ROLES + PROVIDER_ROLES
 DOCKETING_ROLES = ("firm_admin", "attorney", "paralegal", "provider_admin", "specialist")

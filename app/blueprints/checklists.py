@@ -16,7 +16,7 @@ from ..patents.checklists import operations
 from ..patents.checklists.models import (CHECKLIST_STATUSES, ENTITIES, ITEM_STATES, Checklist, ChecklistItem,
                                          ChecklistTemplate)
 from ..patents.drafts import DraftInputError, read_text
-from ..patents.models import APPLICATION_TYPES, JURISDICTIONS, Matter
+from ..patents.docketing.models import APPLICATION_TYPES, JURISDICTIONS, Matter
 from ..tenancy import get_or_404
 from ..web import register_nav, roles_required, tenant_required
 

@@ -7,10 +7,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
 from ..models import utcnow
-from ..patents import dashboards, notifications
-from ..patents.docket import tenant_today
-from ..patents.models import JURISDICTIONS, MATTER_STATUSES
-from ..patents.work_request_models import REQUEST_STATES
+from ..patents.dashboards.firm import DEADLINE_WINDOWS, firm_dashboard
+from ..patents.dashboards.provider import provider_dashboard, turnaround_bars
+from ..patents.notifications.models import Notification
+from ..patents.notifications.operations import (mark_all_read, mark_read, recent_for, set_email_preference,
+                                                unread_count, wants_email)
+from ..patents.docketing.queries import tenant_today
+from ..patents.docketing.models import JURISDICTIONS, MATTER_STATUSES
+from ..patents.work_requests.models import REQUEST_STATES
 from ..tenancy import get_or_404, tenant_scope
 from ..web import register_home_panel, register_nav, roles_required, tenant_required
 
@@ -29,10 +33,10 @@ def _dashboard_context():
         if not current_user.is_authenticated or not _assigned_ids():
             return 0
         with tenant_scope(_assigned_ids()):
-            return notifications.unread_count(current_user.id)
+            return unread_count(current_user.id)
 
     def firm_dashboard_summary():
-        return dashboards.firm_dashboard(tenant_today(g.tenant))
+        return firm_dashboard(tenant_today(g.tenant))
 
     return {"unread_notification_count": unread_notification_count, "firm_dashboard_summary": firm_dashboard_summary}
 
@@ -41,8 +45,8 @@ def _dashboard_context():
 @login_required
 @tenant_required
 def firm():
-    return render_template("dashboard/firm.html", d=dashboards.firm_dashboard(tenant_today(g.tenant)),
-                           windows=dashboards.DEADLINE_WINDOWS, states=REQUEST_STATES,
+    return render_template("dashboard/firm.html", d=firm_dashboard(tenant_today(g.tenant)),
+                           windows=DEADLINE_WINDOWS, states=REQUEST_STATES,
                            jurisdictions=JURISDICTIONS, matter_statuses=MATTER_STATUSES)
 
 
@@ -53,10 +57,10 @@ def provider():
     tenant_ids = [t.id for t in tenants]
     only_user = current_user if current_user.role == "specialist" else None
     with tenant_scope(tenant_ids):
-        board = dashboards.provider_dashboard(tenant_ids, {t.id: tenant_today(t) for t in tenants}, utcnow(),
+        board = provider_dashboard(tenant_ids, {t.id: tenant_today(t) for t in tenants}, utcnow(),
                                               only_user)
     return render_template("dashboard/provider.html", board=board, tenants={t.id: t for t in tenants},
-                           bars=dashboards.turnaround_bars(board.turnaround))
+                           bars=turnaround_bars(board.turnaround))
 
 
 # --- Notifications -----------------------------------------------------------------------------------
@@ -69,8 +73,8 @@ class PreferenceForm(FlaskForm):
 @login_required
 def notification_list():
     with tenant_scope(_assigned_ids()):
-        items = notifications.recent_for(current_user.id)
-    form = PreferenceForm(email=notifications.wants_email(current_user.id))
+        items = recent_for(current_user.id)
+    form = PreferenceForm(email=wants_email(current_user.id))
     return render_template("dashboard/notifications.html", items=items, form=form)
 
 
@@ -78,10 +82,10 @@ def notification_list():
 @login_required
 def read(notification_id: int):
     with tenant_scope(_assigned_ids()):
-        notification = get_or_404(notifications.Notification, notification_id)
+        notification = get_or_404(Notification, notification_id)
         if notification.user_id != current_user.id:
             abort(404)
-        notifications.mark_read(notification)
+        mark_read(notification)
     link = notification.link if notification.link.startswith("/") and not notification.link.startswith("//") else ""
     return redirect(link or url_for("dashboards.notification_list"))
 
@@ -89,7 +93,7 @@ def read(notification_id: int):
 @bp.post("/notifications/read-all")
 @login_required
 def read_all():
-    notifications.mark_all_read(current_user.id, _assigned_ids())
+    mark_all_read(current_user.id, _assigned_ids())
     flash("All notifications marked read.", "success")
     return redirect(url_for("dashboards.notification_list"))
 
@@ -99,6 +103,6 @@ def read_all():
 def preferences():
     form = PreferenceForm()
     if form.validate_on_submit():
-        notifications.set_email_preference(current_user.id, form.email.data)
+        set_email_preference(current_user.id, form.email.data)
         flash("Your notification preference is saved.", "success")
     return redirect(url_for("dashboards.notification_list"))

@@ -14,8 +14,11 @@ from ..extensions import csrf, db
 from ..jobs import start_tracked_job
 from ..models import User, utcnow
 from ..accounts import assigned_tenants
-from ..patents import docket as docket_domain
-from ..patents.models import DEADLINE_STATUSES, JURISDICTIONS, CalendarFeed
+from ..patents.docketing.exports import docket_csv, docket_ics, render_docket_pdf
+from ..patents.docketing.labels import kind_choices
+from ..patents.docketing.queries import (DocketFilters, STATUS_FILTERS, docket_page, docket_rows, month_grid,
+                                         responsible_people, tenant_today)
+from ..patents.docketing.models import CalendarFeed, DEADLINE_STATUSES, JURISDICTIONS
 from ..tenancy import tenant_scope
 from ..web import register_nav, tenant_required
 
@@ -29,18 +32,18 @@ def _visible_tenants():
     return g.assigned_tenants
 
 
-def _filters_from_request(tenants) -> docket_domain.DocketFilters:
+def _filters_from_request(tenants) -> DocketFilters:
     """Read the docket's filters; a tenant filter can only narrow to firms the person may see."""
     allowed = {t.id: t for t in tenants}
     wanted = request.args.get("tenant", type=int)
     tenant_ids = [wanted] if wanted in allowed else list(allowed)
-    todays = {tid: docket_domain.tenant_today(allowed[tid]) for tid in tenant_ids}
-    filters = docket_domain.DocketFilters(
+    todays = {tid: tenant_today(allowed[tid]) for tid in tenant_ids}
+    filters = DocketFilters(
         tenant_ids=tenant_ids, jurisdiction=request.args.get("jurisdiction") or None,
         kind=request.args.get("kind") or None, status=request.args.get("status", "open"),
         responsible_id=request.args.get("responsible", type=int), sort=request.args.get("sort", "due"),
         todays=todays, due_from=_arg_date("from"), due_to=_arg_date("to"))
-    if filters.status not in docket_domain.STATUS_FILTERS:
+    if filters.status not in STATUS_FILTERS:
         filters.status = "open"
     days = request.args.get("next", type=int)
     if days in QUICK_RANGES:
@@ -66,18 +69,18 @@ def index():
     tenants = _visible_tenants()
     if not tenants:
         return render_template("docket/index.html", page=None, tenants=[], filters=None, args=request.args,
-                               people=[], kinds=[], jurisdictions=JURISDICTIONS, statuses=docket_domain.STATUS_FILTERS)
+                               people=[], kinds=[], jurisdictions=JURISDICTIONS, statuses=STATUS_FILTERS)
     filters = _filters_from_request(tenants)
     with _docket_scope(tenants):
-        page = docket_domain.docket_page(filters, request.args.get("page", 1, type=int))
-        people = docket_domain.responsible_people(filters.tenant_ids)
-        unverified = docket_domain.docket_page(
-            docket_domain.DocketFilters(tenant_ids=filters.tenant_ids, status="unverified", todays=filters.todays),
+        page = docket_page(filters, request.args.get("page", 1, type=int))
+        people = responsible_people(filters.tenant_ids)
+        unverified = docket_page(
+            DocketFilters(tenant_ids=filters.tenant_ids, status="unverified", todays=filters.todays),
             per_page=5)
     return render_template("docket/index.html", page=page, tenants=tenants, filters=filters, args=request.args,
-                           people=people, kinds=docket_domain.kind_choices(), jurisdictions=JURISDICTIONS,
+                           people=people, kinds=kind_choices(), jurisdictions=JURISDICTIONS,
                            unverified=unverified,
-                           statuses=docket_domain.STATUS_FILTERS, deadline_statuses=DEADLINE_STATUSES,
+                           statuses=STATUS_FILTERS, deadline_statuses=DEADLINE_STATUSES,
                            quick_ranges=QUICK_RANGES)
 
 
@@ -91,13 +94,13 @@ def calendar():
     except ValueError:
         today = date.today()
         first = date(today.year, today.month, 1)
-    weeks = docket_domain.month_grid(first.year, first.month)
+    weeks = month_grid(first.year, first.month)
     by_day: dict[date, list] = {}
     if tenants:
         filters = _filters_from_request(tenants)
         filters.due_from, filters.due_to = weeks[0][0], weeks[-1][-1]
         with _docket_scope(tenants):
-            for row in docket_domain.docket_rows(filters):
+            for row in docket_rows(filters):
                 by_day.setdefault(row.deadline.current_due, []).append(row)
     previous_month = (first - timedelta(days=1)).replace(day=1)
     next_month = (first + timedelta(days=32)).replace(day=1)
@@ -114,7 +117,7 @@ def export_csv():
         abort(404)
     filters = _filters_from_request(tenants)
     with _docket_scope(tenants):
-        body = docket_domain.docket_csv(docket_domain.docket_rows(filters))
+        body = docket_csv(docket_rows(filters))
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="docket-{date.today().isoformat()}.csv"'})
 
@@ -126,7 +129,7 @@ def report():
     """A PDF of the current firm's docket with the chosen filters, made in the background."""
     filters = _filters_from_request([g.tenant])
     record = start_tracked_job("reports", "docket_report", f"Docket report for {g.tenant.name}",
-                               docket_domain.render_docket_pdf, asdict(filters), f"{g.tenant.name}: docket",
+                               render_docket_pdf, asdict(filters), f"{g.tenant.name}: docket",
                                current_user.id, created_by_id=current_user.id)
     return redirect(url_for("jobs.job_page", job_id=record.id))
 
@@ -172,11 +175,11 @@ def feed(token: str):
     tenants = assigned_tenants(user)
     if not tenants:
         abort(404)
-    today = min(docket_domain.tenant_today(t) for t in tenants)
-    filters = docket_domain.DocketFilters(tenant_ids=[t.id for t in tenants], status="open",
+    today = min(tenant_today(t) for t in tenants)
+    filters = DocketFilters(tenant_ids=[t.id for t in tenants], status="open",
                                           due_from=today - timedelta(days=30),
-                                          todays={t.id: docket_domain.tenant_today(t) for t in tenants})
+                                          todays={t.id: tenant_today(t) for t in tenants})
     with tenant_scope(filters.tenant_ids):
-        body = docket_domain.docket_ics(docket_domain.docket_rows(filters), f"PatentDesk docket ({user.name})")
+        body = docket_ics(docket_rows(filters), f"PatentDesk docket ({user.name})")
     found.last_used_at = utcnow()
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})

@@ -3,7 +3,8 @@ from flask import Blueprint, abort, jsonify, render_template
 from flask_login import current_user, login_required
 
 from ..files import send_stored
-from ..patents.models import JobRecord, StoredFile
+from ..files import StoredFile
+from ..jobs import JobRecord
 from ..tenancy import get_or_404
 from ..web import tenant_required
 

@@ -13,10 +13,10 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from ..extensions import db
 from ..models import FIRM_ROLES, User
 from ..patents import deadlines as engine
-from ..patents import docketing
-from ..patents.models import (APPLICATION_TYPES, JURISDICTIONS, MATTER_STATUSES, Deadline, DeadlineChange, Event,
-                              Matter, PriorityClaim)
-from ..patents.matters import matters_query
+from ..patents.docketing import operations
+from ..patents.docketing.models import (APPLICATION_TYPES, Deadline, DeadlineChange, Event, JURISDICTIONS,
+                                        MATTER_STATUSES, Matter, PriorityClaim)
+from ..patents.docketing.queries import matters_query
 from ..tenancy import get_or_404
 from ..web import register_nav, roles_required, tenant_required
 
@@ -151,22 +151,22 @@ class ManualDeadlineForm(FlaskForm):
 def _event_form(matter: Matter, **kwargs) -> EventForm:
     form = EventForm(**kwargs)
     form.code.choices = [("", "Choose an event…")] + [
-        (code, f"{code} — {description}") for code, description in docketing.event_choices(matter.jurisdiction)]
+        (code, f"{code} — {description}") for code, description in operations.event_choices(matter.jurisdiction)]
     return form
 
 
 def _all_parameters(jurisdiction: str) -> list[dict]:
     """Every parameter any event of this jurisdiction takes, with the events that use it."""
     merged: dict[str, dict] = {}
-    for code, _ in docketing.event_choices(jurisdiction):
-        for parameter in docketing.event_parameters(jurisdiction, code):
+    for code, _ in operations.event_choices(jurisdiction):
+        for parameter in operations.event_parameters(jurisdiction, code):
             entry = merged.setdefault(parameter["name"], {**parameter, "events": []})
             entry["events"].append(code)
     return list(merged.values())
 
 
 def _submitted_params(matter: Matter, code: str) -> dict:
-    accepted = {p["name"] for p in docketing.event_parameters(matter.jurisdiction, code)}
+    accepted = {p["name"] for p in operations.event_parameters(matter.jurisdiction, code)}
     return {name: request.form[f"param_{name}"].strip() for name in accepted
             if request.form.get(f"param_{name}", "").strip()}
 
@@ -177,7 +177,7 @@ def _matter_page(matter: Matter, event_form=None, manual_form=None, preview=None
     deadlines = db.session.execute(select(Deadline).where(Deadline.matter_id == matter.id)
                                    .order_by(Deadline.current_due)).scalars().all()
     children = db.session.execute(select(Matter).where(Matter.parent_id == matter.id)).scalars().all()
-    from ..patents.docket import tenant_today
+    from ..patents.docketing.queries import tenant_today
     return render_template(
         "matters/detail.html", matter=matter, events=events, children=children, today=tenant_today(g.tenant),
         open_deadlines=[d for d in deadlines if d.is_open],
@@ -206,16 +206,16 @@ def record_event(matter_id: int):
     params = _submitted_params(matter, form.code.data)
     if "preview" in request.form:
         try:
-            role = docketing.event_role(matter.jurisdiction, form.code.data)
+            role = operations.event_role(matter.jurisdiction, form.code.data)
             result = engine.preview(matter.jurisdiction, form.code.data, form.event_date.data.isoformat(), params) \
                 if role.triggering else None
-        except (engine.RuleError, docketing.DocketError) as error:
+        except (engine.RuleError, operations.DocketError) as error:
             return _matter_page(matter, event_form=form, preview_error=str(error), status=400)
         return _matter_page(matter, event_form=form, preview=result or {"deadlines": [], "closing_only": True})
     try:
-        event = docketing.record_event(matter, form.code.data, form.event_date.data, params, current_user.id,
+        event = operations.record_event(matter, form.code.data, form.event_date.data, params, current_user.id,
                                        form.note.data or None)
-    except docketing.DocketError as error:
+    except operations.DocketError as error:
         db.session.rollback()
         return _matter_page(matter, event_form=form, preview_error=str(error), status=400)
     flash(f"Recorded {event.code} of {event.event_date}. The deadlines below are up to date.", "success")
@@ -234,16 +234,16 @@ def edit_event(event_id: int):
     error = None
     if form.validate_on_submit():
         try:
-            docketing.update_event(event, form.event_date.data, _submitted_params(event.matter, event.code),
+            operations.update_event(event, form.event_date.data, _submitted_params(event.matter, event.code),
                                    current_user.id, form.note.data or None)
-        except docketing.DocketError as problem:
+        except operations.DocketError as problem:
             db.session.rollback()
             error = str(problem)
         else:
             flash("Event changed; its deadlines were recomputed. See each deadline's history.", "success")
             return redirect(url_for("matters.detail", matter_id=event.matter_id))
     return render_template("matters/event_form.html", form=form, event=event, error=error,
-                           parameters=docketing.event_parameters(event.matter.jurisdiction, event.code)), \
+                           parameters=operations.event_parameters(event.matter.jurisdiction, event.code)), \
         400 if (form.errors or error) else 200
 
 
@@ -253,7 +253,7 @@ def edit_event(event_id: int):
 def delete_event(event_id: int):
     event = get_or_404(Event, event_id)
     if event.deleted_at is None:
-        docketing.delete_event(event, current_user.id)
+        operations.delete_event(event, current_user.id)
         flash(f"Deleted {event.code} of {event.event_date}. Its deadlines were superseded; what it closed is open again.",
               "success")
     return redirect(url_for("matters.detail", matter_id=event.matter_id))
@@ -267,7 +267,7 @@ def add_deadline(matter_id: int):
     form = ManualDeadlineForm(prefix="manual")
     if not form.validate_on_submit():
         return _matter_page(matter, manual_form=form, status=400)
-    docketing.add_manual_deadline(matter, form.label.data.strip(), form.due.data, current_user.id,
+    operations.add_manual_deadline(matter, form.label.data.strip(), form.due.data, current_user.id,
                                   form.note.data or None)
     flash("Deadline added. It stays unverified until a second person checks it.", "success")
     return redirect(url_for("matters.detail", matter_id=matter.id))
@@ -329,8 +329,8 @@ def deadline(deadline_id: int):
 def verify(deadline_id: int):
     deadline = get_or_404(Deadline, deadline_id)
     try:
-        docketing.verify(deadline, current_user.id)
-    except docketing.DocketError as error:
+        operations.verify(deadline, current_user.id)
+    except operations.DocketError as error:
         flash(str(error), "error")
     else:
         flash("Verified.", "success")
@@ -345,7 +345,7 @@ def override(deadline_id: int):
     deadline = get_or_404(Deadline, deadline_id)
     form = OverrideForm(prefix="override")
     if form.validate_on_submit():
-        docketing.override_due_date(deadline, form.new_due.data, form.reason.data, current_user.id)
+        operations.override_due_date(deadline, form.new_due.data, form.reason.data, current_user.id)
         flash("Date changed. It is unverified until a second person checks it.", "success")
         return redirect(url_for("matters.deadline", deadline_id=deadline.id))
     return _deadline_page(deadline, override_form=form, status=400)
@@ -359,8 +359,8 @@ def mark_done(deadline_id: int):
     form = DoneForm(prefix="done")
     if form.validate_on_submit():
         try:
-            docketing.mark_done(deadline, form.done_on.data, current_user.id, form.note.data or None)
-        except docketing.DocketError as error:
+            operations.mark_done(deadline, form.done_on.data, current_user.id, form.note.data or None)
+        except operations.DocketError as error:
             return _deadline_page(deadline, done_form=form, error=str(error), status=400)
         flash("Marked done.", "success")
         return redirect(url_for("matters.detail", matter_id=deadline.matter_id))

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from .. import accounts
 from ..extensions import db
 from ..models import Tenant, User
-from ..patents.models import OPEN_STATUSES, Deadline, Matter
+from ..patents.docketing.models import Deadline, Matter, OPEN_STATUSES
 from ..patents.reminders import operations, policy as policies
 from ..patents.reminders.jobs import sweep_command
 from ..patents.reminders.links import AckLinkError, read_ack_token

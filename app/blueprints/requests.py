@@ -18,10 +18,15 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..extensions import db
 from ..files import send_stored
 from ..models import PROVIDER_ROLES, Tenant, User, utcnow
-from ..patents import work_requests as workflow
-from ..patents.models import Matter, StoredFile
-from ..patents.work_request_models import (OPEN_STATES, PRIORITIES, REQUEST_KINDS, REQUEST_STATES, WorkRequest,
-                                           WorkRequestComment, WorkRequestFile, WorkRequestTransition)
+from ..patents.work_requests.jobs import notify_at_risk_in_every_firm
+from ..patents.work_requests import operations
+from ..patents.work_requests.queries import (assignable_people, at_risk_condition, generated_files, sla_status,
+                                             turnaround_hours)
+from ..uploads import ALLOWED_EXTENSIONS, DEFAULT_MAX_FILE_BYTES, UploadRejected, check_upload, store_upload
+from ..files import StoredFile
+from ..patents.docketing.models import Matter
+from ..patents.work_requests.models import (OPEN_STATES, PRIORITIES, REQUEST_KINDS, REQUEST_STATES, WorkRequest,
+                                            WorkRequestComment, WorkRequestFile, WorkRequestTransition)
 from ..tenancy import get_or_404, tenant_scope
 from ..web import register_nav, roles_required, tenant_required
 
@@ -29,13 +34,13 @@ bp = Blueprint("requests", __name__)
 register_nav("Requests", "requests.index")
 
 PAGE_SIZE = 50
-COMMENTERS = workflow.REQUESTERS + PROVIDER_ROLES
-CANCELLERS = workflow.REQUESTERS + PROVIDER_ROLES
+COMMENTERS = operations.REQUESTERS + PROVIDER_ROLES
+CANCELLERS = operations.REQUESTERS + PROVIDER_ROLES
 STATE_FILTERS = {"open": "Open", "at_risk": "At risk", **REQUEST_STATES, "all": "All"}
 
 
 def _max_file_bytes() -> int:
-    return current_app.config.get("WORK_REQUEST_MAX_FILE_BYTES", workflow.DEFAULT_MAX_FILE_BYTES)
+    return current_app.config.get("WORK_REQUEST_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES)
 
 
 # --- Forms ----------------------------------------------------------------------------------------------
@@ -99,8 +104,8 @@ def _uploaded(field) -> list[tuple[bytes, str]]:
             continue
         data = storage.read(limit + 1)
         try:
-            workflow.check_upload(data, storage.filename, limit)
-        except workflow.UploadRejected as error:
+            check_upload(data, storage.filename, limit)
+        except UploadRejected as error:
             field.errors = [*field.errors, f"{error} Choose the file again after fixing it."]
             continue
         files.append((data, storage.filename))
@@ -108,7 +113,7 @@ def _uploaded(field) -> list[tuple[bytes, str]]:
 
 
 def _store(files: list[tuple[bytes, str]], purpose: str) -> list[StoredFile]:
-    return [workflow.store_upload(data, name, purpose, current_user, _max_file_bytes()) for data, name in files]
+    return [store_upload(data, name, purpose, current_user, _max_file_bytes()) for data, name in files]
 
 
 # --- List and queue ------------------------------------------------------------------------------------
@@ -129,7 +134,7 @@ def index():
     if state == "open":
         query = query.where(WorkRequest.state.in_(OPEN_STATES))
     elif state == "at_risk":
-        query = query.where(workflow.at_risk_condition(utcnow()))
+        query = query.where(at_risk_condition(utcnow()))
     elif state != "all":
         query = query.where(WorkRequest.state == state)
     if request.args.get("kind") in REQUEST_KINDS:
@@ -150,14 +155,14 @@ def index():
     return render_template("requests/index.html", rows=rows, total=total, page=page,
                            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), args=request.args, state=state,
                            states=STATE_FILTERS, kinds=REQUEST_KINDS, tenants=tenants,
-                           sla=lambda r: workflow.sla_status(r.state, r.target_at, now),
-                           can_open=current_user.role in workflow.REQUESTERS and g.tenant is not None)
+                           sla=lambda r: sla_status(r.state, r.target_at, now),
+                           can_open=current_user.role in operations.REQUESTERS and g.tenant is not None)
 
 
 # --- Opening a request --------------------------------------------------------------------------------
 
 @bp.route("/requests/new", methods=["GET", "POST"])
-@roles_required(*workflow.REQUESTERS)
+@roles_required(*operations.REQUESTERS)
 @tenant_required
 def new():
     form = NewRequestForm()
@@ -166,12 +171,12 @@ def new():
     if form.validate_on_submit():
         files = _uploaded(form.attachments)
         if not form.attachments.errors:
-            work_request = workflow.submit(form.matter, form.kind.data, form.title.data.strip(),
+            work_request = operations.submit(form.matter, form.kind.data, form.title.data.strip(),
                                            form.instructions.data, form.requested_due.data, form.priority.data,
                                            current_user, _store(files, "request_attachment"))
             flash(f"Request #{work_request.id} sent to the provider.", "success")
             return redirect(url_for("requests.detail", request_id=work_request.id))
-    return render_template("requests/new.html", form=form, allowed=workflow.ALLOWED_EXTENSIONS,
+    return render_template("requests/new.html", form=form, allowed=ALLOWED_EXTENSIONS,
                            limit_mb=_max_file_bytes() // 1048576), 400 if form.errors else 200
 
 
@@ -202,7 +207,7 @@ def _detail_page(work_request: WorkRequest, status: int = 200, **forms):
                                  .outerjoin(User, User.id == WorkRequestTransition.by_id)
                                  .where(WorkRequestTransition.request_id == work_request.id)
                                  .order_by(WorkRequestTransition.at, WorkRequestTransition.id)).all()
-    people = [(p.id, p.name) for p in workflow.assignable_people(work_request.tenant_id)] \
+    people = [(p.id, p.name) for p in assignable_people(work_request.tenant_id)] \
         if current_user.role == "provider_admin" else []
     accept_form = forms.get("accept_form") or AcceptForm(prefix="accept")
     accept_form.assignee_id.choices = [(0, "— assign later —")] + people
@@ -214,19 +219,19 @@ def _detail_page(work_request: WorkRequest, status: int = 200, **forms):
     is_worker = user.role == "provider_admin" or (user.role in PROVIDER_ROLES and user.id == work_request.assignee_id)
     return render_template(
         "requests/detail.html", wr=work_request, files=files, history=history, comments=_comment_tree(work_request),
-        sla=workflow.sla_status(work_request.state, work_request.target_at, utcnow()),
+        sla=sla_status(work_request.state, work_request.target_at, utcnow()),
         accept_form=accept_form, assign_form=assign_form, deliver_form=deliver_form,
         return_form=forms.get("return_form") or ReasonForm(prefix="return"),
         cancel_form=forms.get("cancel_form") or ReasonForm(prefix="cancel"),
         comment_form=forms.get("comment_form") or CommentForm(prefix="comment"),
         error=forms.get("error"), is_worker=is_worker,
-        can_review=user.role in workflow.REVIEWERS, can_comment=user.role in COMMENTERS,
-        can_cancel=user.role in workflow.REQUESTERS or is_worker, allowed=workflow.ALLOWED_EXTENSIONS), status
+        can_review=user.role in operations.REVIEWERS, can_comment=user.role in COMMENTERS,
+        can_cancel=user.role in operations.REQUESTERS or is_worker, allowed=ALLOWED_EXTENSIONS), status
 
 
 def _generated_choices() -> list[tuple[int, str]]:
     return [(f.id, f"{f.filename} ({f.purpose.replace('_', ' ').replace('-', ' ')}, {f.created_at:%Y-%m-%d})")
-            for f in workflow.generated_files()]
+            for f in generated_files()]
 
 
 @bp.get("/requests/<int:request_id>")
@@ -240,7 +245,7 @@ def _run(work_request: WorkRequest, change, success: str, **forms):
     """Apply one transition; a refusal shows the page again with the reason, and nothing is saved."""
     try:
         change()
-    except workflow.WorkflowError as error:
+    except operations.WorkflowError as error:
         db.session.rollback()
         return _detail_page(work_request, 400, error=str(error), **forms)
     flash(success, "success")
@@ -257,7 +262,7 @@ def accept(request_id: int):
     with _request_tenant(request_id) as work_request:
         form = AcceptForm(prefix="accept")
         assignee = _person(form.assignee_id.data)
-        return _run(work_request, lambda: workflow.accept(work_request, current_user, assignee),
+        return _run(work_request, lambda: operations.accept(work_request, current_user, assignee),
                     f"Request #{work_request.id} accepted.", accept_form=form)
 
 
@@ -269,7 +274,7 @@ def assign(request_id: int):
         assignee = _person(form.assignee_id.data)
         if assignee is None:
             return _detail_page(work_request, 400, error="Choose a specialist.", assign_form=form)
-        return _run(work_request, lambda: workflow.assign(work_request, current_user, assignee),
+        return _run(work_request, lambda: operations.assign(work_request, current_user, assignee),
                     f"Request #{work_request.id} assigned to {assignee.name}.", assign_form=form)
 
 
@@ -277,7 +282,7 @@ def assign(request_id: int):
 @roles_required(*PROVIDER_ROLES)
 def start(request_id: int):
     with _request_tenant(request_id) as work_request:
-        return _run(work_request, lambda: workflow.start(work_request, current_user), "Work started.")
+        return _run(work_request, lambda: operations.start(work_request, current_user), "Work started.")
 
 
 @bp.post("/requests/<int:request_id>/deliver")
@@ -294,27 +299,27 @@ def deliver(request_id: int):
         picked = db.session.execute(select(StoredFile).where(StoredFile.id.in_(form.picked_files.data or []))).scalars().all()
 
         def change():
-            workflow.deliver(work_request, current_user, [*picked, *_store(uploads, "request_delivery")],
+            operations.deliver(work_request, current_user, [*picked, *_store(uploads, "request_delivery")],
                              form.note.data or "")
         return _run(work_request, change, "Delivered: the firm has been told.", deliver_form=form)
 
 
 @bp.post("/requests/<int:request_id>/return")
-@roles_required(*workflow.REVIEWERS)
+@roles_required(*operations.REVIEWERS)
 def send_back(request_id: int):
     with _request_tenant(request_id) as work_request:
         form = ReasonForm(prefix="return")
         if not form.validate_on_submit():
             return _detail_page(work_request, 400, error="Say what needs to change.", return_form=form)
-        return _run(work_request, lambda: workflow.send_back(work_request, current_user, form.text.data),
+        return _run(work_request, lambda: operations.send_back(work_request, current_user, form.text.data),
                     "Sent back to the provider with your comments.", return_form=form)
 
 
 @bp.post("/requests/<int:request_id>/approve")
-@roles_required(*workflow.REVIEWERS)
+@roles_required(*operations.REVIEWERS)
 def approve(request_id: int):
     with _request_tenant(request_id) as work_request:
-        return _run(work_request, lambda: workflow.approve(work_request, current_user), "Delivery approved.")
+        return _run(work_request, lambda: operations.approve(work_request, current_user), "Delivery approved.")
 
 
 @bp.post("/requests/<int:request_id>/cancel")
@@ -324,7 +329,7 @@ def cancel(request_id: int):
         form = ReasonForm(prefix="cancel")
         if not form.validate_on_submit():
             return _detail_page(work_request, 400, error="Give a reason for cancelling.", cancel_form=form)
-        return _run(work_request, lambda: workflow.cancel(work_request, current_user, form.text.data),
+        return _run(work_request, lambda: operations.cancel(work_request, current_user, form.text.data),
                     "Request cancelled.", cancel_form=form)
 
 
@@ -336,7 +341,7 @@ def comment(request_id: int):
         if not form.validate_on_submit():
             return _detail_page(work_request, 400, error="Write a comment first.", comment_form=form)
         parent_id = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
-        return _run(work_request, lambda: workflow.add_comment(work_request, current_user, form.body.data, parent_id),
+        return _run(work_request, lambda: operations.add_comment(work_request, current_user, form.body.data, parent_id),
                     "Comment added.", comment_form=form)
 
 
@@ -366,10 +371,10 @@ for _kind, _label in REQUEST_KINDS.items():
 @roles_required("provider_admin")
 @tenant_required
 def service_levels():
-    current = workflow.turnaround_hours(g.tenant.id)
+    current = turnaround_hours(g.tenant.id)
     form = ServiceLevelForm(data=current)
     if form.validate_on_submit():
-        workflow.set_turnaround_hours(g.tenant.id, {kind: getattr(form, kind).data for kind in REQUEST_KINDS})
+        operations.set_turnaround_hours(g.tenant.id, {kind: getattr(form, kind).data for kind in REQUEST_KINDS})
         flash(f"Service levels of {g.tenant.name} saved. Requests already open keep the target they were given.",
               "success")
         return redirect(url_for("requests.service_levels"))
@@ -379,5 +384,5 @@ def service_levels():
 @bp.cli.command("notify-at-risk")
 def notify_at_risk_command():
     """Notify assignees and provider admins of requests within 24 hours of their target or past it (schedule it)."""
-    for slug, flagged in workflow.notify_at_risk_in_every_firm().items():
+    for slug, flagged in notify_at_risk_in_every_firm().items():
         click.echo(f"{slug}: {flagged} request(s) at risk")

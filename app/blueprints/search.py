@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from ..extensions import db
 from ..files import send_stored, store_bytes
 from ..jobs import start_tracked_job
-from ..patents.models import Matter
+from ..patents.docketing.models import Matter
 from ..patents.search import corpus, report, sessions
 from ..patents.search.backends import SearchIndexes, SearchStopped, parse_engine_setting
 from ..patents.search.engine import MAX_RESULT_WINDOW, search, similar

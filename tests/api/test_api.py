@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.api.tokens import ApiToken
 from app.extensions import db
 from app.models import AuditEntry, SpecialistAssignment, utcnow
-from app.patents.models import Deadline, Event, Matter
+from app.patents.docketing.models import Deadline, Event, Matter
 from app.tenancy import tenant_scope
 
 NEW_MATTER = {"reference": "ACME-API-1", "title": "Widget", "jurisdiction": "US", "application_type": "utility",
@@ -297,13 +297,13 @@ def test_search_sessions_are_listed_and_read_with_history_and_citations(client, 
 
 
 def test_work_requests_are_listed_with_filters_and_read(client, world, token_for):
-    from app.patents import work_requests
+    from app.patents.work_requests.operations import submit
     headers = token_for(world["a_viewer"], world.firm_a)
     with tenant_scope(world.firm_a.id):
         matter = Matter(reference="WR-1", title="Requested", jurisdiction="US", application_type="utility")
         db.session.add(matter)
         db.session.flush()
-        found = work_requests.submit(matter, "prior_art_search", "Search please", "Look widely", date(2026, 3, 1), 3,
+        found = submit(matter, "prior_art_search", "Search please", "Look widely", date(2026, 3, 1), 3,
                                      world["a_paralegal"], [])
         db.session.commit()
         request_id = found.id

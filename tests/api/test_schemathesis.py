@@ -11,8 +11,8 @@ from schemathesis import DataGenerationMethod
 from schemathesis.checks import ALL_CHECKS
 
 from app.extensions import db
-from app.patents import docketing
-from app.patents.models import Matter
+from app.patents.docketing.operations import record_event
+from app.patents.docketing.models import Matter
 from app.tenancy import tenant_scope
 
 EXAMPLES_PER_OPERATION = 20
@@ -25,7 +25,7 @@ def test_every_operation_conforms_to_the_document(app, world, token_for):
                         filing_date=date(2026, 1, 5))
         db.session.add(matter)
         db.session.flush()
-        docketing.record_event(matter, "NONFINAL_OA", date(2026, 2, 2), {}, None)
+        record_event(matter, "NONFINAL_OA", date(2026, 2, 2), {}, None)
         db.session.commit()
     headers = token_for(world["a_attorney"], world.firm_a)
     schema = schemathesis.from_wsgi("/api/v1/openapi.json", app, validate_schema=True,

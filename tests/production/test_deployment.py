@@ -3,7 +3,7 @@ the scheduler's periodic queueing, and Redis going away and coming back."""
 from __future__ import annotations
 
 from app.extensions import db
-from app.patents.models import JobRecord
+from app.jobs import JobRecord
 from app.tenancy import tenant_scope
 from tests.conftest import PASSWORD
 from tests.production.harness import wait_until

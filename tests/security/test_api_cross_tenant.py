@@ -8,7 +8,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.extensions import db
-from app.patents.models import Deadline, Event, JobRecord, Matter, StoredFile
+from app.files import StoredFile
+from app.jobs import JobRecord
+from app.patents.docketing.models import Deadline, Event, Matter
 from app.tenancy import tenant_scope
 from tests.test_cross_tenant_routes import FOREIGN_IDS
 

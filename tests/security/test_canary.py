@@ -13,8 +13,9 @@ from reportlab import rl_config
 
 from app.extensions import db
 from app.files import store_bytes
-from app.patents import docketing
-from app.patents.models import JobRecord, Matter
+from app.patents.docketing.operations import add_manual_deadline, record_event
+from app.jobs import JobRecord
+from app.patents.docketing.models import Matter
 from app.tenancy import tenant_scope
 
 CANARY = "ZQXCANARY7731"
@@ -23,7 +24,8 @@ B_FIRM_ACTORS = ("b_firm_admin", "b_attorney", "b_paralegal", "b_viewer")
 
 def plant_canaries(world) -> dict[str, int]:
     """Tenant A's records with the canary in every text field we have."""
-    from app.patents import notifications, work_requests
+    from app.patents.notifications.operations import notify
+    from app.patents.work_requests.operations import submit
     from app.patents.search import sessions
     from app.patents.search.models import MarkedHit, SearchQuery
     with tenant_scope(world.firm_a.id):
@@ -32,8 +34,8 @@ def plant_canaries(world) -> dict[str, int]:
                         publication_number=f"{CANARY}-PUB", grant_number=f"{CANARY}-GR", filing_date=date(2026, 1, 5))
         db.session.add(matter)
         db.session.flush()
-        event = docketing.record_event(matter, "NONFINAL_OA", date(2026, 2, 2), {}, None, note=f"{CANARY} note")
-        deadline = docketing.add_manual_deadline(matter, f"{CANARY} label", date(2026, 4, 1), None,
+        event = record_event(matter, "NONFINAL_OA", date(2026, 2, 2), {}, None, note=f"{CANARY} note")
+        deadline = add_manual_deadline(matter, f"{CANARY} label", date(2026, 4, 1), None,
                                                  note=f"{CANARY} deadline note")
         stored = store_bytes(CANARY.encode(), f"{CANARY}.pdf", "application/pdf", "report")
         db.session.add(JobRecord(kind="report", label=f"{CANARY} job", status="finished", file_id=stored.id,
@@ -42,9 +44,9 @@ def plant_canaries(world) -> dict[str, int]:
         db.session.add_all([SearchQuery(session_id=search.id, text=f"{CANARY} query", hit_count=1),
                             MarkedHit(session_id=search.id, number="US1B1", category="X", title=CANARY,
                                       passage=CANARY, notes=CANARY)])
-        work_requests.submit(matter, "prior_art_search", f"{CANARY} request", f"{CANARY} instructions",
+        submit(matter, "prior_art_search", f"{CANARY} request", f"{CANARY} instructions",
                              date(2026, 3, 1), 3, world["a_paralegal"], [])
-        notifications.notify([world["a_attorney"].id], "delivered", f"{CANARY} notice", "/requests/1",
+        notify([world["a_attorney"].id], "delivered", f"{CANARY} notice", "/requests/1",
                              world.firm_a.id)
         db.session.commit()
         return {"matter_id": matter.id, "event_id": event.id, "deadline_id": deadline.id}

@@ -11,8 +11,8 @@ from reportlab import rl_config
 
 from app.extensions import db
 from app.files import sanitise_filename, send_stored, store_bytes
-from app.patents import docketing
-from app.patents.models import Matter
+from app.patents.docketing.operations import add_manual_deadline
+from app.patents.docketing.models import Matter
 from app.patents.reports import pdf
 from app.tenancy import tenant_scope
 
@@ -71,7 +71,7 @@ def test_reportlab_markup_in_user_text_renders_literally_in_every_pdf(app, world
                         filing_date=date(2026, 1, 5))
         db.session.add(matter)
         db.session.flush()
-        docketing.add_manual_deadline(matter, REPORTLAB_PAYLOAD[:190], date(2026, 4, 1), None)
+        add_manual_deadline(matter, REPORTLAB_PAYLOAD[:190], date(2026, 4, 1), None)
         checklist = operations.start_checklist(matter, operations.default_template_for(matter), world["a_attorney"])
         search = sessions.create_session(matter, REPORTLAB_PAYLOAD, world["specialist_a"])
         db.session.commit()
@@ -93,7 +93,7 @@ def test_docket_csv_neutralises_formula_cells(world, login_as):
                             application_type="utility", application_number=formula)
             db.session.add(matter)
             db.session.flush()
-            docketing.add_manual_deadline(matter, formula, date(2026, 4, 1), None)
+            add_manual_deadline(matter, formula, date(2026, 4, 1), None)
         db.session.commit()
     body = login_as(world["a_attorney"]).get("/docket.csv?status=all").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(body)))[1:]

@@ -3,7 +3,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.jobs import start_tracked_job
-from app.patents.models import JobRecord, Matter, StoredFile
+from app.files import StoredFile
+from app.jobs import JobRecord
+from app.patents.docketing.models import Matter
 from app.patents.search import report, sessions
 from app.tenancy import tenant_scope
 

@@ -6,8 +6,8 @@ from datetime import date
 from flask import g, jsonify, request
 from flask_login import current_user
 
-from ...patents import docket as docket_domain
-from ...patents.models import JURISDICTIONS, Deadline
+from ...patents.docketing.queries import DocketFilters, STATUS_FILTERS, docket_query, tenant_today
+from ...patents.docketing.models import Deadline, JURISDICTIONS
 from ..auth import api_operation
 from ..http import abort_problem, etag_of, load_or_404, with_etag
 from ..openapi import COMPONENTS, api_route, json_response
@@ -17,7 +17,7 @@ from ..schemas import ID_RANGE, DeadlineSchema, page_schema
 COMPONENTS.update({"Deadline": DeadlineSchema, "DeadlinePage": page_schema(DeadlineSchema)})
 ID_SCHEMA = {"type": "integer", "minimum": ID_RANGE.min, "maximum": ID_RANGE.max}
 LIST_PARAMETERS = (
-    {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(docket_domain.STATUS_FILTERS)},
+    {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUS_FILTERS)},
      "description": "As on the docket page; default open"},
     {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "Due on or after"},
     {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "Due on or before"},
@@ -49,12 +49,12 @@ def _id_argument(name: str) -> int | None:
     return int(raw)
 
 
-def _filters() -> docket_domain.DocketFilters:
+def _filters() -> DocketFilters:
     status = request.args.get("status", "open")
-    if status not in docket_domain.STATUS_FILTERS:
-        abort_problem(400, "Bad Request", f"status must be one of {', '.join(docket_domain.STATUS_FILTERS)}.")
-    return docket_domain.DocketFilters(
-        tenant_ids=[g.tenant.id], todays={g.tenant.id: docket_domain.tenant_today(g.tenant)}, status=status,
+    if status not in STATUS_FILTERS:
+        abort_problem(400, "Bad Request", f"status must be one of {', '.join(STATUS_FILTERS)}.")
+    return DocketFilters(
+        tenant_ids=[g.tenant.id], todays={g.tenant.id: tenant_today(g.tenant)}, status=status,
         due_from=_date_argument("from"), due_to=_date_argument("to"),
         jurisdiction=request.args.get("jurisdiction") or None, kind=request.args.get("kind") or None,
         responsible_id=_id_argument("responsible"), matter_id=_id_argument("matter"))
@@ -65,7 +65,7 @@ def _filters() -> docket_domain.DocketFilters:
 @api_operation()
 def list_deadlines():
     """The docket of your firm with the docket page's filters, ordered by current due date."""
-    query = docket_domain.docket_query(_filters())
+    query = docket_query(_filters())
     rows, next_cursor = paginate(query, "deadlines", Deadline.current_due, Deadline.id,
                                  lambda row: (row[0].current_due, row[0].id), is_date=True)
     dumper = DeadlineSchema.dumper(current_user.role)

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...patents import deadlines as engine
-from ...patents import docketing
-from ...patents.models import Event, Matter
+from ...patents.docketing import operations
+from ...patents.docketing.models import Event, Matter
 from ..auth import api_operation
 from ..http import abort_problem, etag_of, json_body, load_or_404, require_if_match, with_etag
 from ..openapi import COMPONENTS, api_route, json_response
@@ -75,9 +75,9 @@ def create_event(matter_id: int):
     matter = load_or_404(Matter, matter_id)
     values = _load(EventSchema)
     try:
-        event = docketing.record_event(matter, values["code"], values["event_date"], values["params"],
+        event = operations.record_event(matter, values["code"], values["event_date"], values["params"],
                                        current_user.id, values.get("note"))
-    except (docketing.DocketError, engine.RuleError) as error:
+    except (operations.DocketError, engine.RuleError) as error:
         _docketing_refused(error)
     db.session.flush()
     db.session.refresh(event)
@@ -99,9 +99,9 @@ def update_event(event_id: int):
     if values.get("event_date", event.event_date) is None:
         abort_problem(400, "Bad Request", "event_date cannot be empty.")
     try:
-        docketing.update_event(event, values.get("event_date", event.event_date),
+        operations.update_event(event, values.get("event_date", event.event_date),
                                values.get("params", event.params), current_user.id, values.get("note", event.note))
-    except (docketing.DocketError, engine.RuleError) as error:
+    except (operations.DocketError, engine.RuleError) as error:
         _docketing_refused(error)
     db.session.flush()
     db.session.refresh(event)
@@ -114,5 +114,5 @@ def update_event(event_id: int):
 def delete_event(event_id: int):
     event = _live_event(event_id)
     require_if_match(_etag(event))
-    docketing.delete_event(event, current_user.id)
+    operations.delete_event(event, current_user.id)
     return "", 204

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import SpecialistAssignment, User
-from ...patents.models import JURISDICTIONS, MATTER_STATUSES, Matter
-from ...patents.matters import matters_query
+from ...patents.docketing.models import JURISDICTIONS, MATTER_STATUSES, Matter
+from ...patents.docketing.queries import matters_query
 from ..auth import api_operation
 from ..http import abort_problem, etag_of, json_body, load_or_404, require_if_match, with_etag
 from ..openapi import COMPONENTS, api_route, json_response

@@ -10,8 +10,10 @@ from sqlalchemy import select
 
 from ...files import send_stored
 from ...jobs import start_tracked_job
-from ...patents import docket as docket_domain
-from ...patents.models import JobRecord, StoredFile
+from ...patents.docketing.exports import render_docket_pdf
+from ...patents.docketing.queries import DocketFilters, tenant_today
+from ...files import StoredFile
+from ...jobs import JobRecord
 from ..auth import api_operation
 from ..http import abort_problem, json_body, load_or_404
 from ..openapi import COMPONENTS, api_route, json_response
@@ -37,12 +39,12 @@ def start_docket_report():
         values = DocketReportRequestSchema.loader(current_user.role).load(json_body())
     except ValidationError as error:
         abort_problem(400, "Bad Request", "Some fields are invalid.", errors=error.normalized_messages())
-    filters = docket_domain.DocketFilters(tenant_ids=[g.tenant.id], status=values["status"],
+    filters = DocketFilters(tenant_ids=[g.tenant.id], status=values["status"],
                                           jurisdiction=values.get("jurisdiction"), due_from=values.get("due_from"),
                                           due_to=values.get("due_to"),
-                                          todays={g.tenant.id: docket_domain.tenant_today(g.tenant)})
+                                          todays={g.tenant.id: tenant_today(g.tenant)})
     record = start_tracked_job("reports", "docket_report", f"Docket report for {g.tenant.name}",
-                               docket_domain.render_docket_pdf, asdict(filters), f"{g.tenant.name}: docket",
+                               render_docket_pdf, asdict(filters), f"{g.tenant.name}: docket",
                                current_user.id, created_by_id=current_user.id)
     response = jsonify(_job_representation(load_or_404(JobRecord, record.id)))
     response.status_code = 202

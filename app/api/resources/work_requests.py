@@ -9,8 +9,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ...models import utcnow
-from ...patents import work_requests as workflow
-from ...patents.work_request_models import OPEN_STATES, REQUEST_KINDS, REQUEST_STATES, WorkRequest
+from ...patents.work_requests.queries import at_risk_condition
+from ...patents.work_requests.models import OPEN_STATES, REQUEST_KINDS, REQUEST_STATES, WorkRequest
 from ..auth import api_operation
 from ..http import abort_problem, etag_of, load_or_404, with_etag
 from ..openapi import COMPONENTS, api_route, json_response
@@ -37,7 +37,7 @@ def _filtered_query():
     if state == "open":
         query = query.where(WorkRequest.state.in_(OPEN_STATES))
     elif state == "at_risk":
-        query = query.where(workflow.at_risk_condition(utcnow()))
+        query = query.where(at_risk_condition(utcnow()))
     elif state != "all":
         query = query.where(WorkRequest.state == state)
     kind = request.args.get("kind")

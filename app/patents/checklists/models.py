@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ...extensions import db
 from ...models import User, utcnow
 from ...tenancy import TenantScoped
-from ..models import JobRecord, Matter
+from ...jobs import JobRecord
+from ..docketing.models import Matter
 
 ITEM_STATES = {"open": "Open", "done": "Done", "na": "Not applicable"}
 CHECKLIST_STATUSES = {"in_progress": "In progress", "prepared": "Prepared, awaiting sign-off",

@@ -15,7 +15,7 @@ from ...extensions import db
 from ...files import store_bytes
 from ...models import User, utcnow
 from ..drafts import DraftInputError, check_draft, parse_claims
-from ..models import APPLICATION_TYPES, Matter
+from ..docketing.models import APPLICATION_TYPES, Matter
 from ..reports import pdf
 from .models import (CHECKLIST_STATUSES, ENTITIES, ITEM_STATES, Checklist, ChecklistEvent, ChecklistItem,
                      ChecklistTemplate, ChecklistTemplateVersion)

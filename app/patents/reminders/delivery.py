@@ -24,8 +24,8 @@ from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import SpecialistAssignment, Tenant, User, utcnow
-from ..docketing import kind_label
-from ..models import OPEN_STATUSES, Deadline
+from ..docketing.labels import kind_label
+from ..docketing.models import Deadline, OPEN_STATUSES
 from .links import ack_url
 from .models import OVERDUE_STAGE, OutboxMessage
 from .operations import is_acknowledged

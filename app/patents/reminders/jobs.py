@@ -7,10 +7,10 @@ import click
 from sqlalchemy import select
 
 from ...extensions import db
-from ...jobs import _app_context, enqueue, tenant_job
+from ...jobs import app_context, enqueue, tenant_job
 from ...models import Tenant
 from ...tenancy import tenant_scope
-from .. import notifications
+from ..notifications.email import email_pending
 from .delivery import DEFAULT_LEASE_SECONDS, deliver_pending
 from .sweep import run_sweep
 
@@ -21,7 +21,7 @@ def sweep_job_id(minute: datetime) -> str:
 
 def sweep_and_enqueue_delivery(minute_iso: str | None = None) -> dict | None:
     """The periodic job: sweep every tenant, then queue one delivery job per tenant with mail waiting."""
-    with _app_context():
+    with app_context():
         now = datetime.fromisoformat(minute_iso) if minute_iso else None
         summary = run_sweep(now)
         if summary is None:
@@ -44,11 +44,11 @@ def _active_tenant_ids() -> list[int]:
 
 def email_notifications_everywhere(now: datetime | None = None) -> int:
     """Work-request notifications by e-mail for those who asked, firm by firm (in each firm's scope)."""
-    with _app_context():
+    with app_context():
         sent = 0
         for tenant_id in _active_tenant_ids():
             with tenant_scope(tenant_id):
-                sent += notifications.email_pending(tenant_id, now)
+                sent += email_pending(tenant_id, now)
         return sent
 
 

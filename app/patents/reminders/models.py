@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ...extensions import db
 from ...models import User, utcnow
 from ...tenancy import TenantScoped
-from ..models import Deadline, Matter
+from ..docketing.models import Deadline, Matter
 
 DELIVERY_MODES = {"immediate": "One e-mail per reminder", "digest": "One daily digest"}
 OUTBOX_STATUSES = ("pending", "sent", "failed", "cancelled")

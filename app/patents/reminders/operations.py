@@ -5,7 +5,7 @@ from sqlalchemy import or_, select, update
 
 from ...extensions import db
 from ...models import SpecialistAssignment, User, utcnow
-from ..models import Matter
+from ..docketing.models import Matter
 from .models import ESCALATION_STAGE, OVERDUE_STAGE, Acknowledgement, MatterWatcher, OutboxMessage
 
 

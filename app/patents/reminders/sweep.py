@@ -17,8 +17,8 @@ from sqlalchemy import (DateTime, and_, case, exists, func, literal, null, or_, 
 from ...extensions import db
 from ...models import SpecialistAssignment, Tenant, User, utcnow
 from ...tenancy import tenant_scope
-from .. import docketing
-from ..models import OPEN_STATUSES, Deadline, Matter
+from ..docketing.operations import mark_missed
+from ..docketing.models import Deadline, Matter, OPEN_STATUSES
 from .models import (ESCALATION_STAGE, OVERDUE_STAGE, Acknowledgement, MatterWatcher, OutboxMessage,
                      SweepRun, UserReminderPreference)
 from .policy import insert_ignoring_conflicts, local_today, next_digest_at, stage_windows, tenant_policy
@@ -89,7 +89,7 @@ def sweep_tenant(tenant_id: int, time_zone: str, now: datetime) -> tuple[int, in
         try:
             _plan_for_these_dates()
             today = local_today(now, time_zone)
-            missed = docketing.mark_missed(today)
+            missed = mark_missed(today)
             policy = tenant_policy()
             cancelled = cancel_stale_messages(tenant_id, now)
             written = write_ladder_reminders(tenant_id, policy, today, now, time_zone)

@@ -23,7 +23,7 @@ from typing import Callable
 from sqlalchemy import select
 
 from ...extensions import db
-from ...jobs import _app_context, enqueue, tenant_job
+from ...jobs import app_context, enqueue, tenant_job
 from ...models import Tenant
 from ...tenancy import current_tenant_id, tenant_scope
 from .importers import ImportFailure, iter_records
@@ -161,7 +161,7 @@ def _records_of(model, numbers: list[str]) -> Iterator:
 
 def index_public_documents(numbers: list[str]) -> int:
     """Job body (indexing queue): (re-)index public documents from the database. Needs no tenant scope."""
-    with _app_context():
+    with app_context():
         return indexes().backend_for(PUBLIC).add(PUBLIC, _records_of(PatentDocument, numbers), timeout=600)
 
 
@@ -205,7 +205,7 @@ def import_upload(progress, stored_file_id: int, private: bool) -> dict:
     only the non-tenant PatentDocument table.
     """
     from ...files import read_bytes
-    from ..models import StoredFile
+    from ...files import StoredFile
     import io
 
     stored = db.session.get(StoredFile, stored_file_id)

@@ -41,7 +41,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import BinaryIO, TextIO
 
-from .records import Citation, Claim, PatentRecord, split_number
+from ..claims import Claim, claim_references
+from .records import Citation, PatentRecord, split_number
 
 COLUMNS = (
     "number", "kind", "title", "abstract", "claims", "description", "cpc", "ipc",
@@ -289,24 +290,6 @@ def _unique(values: Iterable[str | None]) -> list[str]:
 # Claims -------------------------------------------------------------------------------------
 
 _CLAIM_NUMBER_PREFIX_RE = re.compile(r"^\s*(\d+)\s*[.)]\s*")
-_CLAIM_REFERENCE_RE = re.compile(
-    r"\bclaims?\s+(\d+(?:\s*(?:,|-|–|to|through|or|and|and/or)\s*(?:claims?\s+)?\d+)*)", re.IGNORECASE
-)
-_RANGE_RE = re.compile(r"(\d+)\s*(?:-|–|to|through)\s*(?:claims?\s+)?(\d+)", re.IGNORECASE)
-
-
-def claim_references(text: str) -> list[int]:
-    """Claim numbers referred to in text: `claim 1`, `claims 1 or 2`, `any one of claims 1 to 3` -> [1, 2, 3]."""
-    numbers: set[int] = set()
-    for match in _CLAIM_REFERENCE_RE.finditer(text):
-        listed = match.group(1)
-        for start, end in _RANGE_RE.findall(listed):
-            if int(end) - int(start) < 1000:
-                numbers.update(range(int(start), int(end) + 1))
-        numbers.update(int(number) for number in re.findall(r"\d+", listed))
-    return sorted(numbers)
-
-
 def make_claim(number: int, text: str, referenced: Iterable[int] = ()) -> Claim:
     """A Claim with its number prefix removed and its dependencies (earlier claims only)."""
     prefix = _CLAIM_NUMBER_PREFIX_RE.match(text)

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ...extensions import db
 from ...models import User, utcnow
 from ...tenancy import TenantScoped
-from ..models import Matter, StoredFile
+from ...files import StoredFile
+from ..docketing.models import Matter
 from .records import Citation, Claim, PatentRecord
 
 CATEGORIES = {"X": "X: relevant on its own", "Y": "Y: relevant combined with another document",

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from ..claims import Claim
+
 # Letter prefixes of US series that are not plain utility numbers: design, reissue, plant,
 # statutory invention registration, T-documents, X-patents, additions of improvement.
 _US_SERIES_PREFIXES = ("RE", "PP", "AI", "D", "H", "T", "X")
@@ -22,13 +24,6 @@ _PUBLICATION_YEAR_RE = re.compile(
 
 # EPO search-report style: `US-A1- 2007 204 872`, `WO-A1-2014/114885`
 _EPO_CITATION_RE = re.compile(r"^(?P<country>[A-Z]{2})\s*-\s*(?P<kind>[A-Z]\d?)\s*-\s*(?P<rest>.+)$")
-
-
-@dataclass
-class Claim:
-    number: int
-    text: str
-    depends_on: list[int] = field(default_factory=list)
 
 
 @dataclass

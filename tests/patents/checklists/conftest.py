@@ -11,7 +11,7 @@ import pytest
 from app.extensions import db
 from app.patents.checklists import operations
 from app.patents.checklists.models import ChecklistTemplate
-from app.patents.models import Matter
+from app.patents.docketing.models import Matter
 from app.tenancy import tenant_scope
 from sqlalchemy import select
 

@@ -7,7 +7,7 @@ from app.jobs import start_tracked_job
 from app.models import AuditEntry
 from app.patents.checklists import operations
 from app.patents.checklists.models import Checklist, ChecklistTemplate
-from app.patents.models import Matter
+from app.patents.docketing.models import Matter
 from app.tenancy import tenant_scope
 
 from .conftest import DEFECTIVE_CLAIMS, add_matter, template

@@ -5,7 +5,8 @@ from app.extensions import db
 from app.jobs import start_tracked_job
 from app.files import read_bytes
 from app.patents.checklists import operations
-from app.patents.models import JobRecord, Matter
+from app.jobs import JobRecord
+from app.patents.docketing.models import Matter
 from app.tenancy import tenant_scope
 
 from .conftest import DEFECTIVE_CLAIMS, add_matter, pdf_text, template

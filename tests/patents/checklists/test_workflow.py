@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.patents.checklists.models import Checklist
-from app.patents.models import JobRecord
+from app.jobs import JobRecord
 from app.tenancy import tenant_scope
 
 from .conftest import DEFECTIVE_CLAIMS, add_matter

@@ -10,9 +10,9 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from app.extensions import db
-from app.patents import docketing
-from app.patents.docket import tenant_today
-from app.patents.models import Deadline, Matter
+from app.patents.docketing.operations import add_manual_deadline, record_event
+from app.patents.docketing.queries import tenant_today
+from app.patents.docketing.models import Deadline, Matter
 from app.tenancy import tenant_scope
 
 
@@ -28,7 +28,7 @@ def make_matter(tenant, reference, title="Wireless charging pad", jurisdiction="
 def record(tenant, matter_id, code, when, params=None):
     with tenant_scope(tenant.id):
         matter = db.session.get(Matter, matter_id)
-        docketing.record_event(matter, code, when, params or {}, None)
+        record_event(matter, code, when, params or {}, None)
         db.session.commit()
 
 
@@ -119,7 +119,7 @@ def _upcoming(tenant, reference, days, title="Pad"):
     matter_id = make_matter(tenant, reference, title=title)
     when = tenant_today(tenant) + timedelta(days=days)
     with tenant_scope(tenant.id):
-        docketing.add_manual_deadline(db.session.get(Matter, matter_id), f"Task for {reference}", when, None)
+        add_manual_deadline(db.session.get(Matter, matter_id), f"Task for {reference}", when, None)
         db.session.commit()
     return matter_id
 

@@ -1,6 +1,7 @@
 import pytest
 
-from app.patents.drafts.claims import DraftInputError, extract_references, parse_claims
+from app.patents.claims import find_claim_references
+from app.patents.drafts.claims import DraftInputError, parse_claims
 
 
 def test_heading_crlf_wrapped_lines_and_spaced_numbers():
@@ -40,6 +41,14 @@ def test_decimal_in_wrapped_line_is_not_a_claim():
     ("The device of any preceding claim, wherein", [1, 2, 3, 4, 5], True),
     ("The device of any one of the preceding claims, wherein", [1, 2, 3, 4, 5], True),
     ("A device comprising a rod 2 mm long.", [], False),
+    # EP style
+    ("The device according to one of the preceding Claims, characterised in that", [1, 2, 3, 4, 5], True),
+    ("The device as claimed in any one of the preceding claims (1) to (3), wherein", [1, 2, 3, 4, 5], True),
+    ("The device (10) according to the preceding claim, characterized in that", [5], False),
+    ("The device of Claims 1 and 3 or Claims 2 and 3, wherein", [1, 2, 3], True),
+    ("The device (2) according to any one of the claims 2 to 4, wherein a rod (12)", [2, 3, 4], True),
+    ("The device (2) according to claim 1 to 3, wherein", [1, 2, 3], True),
+    ("A rubber of any one of claims 1 and 2 to 3 and 90-0% by weight of rubber", [1, 2, 3], True),
 ])
 def test_dependency_extraction(phrase, expected, multiple):
     text = "\n".join(f"{n}. A device {n}." for n in range(1, 6)) + f"\n6. {phrase} it is red."
@@ -49,9 +58,10 @@ def test_dependency_extraction(phrase, expected, multiple):
 
 
 def test_cumulative_reference_detected():
-    refs, all_prev, cumulative = extract_references("The process of claims 1 and 2, wherein")
-    assert refs == [1, 2] and cumulative and not all_prev
-    assert not extract_references("The process of any one of claims 1 and 2")[2]
+    [ref] = find_claim_references("The process of claims 1 and 2, wherein")
+    assert ref.numbers == (1, 2) and ref.cumulative and not ref.all_preceding
+    assert not find_claim_references("The process of any one of claims 1 and 2")[0].cumulative
+    assert not find_claim_references("The apparatus of Claims 1 and 9 or Claims 4 and 9")[0].cumulative
 
 
 def test_status_identifiers_and_canceled_claims():
@@ -59,6 +69,11 @@ def test_status_identifiers_and_canceled_claims():
     assert claims[0].status == "Original" and claims[0].text == "A device."
     assert claims[1].canceled
     assert claims[2].depends_on == [1]
+
+
+def test_huge_range_is_not_expanded():
+    claim = parse_claims("1. A device.\n2. The device of any one of claims 1 to 99999999.")[-1]
+    assert claim.depends_on == [1]
 
 
 @pytest.mark.parametrize("bad", ["", "   \n\n", "A device comprising a housing.", "Claims:\nnone here", None, 42])

@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from app.extensions import db
-from app.patents.models import Deadline, Matter
+from app.patents.docketing.models import Deadline, Matter
 from app.patents.reminders.models import OutboxMessage
 from app.tenancy import tenant_scope
 

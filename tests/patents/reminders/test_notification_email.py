@@ -1,18 +1,18 @@
 """Work-request notifications reach people who asked for e-mail, once, through the per-minute run."""
 from app.extensions import db
-from app.patents import notifications
+from app.patents.notifications.operations import notify, set_email_preference
 from app.patents.reminders.jobs import email_notifications_everywhere
 from app.tenancy import tenant_scope
 
 
 def _notify(tenant, *users, message="Request #7 delivered for review"):
     with tenant_scope(tenant.id):
-        notifications.notify([u.id for u in users], "delivered", message, "/requests/7", tenant.id)
+        notify([u.id for u in users], "delivered", message, "/requests/7", tenant.id)
         db.session.commit()
 
 
 def test_opted_in_people_get_one_email_and_others_none(world, mailbox):
-    notifications.set_email_preference(world["a_attorney"].id, True)
+    set_email_preference(world["a_attorney"].id, True)
     db.session.commit()
     _notify(world.firm_a, world["a_attorney"], world["a_paralegal"])
     _notify(world.firm_b, world["b_attorney"])
@@ -27,7 +27,7 @@ def test_opted_in_people_get_one_email_and_others_none(world, mailbox):
 
 
 def test_a_refused_send_is_retried_on_the_next_run(world, mailbox):
-    notifications.set_email_preference(world["b_attorney"].id, True)
+    set_email_preference(world["b_attorney"].id, True)
     db.session.commit()
     _notify(world.firm_b, world["b_attorney"])
     mailbox.reply = "451 try again later"

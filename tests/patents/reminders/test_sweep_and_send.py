@@ -2,7 +2,7 @@
 from datetime import date
 
 from app.extensions import db
-from app.patents import docketing
+from app.patents.docketing.operations import mark_done, record_event, update_event
 from app.patents.reminders.jobs import sweep_and_deliver_inline
 from app.patents.reminders.models import UserReminderPreference
 from app.tenancy import tenant_scope
@@ -81,7 +81,7 @@ def test_a_deadline_closed_after_the_sweep_is_cancelled_at_send_time(world, mail
     deadline = add_deadline(matter, date(2026, 3, 9))
     run_sweep(NOW)
     with tenant_scope(world.firm_a.id):
-        docketing.mark_done(db.session.get(type(deadline), deadline.id), date(2026, 3, 2), world["a_attorney"].id)
+        mark_done(db.session.get(type(deadline), deadline.id), date(2026, 3, 2), world["a_attorney"].id)
         db.session.commit()
         deliver_pending(world.firm_a.id, now=NOW)
     assert mailbox.messages == []
@@ -90,11 +90,11 @@ def test_a_deadline_closed_after_the_sweep_is_cancelled_at_send_time(world, mail
 
 def test_moving_a_deadline_cancels_the_queued_row_and_writes_the_new_stage(world, mailbox):
     from app.patents.reminders.sweep import run_sweep
-    from app.patents.models import Deadline
+    from app.patents.docketing.models import Deadline
     from sqlalchemy import select
     matter = add_matter(world.firm_a, "ACME-4", attorney=world["a_attorney"])
     with tenant_scope(world.firm_a.id):
-        event = docketing.record_event(matter, "NONFINAL_OA", date(2026, 1, 7), {}, None)
+        event = record_event(matter, "NONFINAL_OA", date(2026, 1, 7), {}, None)
         db.session.commit()
         deadline = db.session.execute(select(Deadline).where(Deadline.kind == "US_OA_REPLY")).scalar_one()
         first_due = deadline.current_due
@@ -104,7 +104,7 @@ def test_moving_a_deadline_cancels_the_queued_row_and_writes_the_new_stage(world
     assert (queued.stage, queued.due_date, queued.status) == ("7", first_due, "pending")
 
     with tenant_scope(world.firm_a.id):
-        docketing.update_event(event, date(2026, 1, 3), {}, None)
+        update_event(event, date(2026, 1, 3), {}, None)
         db.session.commit()
         assert db.session.get(Deadline, deadline.id).current_due == date(2026, 4, 3)  # same id, moved in place
     run_sweep(utc(2026, 3, 31, 14, 1))

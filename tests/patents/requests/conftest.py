@@ -11,8 +11,8 @@ from sqlalchemy import event
 
 from app.extensions import db
 from app.files import store_bytes
-from app.patents import work_requests
-from app.patents.models import Deadline, Matter
+from app.patents.work_requests.operations import accept, approve, deliver, start, submit
+from app.patents.docketing.models import Deadline, Matter
 from app.tenancy import tenant_scope
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -54,18 +54,18 @@ def make_request(world, make_matter):
         matter = make_matter(tenant)
         with tenant_scope(tenant.id):
             matter = db.session.get(Matter, matter.id)
-            found = work_requests.submit(matter, kind, title, "Please search.", date.today() + timedelta(days=5), 3,
+            found = submit(matter, kind, title, "Please search.", date.today() + timedelta(days=5), 3,
                                          world[f"{tag}_paralegal"], [], now=submitted_at)
             admin = world["provider_admin"]
             if state != "submitted":
-                work_requests.accept(found, admin, assignee)
+                accept(found, admin, assignee)
             if state in ("in_progress", "delivered", "approved"):
-                work_requests.start(found, admin)
+                start(found, admin)
             if state in ("delivered", "approved"):
                 report = store_bytes(PDF, "report.pdf", "application/pdf", "request_delivery")
-                work_requests.deliver(found, admin, [report], "")
+                deliver(found, admin, [report], "")
             if state == "approved":
-                work_requests.approve(found, world[f"{tag}_attorney"])
+                approve(found, world[f"{tag}_attorney"])
             db.session.commit()
             return _detached(found)
     return make

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from app.extensions import db
 from app.models import utcnow
-from app.patents.docket import tenant_today
-from app.patents.work_request_models import WorkRequest
+from app.patents.docketing.queries import tenant_today
+from app.patents.work_requests.models import WorkRequest
 from app.tenancy import tenant_scope
 
 from .conftest import counted_queries
@@ -89,7 +89,7 @@ def test_the_provider_dashboard_shows_load_risk_queues_and_turnaround(world, log
 
 
 def test_turnaround_statistics_cover_the_last_30_days(world, make_request):
-    from app.patents.dashboards import turnaround_stats
+    from app.patents.dashboards.provider import turnaround_stats
     now = utcnow()
     made = [make_request(world.firm_a, "delivered") for _ in range(3)]
     with tenant_scope(world.firm_a.id):

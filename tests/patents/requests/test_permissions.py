@@ -6,8 +6,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import SpecialistAssignment
-from app.patents import notifications, work_requests
-from app.patents.work_request_models import WorkRequest
+from app.patents.notifications.models import Notification
+from app.patents.notifications.operations import unread_count, wants_email
+from app.patents.work_requests import operations
+from app.patents.work_requests.models import WorkRequest
 from app.tenancy import tenant_scope
 
 
@@ -33,8 +35,8 @@ def test_a_specialist_cannot_approve_their_own_delivery(world, login_as, make_re
     with tenant_scope(world.firm_a.id):
         found = db.session.get(WorkRequest, delivered.id)
         found.delivered_by_id = world["a_attorney"].id  # even a firm reviewer may not approve their own work
-        with pytest.raises(work_requests.WorkflowError, match="own delivery"):
-            work_requests.approve(found, world["a_attorney"])
+        with pytest.raises(operations.WorkflowError, match="own delivery"):
+            operations.approve(found, world["a_attorney"])
     assert _state(world.firm_a, delivered.id) == "delivered"
 
 
@@ -84,7 +86,7 @@ def test_a_transition_out_of_order_is_refused(world, login_as, make_request):
 def test_firm_b_never_sees_firm_a_requests_or_notifications(world, login_as, make_request):
     make_request(world.firm_a, "delivered", title="Acme secret search")
     with tenant_scope(world.firm_a.id):
-        assert db.session.execute(select(notifications.Notification)).scalars().all()
+        assert db.session.execute(select(Notification)).scalars().all()
     b_attorney = login_as(world["b_attorney"])
     for url in ("/requests?state=all", "/requests?state=delivered", "/dashboard", "/", "/notifications"):
         body = b_attorney.get(url).get_data(as_text=True)
@@ -93,7 +95,7 @@ def test_firm_b_never_sees_firm_a_requests_or_notifications(world, login_as, mak
     assert "Nothing waits for your review." in dashboard
     assert "Notifications, 0 unread" in dashboard
     with tenant_scope(world.firm_b.id):
-        assert notifications.unread_count(world["a_paralegal"].id) == 0
+        assert unread_count(world["a_paralegal"].id) == 0
         assert db.session.execute(select(WorkRequest)).scalars().all() == []
     a_paralegal = login_as(world["a_paralegal"])
     assert "Notifications, 1 unread" in a_paralegal.get("/").get_data(as_text=True)
@@ -102,17 +104,17 @@ def test_firm_b_never_sees_firm_a_requests_or_notifications(world, login_as, mak
 def test_a_notification_is_read_only_by_its_owner(world, login_as, make_request):
     make_request(world.firm_a, "delivered")
     with tenant_scope(world.firm_a.id):
-        mine_id, link = db.session.execute(select(notifications.Notification.id, notifications.Notification.link)
-                                           .where(notifications.Notification.user_id == world["a_paralegal"].id)).one()
+        mine_id, link = db.session.execute(select(Notification.id, Notification.link)
+                                           .where(Notification.user_id == world["a_paralegal"].id)).one()
     assert login_as(world["a_attorney"]).post(f"/notifications/{mine_id}/read").status_code == 404
     opened = login_as(world["a_paralegal"]).post(f"/notifications/{mine_id}/read")
     assert opened.status_code == 302 and opened.headers["Location"].endswith(link)
     with tenant_scope(world.firm_a.id):
-        assert db.session.get(notifications.Notification, mine_id).read_at is not None
+        assert db.session.get(Notification, mine_id).read_at is not None
 
 
 def test_the_email_preference_is_kept_per_person(world, login_as):
     client = login_as(world["a_attorney"])
     assert client.post("/notifications/preferences", data={"email": "y"}).status_code == 302
-    assert notifications.wants_email(world["a_attorney"].id)
-    assert not notifications.wants_email(world["b_attorney"].id)
+    assert wants_email(world["a_attorney"].id)
+    assert not wants_email(world["b_attorney"].id)

@@ -8,10 +8,13 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import utcnow
-from app.patents import notifications, work_requests
-from app.patents.dashboards import median, percentile
-from app.patents.work_request_models import DEFAULT_TURNAROUND_HOURS, WorkRequest
-from app.patents.work_requests import at_risk_condition, sla_status
+from app.patents.notifications.models import Notification
+from app.patents.work_requests.jobs import notify_at_risk_in_every_firm
+from app.patents.work_requests.operations import notify_at_risk, set_turnaround_hours, submit
+from app.patents.work_requests.queries import as_utc, turnaround_hours
+from app.patents.dashboards.provider import median, percentile
+from app.patents.work_requests.models import DEFAULT_TURNAROUND_HOURS, WorkRequest
+from app.patents.work_requests.queries import at_risk_condition, sla_status
 from app.tenancy import tenant_scope
 
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=timezone.utc)
@@ -52,18 +55,18 @@ def test_the_sql_rule_matches_the_python_rule(world, make_request):
 def test_the_target_comes_from_the_firm_or_the_default(world, make_matter):
     matter = make_matter(world.firm_a)
     with tenant_scope(world.firm_a.id):
-        work_requests.set_turnaround_hours(world.firm_a.id, {"docketing": 4})
-        assert work_requests.turnaround_hours(world.firm_a.id)["docketing"] == 4
-        assert work_requests.turnaround_hours(world.firm_a.id)["ids_preparation"] == DEFAULT_TURNAROUND_HOURS[
+        set_turnaround_hours(world.firm_a.id, {"docketing": 4})
+        assert turnaround_hours(world.firm_a.id)["docketing"] == 4
+        assert turnaround_hours(world.firm_a.id)["ids_preparation"] == DEFAULT_TURNAROUND_HOURS[
             "ids_preparation"]
-        quick = work_requests.submit(matter, "docketing", "Docket the OA", "", NOW.date(), 1, world["a_paralegal"], [],
+        quick = submit(matter, "docketing", "Docket the OA", "", NOW.date(), 1, world["a_paralegal"], [],
                                      now=NOW)
-        slow = work_requests.submit(matter, "prior_art_search", "Search", "", NOW.date(), 3, world["a_paralegal"], [],
+        slow = submit(matter, "prior_art_search", "Search", "", NOW.date(), 3, world["a_paralegal"], [],
                                     now=NOW)
-        assert work_requests.as_utc(quick.target_at) == NOW + timedelta(hours=4)
-        assert work_requests.as_utc(slow.target_at) == NOW + timedelta(hours=DEFAULT_TURNAROUND_HOURS["prior_art_search"])
+        assert as_utc(quick.target_at) == NOW + timedelta(hours=4)
+        assert as_utc(slow.target_at) == NOW + timedelta(hours=DEFAULT_TURNAROUND_HOURS["prior_art_search"])
     with tenant_scope(world.firm_b.id):
-        assert work_requests.turnaround_hours(world.firm_b.id)["docketing"] == DEFAULT_TURNAROUND_HOURS["docketing"]
+        assert turnaround_hours(world.firm_b.id)["docketing"] == DEFAULT_TURNAROUND_HOURS["docketing"]
 
 
 def test_the_provider_admin_edits_service_levels(world, login_as):
@@ -71,7 +74,7 @@ def test_the_provider_admin_edits_service_levels(world, login_as):
     hours = {kind: str(h) for kind, h in DEFAULT_TURNAROUND_HOURS.items()}
     assert admin.post("/requests/service-levels", data={**hours, "docketing": "6"}).status_code == 302
     with tenant_scope(world.firm_a.id):
-        assert work_requests.turnaround_hours(world.firm_a.id)["docketing"] == 6
+        assert turnaround_hours(world.firm_a.id)["docketing"] == 6
     assert admin.post("/requests/service-levels", data={**hours, "docketing": "0"}).status_code == 400
     assert login_as(world["a_firm_admin"]).get("/requests/service-levels").status_code == 403
 
@@ -84,10 +87,10 @@ def test_the_sweep_tells_the_assignee_and_the_firms_provider_admins_once(world, 
         db.session.get(WorkRequest, fine.id).target_at = NOW + timedelta(hours=100)
         db.session.commit()
         later = NOW + timedelta(hours=1)
-        assert work_requests.notify_at_risk(later) == 1
-        assert work_requests.notify_at_risk(later) == 0
-        sent = db.session.execute(select(notifications.Notification.user_id).where(
-            notifications.Notification.kind == "at_risk")).scalars().all()
+        assert notify_at_risk(later) == 1
+        assert notify_at_risk(later) == 0
+        sent = db.session.execute(select(Notification.user_id).where(
+            Notification.kind == "at_risk")).scalars().all()
     assert sorted(sent) == sorted([world["specialist_a"].id, world["provider_admin"].id])
 
 
@@ -104,5 +107,5 @@ def test_the_scheduled_job_flags_each_firm_in_its_own_scope(app, world, make_req
         with tenant_scope(firm.id):
             db.session.get(WorkRequest, late.id).target_at = utcnow() - timedelta(hours=1)
             db.session.commit()
-    assert work_requests.notify_at_risk_in_every_firm() == {"acme": 1, "borealis": 1}
-    assert work_requests.notify_at_risk_in_every_firm() == {}
+    assert notify_at_risk_in_every_firm() == {"acme": 1, "borealis": 1}
+    assert notify_at_risk_in_every_firm() == {}

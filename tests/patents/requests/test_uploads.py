@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.patents.models import StoredFile
-from app.patents.work_request_models import WorkRequest
-from app.patents.work_requests import UploadRejected, check_upload
+from app.files import StoredFile
+from app.patents.work_requests.models import WorkRequest
+from app.uploads import UploadRejected, check_upload
 from app.tenancy import tenant_scope
 
 from .conftest import PDF

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEntry
-from app.patents.notifications import Notification
-from app.patents.work_request_models import WorkRequest, WorkRequestComment, WorkRequestFile, WorkRequestTransition
+from app.patents.notifications.models import Notification
+from app.patents.work_requests.models import WorkRequest, WorkRequestComment, WorkRequestFile, WorkRequestTransition
 from app.tenancy import tenant_scope
 
 from .conftest import PDF, pdf_upload

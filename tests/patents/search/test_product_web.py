@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.extensions import db
-from app.patents.models import Matter, PriorityClaim
+from app.patents.docketing.models import Matter, PriorityClaim
 from app.patents.search import corpus
 from app.patents.search.models import PatentDocument, SearchSession
 from app.patents.search.report import build_report_pdf

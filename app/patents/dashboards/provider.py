@@ -1,81 +1,21 @@
-"""Dashboard figures as a fixed number of GROUP BY queries, whatever the size of the portfolio."""
+"""The provider's dashboard: load per firm, specialists' queues and turnaround, whatever the number of requests."""
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 
-from ..extensions import db
-from ..models import User
-from .models import OPEN_STATUSES, Deadline, Matter, StoredFile
-from .work_request_models import OPEN_STATES, PRIORITIES, REQUEST_KINDS, WorkRequest
-from .work_requests import GENERATED_PURPOSES, as_utc, at_risk_condition
+from ...extensions import db
+from ...models import User
+from ..docketing.models import OPEN_STATUSES, Deadline, Matter
+from ..work_requests.models import OPEN_STATES, PRIORITIES, REQUEST_KINDS, WorkRequest
+from ..work_requests.queries import as_utc, at_risk_condition
+from .counting import count_if
 
-DEADLINE_WINDOWS = (7, 30, 90)
 TURNAROUND_DAYS = 30
 
-
-def _count_if(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-# --- The firm's dashboard ------------------------------------------------------------------------------
-
-@dataclass
-class FirmDashboard:
-    overdue: int
-    upcoming: dict[int, int]  # days ahead -> open deadlines due by then
-    unverified: int
-    requests_by_state: dict[str, int]
-    awaiting_review: list[tuple[WorkRequest, str]]  # (request, matter reference)
-    recent_reports: list[StoredFile]
-    portfolio: dict[str, dict[str, int]]  # jurisdiction -> status -> matters
-
-    @property
-    def open_requests(self) -> int:
-        return sum(n for state, n in self.requests_by_state.items() if state in OPEN_STATES)
-
-    @property
-    def portfolio_statuses(self) -> list[str]:
-        return sorted({status for counts in self.portfolio.values() for status in counts})
-
-
-def deadline_counts(today: date) -> tuple[int, dict[int, int], int]:
-    """Overdue, due within each window, and unverified deadlines of the tenant in scope: one query."""
-    is_open = Deadline.status.in_(OPEN_STATUSES)
-    columns = [_count_if(and_(is_open, Deadline.current_due < today))]
-    columns += [_count_if(and_(is_open, Deadline.current_due >= today,
-                               Deadline.current_due <= today + timedelta(days=days))) for days in DEADLINE_WINDOWS]
-    columns.append(_count_if(and_(Deadline.changed_by_id.is_not(None), Deadline.verified_at.is_(None),
-                                  Deadline.status != "superseded")))
-    overdue, *windows, unverified = db.session.execute(select(*columns)).one()
-    return int(overdue), {days: int(n) for days, n in zip(DEADLINE_WINDOWS, windows)}, int(unverified)
-
-
-def firm_dashboard(today: date) -> FirmDashboard:
-    """Everything on the firm's dashboard, for the one tenant in scope."""
-    overdue, upcoming, unverified = deadline_counts(today)
-    by_state = dict(db.session.execute(
-        select(WorkRequest.state, func.count(WorkRequest.id)).group_by(WorkRequest.state)).all())
-    awaiting = db.session.execute(
-        select(WorkRequest, Matter.reference).join(Matter, Matter.id == WorkRequest.matter_id)
-        .where(WorkRequest.state == "delivered")
-        .order_by(WorkRequest.delivered_at.desc(), WorkRequest.id.desc()).limit(8)).all()
-    reports = db.session.execute(
-        select(StoredFile).where(StoredFile.purpose.in_(GENERATED_PURPOSES), StoredFile.visible_to_firm.is_(True))
-        .order_by(StoredFile.created_at.desc(), StoredFile.id.desc()).limit(8)).scalars().all()
-    portfolio: dict[str, dict[str, int]] = {}
-    for jurisdiction, status, count in db.session.execute(
-            select(Matter.jurisdiction, Matter.status, func.count(Matter.id))
-            .group_by(Matter.jurisdiction, Matter.status).order_by(Matter.jurisdiction)):
-        portfolio.setdefault(jurisdiction, {})[status] = count
-    return FirmDashboard(overdue, upcoming, unverified, by_state, [tuple(row) for row in awaiting], reports,
-                         portfolio)
-
-
-# --- The provider's dashboard -------------------------------------------------------------------------
 
 @dataclass
 class TenantLoad:
@@ -128,7 +68,7 @@ def tenant_loads(tenant_ids: list[int], todays: dict[int, date], now: datetime) 
     """Open and at-risk requests and deadlines of the next 7 days per tenant: two GROUP BY queries."""
     loads = {tid: TenantLoad(tid) for tid in tenant_ids}
     for tenant_id, open_count, risky in db.session.execute(
-            select(WorkRequest.tenant_id, func.count(WorkRequest.id), _count_if(at_risk_condition(now)))
+            select(WorkRequest.tenant_id, func.count(WorkRequest.id), count_if(at_risk_condition(now)))
             .where(WorkRequest.state.in_(OPEN_STATES), WorkRequest.tenant_id.in_(tenant_ids))
             .group_by(WorkRequest.tenant_id)):
         loads[tenant_id].open_requests, loads[tenant_id].at_risk = open_count, int(risky)
@@ -151,7 +91,7 @@ def specialist_queues(tenant_ids: list[int], now: datetime, only_user: User | No
     if only_user is not None:
         scope.append(WorkRequest.assignee_id == only_user.id)
     totals = db.session.execute(
-        select(WorkRequest.assignee_id, func.count(WorkRequest.id), _count_if(at_risk_condition(now)))
+        select(WorkRequest.assignee_id, func.count(WorkRequest.id), count_if(at_risk_condition(now)))
         .where(*scope).group_by(WorkRequest.assignee_id)).all()
     unassigned = sum(count for assignee_id, count, _ in totals if assignee_id is None)
     counts = {assignee_id: (count, int(risky)) for assignee_id, count, risky in totals if assignee_id is not None}

@@ -1,46 +1,28 @@
-"""The LPO work-request workflow: states and who may move them, service levels, uploads, queues."""
+"""The LPO work-request workflow: the transitions and who may make them, comments, service levels."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
-from .. import audit
-from ..extensions import db
-from ..files import store_bytes
-from ..models import PROVIDER_ROLES, SpecialistAssignment, Tenant, User, utcnow
-from ..tenancy import tenant_scope
-from . import notifications
-from .models import Matter, StoredFile
-from .work_request_models import (DEFAULT_TURNAROUND_HOURS, OPEN_STATES, PROVIDER_OWES_STATES, REQUEST_KINDS,
-                                  ServiceLevel, WorkRequest, WorkRequestComment, WorkRequestFile,
-                                  WorkRequestTransition)
+from ... import audit
+from ...extensions import db
+from ...files import StoredFile
+from ...models import PROVIDER_ROLES, SpecialistAssignment, User, utcnow
+from ..docketing.models import Matter
+from ..notifications.operations import notify
+from .models import OPEN_STATES, REQUEST_KINDS, ServiceLevel, WorkRequest, WorkRequestComment, WorkRequestFile, WorkRequestTransition
+from .queries import assignable_people, at_risk_condition, sla_status, turnaround_hours
 
-AT_RISK_WINDOW = timedelta(hours=24)
 REQUESTERS = ("firm_admin", "attorney", "paralegal")
 REVIEWERS = ("firm_admin", "attorney")
-# Files the firm's generated reports are stored under, offered as ready-made work product.
-GENERATED_PURPOSES = ("search-report", "search_report", "checklist_pdf", "docket_report")
-DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
 class WorkflowError(ValueError):
     """A transition that this person may not make, or not in this state; the message says why."""
 
 
-class UploadRejected(ValueError):
-    """An uploaded file is too large or not of an allowed type; the message says which."""
-
-
 # --- Service levels -------------------------------------------------------------------------------------
-
-def turnaround_hours(tenant_id: int) -> dict[str, int]:
-    """Hours per request kind for one firm: its own service levels over the defaults."""
-    own = dict(db.session.execute(select(ServiceLevel.kind, ServiceLevel.turnaround_hours)
-                                  .where(ServiceLevel.tenant_id == tenant_id)).all())
-    return {kind: own.get(kind, DEFAULT_TURNAROUND_HOURS[kind]) for kind in REQUEST_KINDS}
-
 
 def set_turnaround_hours(tenant_id: int, hours_by_kind: dict[str, int]) -> None:
     existing = {level.kind: level for level in db.session.execute(
@@ -51,99 +33,6 @@ def set_turnaround_hours(tenant_id: int, hours_by_kind: dict[str, int]) -> None:
         db.session.add(level)
     audit.record("service_levels", summary="service levels changed", tenant_id=tenant_id, details=hours_by_kind)
     db.session.flush()
-
-
-def as_utc(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes; they were written in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def sla_status(state: str, target_at: datetime, now: datetime) -> str:
-    """'overdue' past the target, 'at_risk' within 24 hours of it, else 'on_track'; only while the provider owes work."""
-    if state not in PROVIDER_OWES_STATES:
-        return "on_track"
-    target = as_utc(target_at)
-    if target <= now:
-        return "overdue"
-    if target - now < AT_RISK_WINDOW:
-        return "at_risk"
-    return "on_track"
-
-
-def at_risk_condition(now: datetime):
-    """The SQL form of sla_status() in ('at_risk', 'overdue')."""
-    return and_(WorkRequest.state.in_(PROVIDER_OWES_STATES), WorkRequest.target_at < now + AT_RISK_WINDOW)
-
-
-# --- Uploads ------------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class FileType:
-    content_type: str
-    extensions: tuple[str, ...]
-
-
-PDF = FileType("application/pdf", (".pdf",))
-DOCX = FileType("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",))
-XLSX = FileType("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",))
-PNG = FileType("image/png", (".png",))
-JPEG = FileType("image/jpeg", (".jpg", ".jpeg"))
-TEXT = FileType("text/plain; charset=utf-8", (".txt",))
-ALLOWED_EXTENSIONS = ", ".join(ext for t in (PDF, DOCX, XLSX, PNG, JPEG, TEXT) for ext in t.extensions)
-
-
-def _sniff(data: bytes, extension: str) -> FileType | None:
-    if data.startswith(b"%PDF-"):
-        return PDF
-    if data.startswith(b"PK\x03\x04"):
-        return XLSX if extension == ".xlsx" else DOCX
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return PNG
-    if data.startswith(b"\xff\xd8\xff"):
-        return JPEG
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return TEXT if b"\x00" not in data else None
-
-
-def check_upload(data: bytes, filename: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> str:
-    """The content type of an acceptable upload, judged by its first bytes; raises UploadRejected otherwise."""
-    name = filename or "file"
-    if len(data) > max_bytes:
-        raise UploadRejected(f"{name} is {len(data) / 1048576:.1f} MB; the limit per file is "
-                             f"{max_bytes / 1048576:.0f} MB.")
-    if not data:
-        raise UploadRejected(f"{name} is empty.")
-    extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    found = _sniff(data, extension)
-    if found is None or extension not in found.extensions:
-        raise UploadRejected(f"{name} is not an allowed file, or its content does not match its name. "
-                             f"Allowed: {ALLOWED_EXTENSIONS}.")
-    return found.content_type
-
-
-def store_upload(data: bytes, filename: str, purpose: str, user: User, max_bytes: int) -> StoredFile:
-    content_type = check_upload(data, filename, max_bytes)
-    return store_bytes(data, filename, content_type, purpose, created_by_id=user.id)
-
-
-def generated_files(limit: int = 20) -> list[StoredFile]:
-    """The current tenant's recent search reports, checklist PDFs and docket reports."""
-    return db.session.execute(select(StoredFile).where(StoredFile.purpose.in_(GENERATED_PURPOSES))
-                              .order_by(StoredFile.created_at.desc(), StoredFile.id.desc())
-                              .limit(limit)).scalars().all()
-
-
-# --- People --------------------------------------------------------------------------------------------------
-
-def assignable_people(tenant_id: int) -> list[User]:
-    """Provider staff assigned to this firm: the only people a request of it can be given to."""
-    return db.session.execute(
-        select(User).join(SpecialistAssignment, SpecialistAssignment.user_id == User.id)
-        .where(SpecialistAssignment.tenant_id == tenant_id, User.role.in_(PROVIDER_ROLES), User.active.is_(True))
-        .order_by(User.name)).scalars().all()
 
 
 def request_link(request_id: int) -> str:
@@ -221,7 +110,7 @@ def assign(work_request: WorkRequest, by: User, assignee: User) -> None:
                                          to_state=work_request.state, by_id=by.id, note=assignee.name))
     audit.record("request_assigned", tenant_id=work_request.tenant_id, target=work_request,
                  summary=f"request #{work_request.id} assigned to {assignee.email}")
-    notifications.notify([assignee.id], "assigned", f"Request #{work_request.id} “{work_request.title}” "
+    notify([assignee.id], "assigned", f"Request #{work_request.id} “{work_request.title}” "
                          f"is assigned to you.", request_link(work_request.id), work_request.tenant_id)
     db.session.flush()
 
@@ -246,7 +135,7 @@ def deliver(work_request: WorkRequest, by: User, files: list[StoredFile], note: 
     work_request.first_delivered_at = work_request.first_delivered_at or now
     _transition(work_request, "delivered", "delivered", by, note or None)
     concerned = [work_request.requested_by_id, work_request.matter.responsible_attorney_id]
-    notifications.notify(concerned, "delivered", f"Request #{work_request.id} “{work_request.title}” was "
+    notify(concerned, "delivered", f"Request #{work_request.id} “{work_request.title}” was "
                          f"delivered for your review.", request_link(work_request.id), work_request.tenant_id)
     db.session.flush()
 
@@ -257,7 +146,7 @@ def send_back(work_request: WorkRequest, by: User, comment: str) -> None:
     _require(bool(comment.strip()), "Say what needs to change.")
     _transition(work_request, "returned", "in_progress", by, comment)
     add_comment(work_request, by, comment)
-    notifications.notify([work_request.assignee_id], "returned", f"Request #{work_request.id} "
+    notify([work_request.assignee_id], "returned", f"Request #{work_request.id} "
                          f"“{work_request.title}” was sent back: {comment[:200]}", request_link(work_request.id),
                          work_request.tenant_id)
     db.session.flush()
@@ -269,7 +158,7 @@ def approve(work_request: WorkRequest, by: User, now: datetime | None = None) ->
     _require_state(work_request, "delivered")
     work_request.closed_at = now or utcnow()
     _transition(work_request, "approved", "approved", by)
-    notifications.notify([work_request.assignee_id, work_request.delivered_by_id], "approved",
+    notify([work_request.assignee_id, work_request.delivered_by_id], "approved",
                          f"Request #{work_request.id} “{work_request.title}” was approved.",
                          request_link(work_request.id), work_request.tenant_id)
     db.session.flush()
@@ -317,7 +206,7 @@ def notify_at_risk(now: datetime | None = None) -> int:
         admins_by_tenant.setdefault(tenant_id, []).append(user_id)
     for work_request in due:
         status = sla_status(work_request.state, work_request.target_at, now)
-        notifications.notify([work_request.assignee_id, *admins_by_tenant.get(work_request.tenant_id, [])],
+        notify([work_request.assignee_id, *admins_by_tenant.get(work_request.tenant_id, [])],
                              "at_risk", f"Request #{work_request.id} “{work_request.title}” is "
                              f"{'past' if status == 'overdue' else 'within 24 hours of'} its service-level target.",
                              request_link(work_request.id), work_request.tenant_id)
@@ -326,15 +215,3 @@ def notify_at_risk(now: datetime | None = None) -> int:
     return len(due)
 
 
-def notify_at_risk_in_every_firm() -> dict[str, int]:
-    """Job body and CLI: the at-risk notification in each active firm, one tenant scope at a time."""
-    from ..jobs import _app_context
-    flagged_by_firm = {}
-    with _app_context():
-        for tenant in db.session.execute(select(Tenant).where(Tenant.active.is_(True))).scalars().all():
-            with tenant_scope(tenant.id):
-                flagged = notify_at_risk()
-                db.session.commit()
-            if flagged:
-                flagged_by_firm[tenant.slug] = flagged
-    return flagged_by_firm

@@ -7,7 +7,7 @@ import sys
 import click
 from flask import Flask
 
-from . import deadlines as engine
+from .. import deadlines as engine
 
 
 def parse_params(pairs) -> dict:
@@ -52,11 +52,11 @@ def init_app(app: Flask) -> None:
     @deadlines.command("mark-missed")
     def mark_missed():
         """Mark open deadlines whose last day has passed (each firm's local date) as missed."""
-        from ..extensions import db
-        from ..models import Tenant
-        from ..tenancy import tenant_scope
-        from .docket import tenant_today
-        from .docketing import mark_missed as mark
+        from ...extensions import db
+        from ...models import Tenant
+        from ...tenancy import tenant_scope
+        from .operations import mark_missed as mark
+        from .queries import tenant_today
         total = 0
         for tenant in db.session.query(Tenant).all():
             with tenant_scope(tenant.id):

@@ -6,10 +6,11 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ..models import User, utcnow
-from ..tenancy import TenantScoped
-from .models import Matter, StoredFile
+from ...extensions import db
+from ...files import StoredFile
+from ...models import User, utcnow
+from ...tenancy import TenantScoped
+from ..docketing.models import Matter
 
 REQUEST_KINDS = {
     "prior_art_search": "Prior-art search",

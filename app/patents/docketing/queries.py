@@ -1,18 +1,15 @@
-"""The docket: one filtered, sorted, paged query over deadlines, and its CSV, iCalendar and PDF forms."""
+"""Reading the docket: one filtered, sorted, paged query over deadlines, and the matter search."""
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 
-from ..extensions import db
-from ..models import SpecialistAssignment, Tenant, User
-from .docketing import KIND_LABELS, kind_label
-from .models import DEADLINE_STATUSES, OPEN_STATUSES, Deadline, Matter
+from ...extensions import db
+from ...models import SpecialistAssignment, Tenant, User
+from .models import OPEN_STATUSES, Deadline, Matter
 
 PAGE_SIZE = 50
 SORTS = {
@@ -158,77 +155,19 @@ def responsible_people(tenant_ids: list[int]) -> list[User]:
                               .order_by(User.name)).scalars().all()
 
 
-def kind_choices() -> list[tuple[str, str]]:
-    """Every deadline kind the engine can produce, and hand-entered ones; no scan of the data."""
-    return sorted([(kind, kind_label(kind)) for kind in KIND_LABELS] + [("MANUAL", "Entered by hand")],
-                  key=lambda choice: choice[1])
+def matters_query(text: str = "", jurisdiction: str | None = None, status: str | None = None):
+    """Matters whose reference, title, application number or client reference contain ``text``.
 
-
-# --- Exports ------------------------------------------------------------------------------------------
-
-CSV_COLUMNS = ["Firm", "Matter", "Client ref", "Title", "Jurisdiction", "Application no.", "Deadline", "Due",
-               "Final due", "Days left", "Status", "Verified", "Citation"]
-
-
-def _csv_safe(value) -> str:
-    """Spreadsheets run cells starting with = + - @ (or tab/CR) as formulas; make them plain text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def docket_csv(rows: list[DocketRow]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        d, m = row.deadline, row.matter
-        writer.writerow([_csv_safe(v) for v in (
-            row.tenant.name, m.reference, m.client_reference, m.title, m.jurisdiction, m.application_number,
-            d.label, d.current_due.isoformat(), d.final_due.isoformat() if d.final_due else "", row.days_left,
-            DEADLINE_STATUSES.get(d.status, d.status), "no" if d.needs_verification else "yes", d.citation)])
-    return out.getvalue()
-
-
-def docket_ics(rows: list[DocketRow], calendar_name: str) -> bytes:
-    from icalendar import Calendar, Event
-    calendar = Calendar()
-    calendar.add("prodid", "-//PatentDesk//Docket//EN")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", calendar_name)
-    for row in rows:
-        d, m = row.deadline, row.matter
-        event = Event()
-        event.add("uid", f"deadline-{d.id}@patentdesk")
-        event.add("summary", f"[{m.reference}] {d.label}")
-        event.add("dtstart", d.current_due)
-        event.add("dtend", d.current_due + timedelta(days=1))
-        event.add("dtstamp", datetime.now().astimezone())
-        lines = [m.title, f"Due {d.current_due.isoformat()}"]
-        if d.final_due:
-            lines.append(f"Final date {d.final_due.isoformat()}")
-        lines += [d.citation, *d.explanation]
-        event.add("description", "\n".join(x for x in lines if x))
-        event.add("transp", "TRANSPARENT")
-        calendar.add_component(event)
-    return calendar.to_ical()
-
-
-def render_docket_pdf(progress, filters_dict: dict, title: str, user_id: int | None) -> dict:
-    """Job body: the filtered docket as a PDF, stored for the tenant."""
-    from ..files import store_bytes
-    from .reports import pdf
-
-    filters = DocketFilters(**filters_dict)
-    rows = docket_rows(filters)
-    progress.update(0, len(rows), "Laying out the docket report…")
-    body = [pdf.text(f"{len(rows)} deadline(s). Dates are the dates to meet now, after any extension.", "small"),
-            pdf.table(["Matter", "Deadline", "Due", "Final", "Left", "Status", "Citation"], [
-                [f"{r.matter.reference}\n{r.matter.title[:80]}", r.deadline.label, r.deadline.current_due.isoformat(),
-                 r.deadline.final_due.isoformat() if r.deadline.final_due else "", r.days_left,
-                 DEADLINE_STATUSES.get(r.deadline.status, r.deadline.status), r.deadline.citation] for r in rows],
-                widths=[120, 105, 52, 52, 28, 45, 110])]
-    content = pdf.render(title, "Docket report", body, footer="PatentDesk docket")
-    stored = store_bytes(content, f"docket-{date.today().isoformat()}.pdf", "application/pdf", "docket_report",
-                         created_by_id=user_id)
-    progress.attach(stored)
-    return {"rows": len(rows)}
+    The one filter behind the matter list page and the API's matter list.
+    """
+    query = select(Matter)
+    text = text.strip()
+    if text:
+        like = f"%{text}%"
+        query = query.where(or_(Matter.reference.ilike(like), Matter.title.ilike(like),
+                                Matter.application_number.ilike(like), Matter.client_reference.ilike(like)))
+    if jurisdiction:
+        query = query.where(Matter.jurisdiction == jurisdiction)
+    if status:
+        query = query.where(Matter.status == status)
+    return query

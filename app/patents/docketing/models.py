@@ -1,14 +1,14 @@
-"""Tenant-owned records of the patent domain: matters, events, deadlines, jobs and files."""
+"""Tenant-owned records of docketing: matters, their priority claims, events, deadlines and their history."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, true
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ..models import User, utcnow
-from ..tenancy import TenantScoped
+from ...extensions import db
+from ...models import User, utcnow
+from ...tenancy import TenantScoped
 
 JURISDICTIONS = {"US": "United States (USPTO)", "EP": "European Patent Office", "PCT": "PCT international"}
 APPLICATION_TYPES = {
@@ -76,51 +76,6 @@ class PriorityClaim(TenantScoped, db.Model):
     filing_date: Mapped[date] = mapped_column(Date)
 
     matter: Mapped[Matter] = relationship(back_populates="priority_claims")
-
-
-class JobRecord(TenantScoped, db.Model):
-    """A background job a person started, with progress for its page and a pointer to what it made."""
-
-    __tablename__ = "job_records"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40))
-    label: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(12), default="queued")  # queued, running, finished, failed
-    progress_done: Mapped[int] = mapped_column(default=0)
-    progress_total: Mapped[int | None] = mapped_column()
-    message: Mapped[str | None] = mapped_column(Text)
-    result: Mapped[dict | None] = mapped_column(JSON)
-    error: Mapped[str | None] = mapped_column(Text)
-    file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    file: Mapped[StoredFile | None] = relationship()
-
-
-class StoredFile(TenantScoped, db.Model):
-    """A file kept for a tenant outside the web root: uploads and generated PDFs."""
-
-    __tablename__ = "stored_files"
-    __audit__ = True
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    filename: Mapped[str] = mapped_column(String(255))  # sanitised, for display and download only
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column()
-    sha256: Mapped[str] = mapped_column(String(64))
-    storage_key: Mapped[str] = mapped_column(String(80), unique=True)  # never derived from the filename
-    purpose: Mapped[str] = mapped_column(String(40))
-    # Provider work product stays hidden from the firm until it is delivered (a search report, say).
-    visible_to_firm: Mapped[bool] = mapped_column(default=True, server_default=true())
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-    def visible_to(self, user) -> bool:
-        """Whether this person may download the file (tenant isolation is already applied)."""
-        return self.visible_to_firm or user.is_provider
 
 
 class Event(TenantScoped, db.Model):

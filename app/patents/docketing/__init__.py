@@ -1,0 +1,1 @@
+"""Docketing: matters, events and the deadlines they produce; the docket that reads them."""

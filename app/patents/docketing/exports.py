@@ -1,0 +1,76 @@
+"""The docket as files: CSV for spreadsheets, iCalendar for calendars, and the PDF report job."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+
+from .models import DEADLINE_STATUSES
+from .queries import DocketFilters, DocketRow, docket_rows
+
+CSV_COLUMNS = ["Firm", "Matter", "Client ref", "Title", "Jurisdiction", "Application no.", "Deadline", "Due",
+               "Final due", "Days left", "Status", "Verified", "Citation"]
+
+
+def _csv_safe(value) -> str:
+    """Spreadsheets run cells starting with = + - @ (or tab/CR) as formulas; make them plain text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def docket_csv(rows: list[DocketRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        d, m = row.deadline, row.matter
+        writer.writerow([_csv_safe(v) for v in (
+            row.tenant.name, m.reference, m.client_reference, m.title, m.jurisdiction, m.application_number,
+            d.label, d.current_due.isoformat(), d.final_due.isoformat() if d.final_due else "", row.days_left,
+            DEADLINE_STATUSES.get(d.status, d.status), "no" if d.needs_verification else "yes", d.citation)])
+    return out.getvalue()
+
+
+def docket_ics(rows: list[DocketRow], calendar_name: str) -> bytes:
+    from icalendar import Calendar, Event
+    calendar = Calendar()
+    calendar.add("prodid", "-//PatentDesk//Docket//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", calendar_name)
+    for row in rows:
+        d, m = row.deadline, row.matter
+        event = Event()
+        event.add("uid", f"deadline-{d.id}@patentdesk")
+        event.add("summary", f"[{m.reference}] {d.label}")
+        event.add("dtstart", d.current_due)
+        event.add("dtend", d.current_due + timedelta(days=1))
+        event.add("dtstamp", datetime.now().astimezone())
+        lines = [m.title, f"Due {d.current_due.isoformat()}"]
+        if d.final_due:
+            lines.append(f"Final date {d.final_due.isoformat()}")
+        lines += [d.citation, *d.explanation]
+        event.add("description", "\n".join(x for x in lines if x))
+        event.add("transp", "TRANSPARENT")
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def render_docket_pdf(progress, filters_dict: dict, title: str, user_id: int | None) -> dict:
+    """Job body: the filtered docket as a PDF, stored for the tenant."""
+    from ...files import store_bytes
+    from ..reports import pdf
+
+    filters = DocketFilters(**filters_dict)
+    rows = docket_rows(filters)
+    progress.update(0, len(rows), "Laying out the docket report…")
+    body = [pdf.text(f"{len(rows)} deadline(s). Dates are the dates to meet now, after any extension.", "small"),
+            pdf.table(["Matter", "Deadline", "Due", "Final", "Left", "Status", "Citation"], [
+                [f"{r.matter.reference}\n{r.matter.title[:80]}", r.deadline.label, r.deadline.current_due.isoformat(),
+                 r.deadline.final_due.isoformat() if r.deadline.final_due else "", r.days_left,
+                 DEADLINE_STATUSES.get(r.deadline.status, r.deadline.status), r.deadline.citation] for r in rows],
+                widths=[120, 105, 52, 52, 28, 45, 110])]
+    content = pdf.render(title, "Docket report", body, footer="PatentDesk docket")
+    stored = store_bytes(content, f"docket-{date.today().isoformat()}.pdf", "application/pdf", "docket_report",
+                         created_by_id=user_id)
+    progress.attach(stored)
+    return {"rows": len(rows)}

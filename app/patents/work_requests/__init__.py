@@ -1,0 +1,1 @@
+"""Work requests: what firms ask the provider to do, its workflow, service levels and queue."""

@@ -1,0 +1,59 @@
+"""Reading work requests: service-level targets and status, who may be assigned, generated files."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import and_, select
+
+from ...extensions import db
+from ...files import StoredFile
+from ...models import PROVIDER_ROLES, SpecialistAssignment, User
+from .models import DEFAULT_TURNAROUND_HOURS, PROVIDER_OWES_STATES, REQUEST_KINDS, ServiceLevel, WorkRequest
+
+AT_RISK_WINDOW = timedelta(hours=24)
+# Files the firm's generated reports are stored under, offered as ready-made work product.
+GENERATED_PURPOSES = ("search-report", "search_report", "checklist_pdf", "docket_report")
+
+
+def turnaround_hours(tenant_id: int) -> dict[str, int]:
+    """Hours per request kind for one firm: its own service levels over the defaults."""
+    own = dict(db.session.execute(select(ServiceLevel.kind, ServiceLevel.turnaround_hours)
+                                  .where(ServiceLevel.tenant_id == tenant_id)).all())
+    return {kind: own.get(kind, DEFAULT_TURNAROUND_HOURS[kind]) for kind in REQUEST_KINDS}
+
+
+def as_utc(moment: datetime) -> datetime:
+    # SQLite returns naive datetimes; they were written in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def sla_status(state: str, target_at: datetime, now: datetime) -> str:
+    """'overdue' past the target, 'at_risk' within 24 hours of it, else 'on_track'; only while the provider owes work."""
+    if state not in PROVIDER_OWES_STATES:
+        return "on_track"
+    target = as_utc(target_at)
+    if target <= now:
+        return "overdue"
+    if target - now < AT_RISK_WINDOW:
+        return "at_risk"
+    return "on_track"
+
+
+def at_risk_condition(now: datetime):
+    """The SQL form of sla_status() in ('at_risk', 'overdue')."""
+    return and_(WorkRequest.state.in_(PROVIDER_OWES_STATES), WorkRequest.target_at < now + AT_RISK_WINDOW)
+
+
+def assignable_people(tenant_id: int) -> list[User]:
+    """Provider staff assigned to this firm: the only people a request of it can be given to."""
+    return db.session.execute(
+        select(User).join(SpecialistAssignment, SpecialistAssignment.user_id == User.id)
+        .where(SpecialistAssignment.tenant_id == tenant_id, User.role.in_(PROVIDER_ROLES), User.active.is_(True))
+        .order_by(User.name)).scalars().all()
+
+
+def generated_files(limit: int = 20) -> list[StoredFile]:
+    """The current tenant's recent search reports, checklist PDFs and docket reports."""
+    return db.session.execute(select(StoredFile).where(StoredFile.purpose.in_(GENERATED_PURPOSES))
+                              .order_by(StoredFile.created_at.desc(), StoredFile.id.desc())
+                              .limit(limit)).scalars().all()
