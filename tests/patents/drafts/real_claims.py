@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from app.patents.drafts import check_draft
-from app.patents.search import ImportedRecord, iter_records
+from app.patents.search.importers import ImportedRecord, iter_records
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 SAMPLES = Path(os.environ.get("PATENTDESK_SAMPLE_DATA", DATA / "patents"))
