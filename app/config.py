@@ -95,6 +95,8 @@ def load_config(instance_path: str) -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "PatentDesk <docketing@patentdesk.invalid>"),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR") or str(instance / "search-index"),
+        "SEARCH_ENGINES": os.environ.get("SEARCH_ENGINES", ""),  # e.g. "public=tantivy"; Whoosh otherwise
+        "SEARCH_TIME_BUDGET_SECONDS": float(os.environ.get("SEARCH_TIME_BUDGET_SECONDS", "1.0")),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024,
         # Issue 19: keys, second factors, exports and offboarding.

@@ -79,6 +79,8 @@ def load_demo_corpus() -> int:
     from .patents.search import corpus
     from .patents.search.models import PatentDocument
     if db.session.execute(select(PatentDocument.id).limit(1)).first():
+        if not corpus.indexes().backend_for(corpus.PUBLIC).stats(corpus.PUBLIC)["documents"]:
+            corpus.reindex_everything()  # an index of an older format, or none: rebuild it from the database
         return 0
     numbers = []
     for path in sorted(DEMO_PATENTS.glob("*.xml")):

@@ -334,7 +334,9 @@ class SearchHitSchema(Schema):
 
 
 class SearchResultSchema(Schema):
-    total = fields.Integer()
+    total = fields.Integer(metadata={"description": "matches (or families) that pass the filters; "
+                                                    "a lower bound when total_is_exact is false"})
+    total_is_exact = fields.Boolean(attribute="exact")
     hits = fields.List(fields.Nested(SearchHitSchema))
 
 

@@ -15,9 +15,10 @@ from ..files import send_stored, store_bytes
 from ..jobs import start_tracked_job
 from ..patents.docketing.models import Matter
 from ..patents.search import corpus, report, sessions
+from ..patents.search.backends import SearchIndexes, SearchStopped, parse_engine_setting
+from ..patents.search.engine import MAX_RESULT_WINDOW, search, similar
 from ..patents.search.models import CATEGORIES, MarkedHit, SearchQuery, SearchSession
-from ..patents.search.query import QuerySyntaxError, search
-from ..patents.search.similar import similar
+from ..patents.search.query import QuerySyntaxError
 from ..tenancy import get_or_404
 from ..web import register_nav, roles_required, tenant_required
 
@@ -28,7 +29,20 @@ SEARCHERS = ("provider_admin", "specialist")
 PRIVATE_UPLOADERS = SEARCHERS + ("firm_admin", "attorney")
 EVERYONE = SEARCHERS + ("firm_admin", "attorney", "paralegal", "viewer")
 PAGE_SIZE = 20
+MAX_PAGE = MAX_RESULT_WINDOW // PAGE_SIZE
+COUNT_LIMIT = 10_000  # counts are exact up to here, then "more than 10,000"
 UPLOAD_TYPES = (".xml", ".jsonl", ".csv", ".txt")
+
+
+@bp.record_once
+def _configure_indexes(state) -> None:
+    """The search domain finds the current application's indexes through corpus.indexes()."""
+    config = state.app.config
+    state.app.extensions["patentdesk.search"] = SearchIndexes(
+        root=config["SEARCH_INDEX_DIR"],
+        engines=parse_engine_setting(config.get("SEARCH_ENGINES")),
+        time_budget=float(config.get("SEARCH_TIME_BUDGET_SECONDS", 1.0)))
+    corpus.use_indexes(lambda: current_app.extensions["patentdesk.search"])
 
 
 # Forms --------------------------------------------------------------------------------------------
@@ -88,7 +102,7 @@ class ActionForm(FlaskForm):
 
 
 def _page() -> int:
-    return max(1, min(request.args.get("page", 1, type=int), 500))
+    return max(1, min(request.args.get("page", 1, type=int) or 1, MAX_PAGE))
 
 
 def _collections() -> list[str]:
@@ -125,7 +139,8 @@ def _snippet_filter(value):
 def _search_helpers():
     def page_url(page: int) -> str:
         return url_for(request.endpoint, **(request.view_args or {}), **{**request.args.to_dict(), "page": page})
-    return {"matter_link": _matter_link, "categories": CATEGORIES, "page_url": page_url}
+    return {"matter_link": _matter_link, "categories": CATEGORIES, "page_url": page_url,
+            "max_result_window": MAX_RESULT_WINDOW}
 
 
 # Search ---------------------------------------------------------------------------------------------
@@ -144,10 +159,10 @@ def index():
     result, error, page = None, None, _page()
     if request.args.get("q") and form.validate():
         try:
-            result = search(corpus.index_dir(), form.q.data, form.before.data, _collections(), PAGE_SIZE,
+            result = search(corpus.indexes(), form.q.data, form.before.data, _collections(), PAGE_SIZE,
                             (page - 1) * PAGE_SIZE, cpc_prefix=form.cpc.data or None, country=form.country.data or None,
-                            kind=form.kind.data or None, collapse_family=form.collapse.data)
-        except QuerySyntaxError as problem:
+                            kind=form.kind.data or None, collapse_family=form.collapse.data, count_limit=COUNT_LIMIT)
+        except (QuerySyntaxError, SearchStopped) as problem:
             error = problem
     return render_template("search/search.html", form=form, result=result, error=error, page=page,
                            page_size=PAGE_SIZE, matter=matter, search_session=None, query=None)
@@ -166,9 +181,14 @@ def help_page():
 def similar_page():
     form = SimilarForm()
     result = None
+    error = None
     if form.validate_on_submit():
-        result = similar(corpus.index_dir(), form.text.data, form.before.data, _collections(), PAGE_SIZE)
-    return render_template("search/similar.html", form=form, result=result)
+        try:
+            result = similar(corpus.indexes(), form.text.data, form.before.data, _collections(), PAGE_SIZE,
+                             count_limit=COUNT_LIMIT)
+        except SearchStopped as problem:
+            error = problem
+    return render_template("search/similar.html", form=form, result=result, error=error)
 
 
 @bp.route("/documents/<number>")
@@ -317,6 +337,9 @@ def run_session_query(session_id: int):
     except QuerySyntaxError as error:
         flash(f"The query could not be read: {error}. See the query language help.", "error")
         return redirect(url_for("search.session_detail", session_id=found.id, q=form.q.data))
+    except SearchStopped as stopped:
+        flash(str(stopped), "error")
+        return redirect(url_for("search.session_detail", session_id=found.id))
     return redirect(url_for("search.session_query", session_id=found.id, query_id=query.id))
 
 
@@ -327,7 +350,11 @@ def session_query(session_id: int, query_id: int):
     found = _session_or_404(session_id)
     query = _query_or_404(found, query_id)
     page = _page()
-    result = sessions.run_query(query, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    try:
+        result = sessions.run_query(query, PAGE_SIZE, (page - 1) * PAGE_SIZE, count_limit=COUNT_LIMIT)
+    except SearchStopped as stopped:
+        flash(str(stopped), "error")
+        return redirect(url_for("search.session_detail", session_id=found.id))
     marked = {m.number: m for m in found.marks}
     return render_template("search/query.html", s=found, query=query, result=result, page=page, page_size=PAGE_SIZE,
                            marked=marked, mark_form=MarkForm(formdata=None), action=ActionForm(),

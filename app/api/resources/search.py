@@ -13,9 +13,10 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ...patents.search import corpus, sessions
+from ...patents.search.backends import SearchStopped
+from ...patents.search.engine import MAX_RESULT_WINDOW, search, similar
 from ...patents.search.models import SearchSession
-from ...patents.search.query import QuerySyntaxError, search
-from ...patents.search.similar import similar
+from ...patents.search.query import MAX_QUERY_LENGTH, QuerySyntaxError
 from ..auth import api_operation
 from ..http import abort_problem, etag_of, json_body, load_or_404, with_etag
 from ..openapi import COMPONENTS, api_route, json_response
@@ -32,8 +33,12 @@ SEARCH_PARAMETERS = (
     {"name": "before", "in": "query", "description": "only art published before this date",
      "schema": {"type": "string", "format": "date"}},
     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
-    {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 10000}},
+    {"name": "offset", "in": "query", "description": f"limit + offset may be at most {MAX_RESULT_WINDOW}",
+     "schema": {"type": "integer", "minimum": 0, "maximum": MAX_RESULT_WINDOW - 1}},
 )
+
+
+COUNT_LIMIT = 10_000  # totals are exact up to here; "total_is_exact" says when there are more
 
 
 def _searcher_only() -> None:
@@ -62,13 +67,17 @@ def search_query():
     """The public corpus and your firm's own collection; a syntax error names its position (400)."""
     _searcher_only()
     text = request.args.get("q", "").strip()
-    if not text or len(text) > 2000:
-        abort_problem(400, "Bad Request", "q must be a query of 1 to 2000 characters.")
+    if not text or len(text) > MAX_QUERY_LENGTH:
+        abort_problem(400, "Bad Request", f"q must be a query of 1 to {MAX_QUERY_LENGTH} characters.")
+    limit = _bounded_int("limit", 20, 1, 100)
+    offset = _bounded_int("offset", 0, 0, MAX_RESULT_WINDOW - limit)
     try:
-        result = search(corpus.index_dir(), text, _before_arg(), corpus.collections_for_tenant(g.tenant.id),
-                        limit=_bounded_int("limit", 20, 1, 100), offset=_bounded_int("offset", 0, 0, 10000))
+        result = search(corpus.indexes(), text, _before_arg(), corpus.collections_for_tenant(g.tenant.id),
+                        limit=limit, offset=offset, count_limit=COUNT_LIMIT)
     except QuerySyntaxError as error:
         abort_problem(400, "Bad Request", str(error), position=error.position)
+    except SearchStopped as stopped:
+        abort_problem(422, "Search stopped", str(stopped))
     return jsonify(SearchResultSchema().dump(result))
 
 
@@ -83,8 +92,11 @@ def search_similar():
         wanted = SimilarRequestSchema().load(json_body())
     except ValidationError as error:
         abort_problem(400, "Bad Request", "Some fields are invalid.", errors=error.normalized_messages())
-    result = similar(corpus.index_dir(), wanted["text"], wanted.get("before"),
-                     corpus.collections_for_tenant(g.tenant.id), limit=wanted["limit"])
+    try:
+        result = similar(corpus.indexes(), wanted["text"], wanted.get("before"),
+                         corpus.collections_for_tenant(g.tenant.id), limit=wanted["limit"], count_limit=COUNT_LIMIT)
+    except SearchStopped as stopped:
+        abort_problem(422, "Search stopped", str(stopped))
     return jsonify(SearchResultSchema().dump(result))
 
 

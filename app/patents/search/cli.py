@@ -15,10 +15,11 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import Tenant
 from ...tenancy import tenant_scope
-from .corpus import PUBLIC, ImportSummary, import_file, index_dir, reindex_everything, schedule_indexing, \
+from .backends import SearchStopped
+from .corpus import PUBLIC, ImportSummary, import_file, indexes, reindex_everything, schedule_indexing, \
     tenant_collection
-from .query import QuerySyntaxError, search
-from .similar import similar
+from .engine import search, similar
+from .query import QuerySyntaxError
 
 patents_cli = AppGroup("patents", help="Patent documents: import into the public corpus or a firm's collection.")
 search_cli = AppGroup("search", help="Prior-art search from the command line.")
@@ -97,7 +98,7 @@ def _print_result(result, as_json: bool) -> None:
 
 _common = [
     click.option("--before", callback=_parse_day, help="Only documents published before this date (YYYY-MM-DD)."),
-    click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000)),
+    click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000)),  # engine.MAX_RESULT_WINDOW
     click.option("--collection", "collections", multiple=True,
                  help="'public' (default) or a firm's slug; repeat to search several."),
     click.option("--json", "as_json", is_flag=True, help='Print {"total", "hits": [...]} as JSON.'),
@@ -117,10 +118,13 @@ def _with_common(command):
 def query_command(ctx, query, before, limit, collections, as_json):
     """Run a query in the query language (see the help page in the web app)."""
     try:
-        result = search(index_dir(), query, before, _collections(collections), limit)
+        result = search(indexes(), query, before, _collections(collections), limit)
     except QuerySyntaxError as error:
         click.echo(f"Query syntax error: {error} (0-based)", err=True)
         click.echo(f"  {query}\n  {' ' * error.position}^", err=True)
+        ctx.exit(2)
+    except SearchStopped as stopped:
+        click.echo(str(stopped), err=True)
         ctx.exit(2)
     _print_result(result, as_json)
 
@@ -129,16 +133,22 @@ def query_command(ctx, query, before, limit, collections, as_json):
 @click.option("--text-file", required=True, type=click.File("r", encoding="utf-8"),
               help="A claim or disclosure to find similar documents for ('-' reads standard input).")
 @_with_common
-def similar_command(text_file, before, limit, collections, as_json):
+@click.pass_context
+def similar_command(ctx, text_file, before, limit, collections, as_json):
     """Rank documents by the distinctive terms of a pasted claim or disclosure."""
-    _print_result(similar(index_dir(), text_file.read(), before, _collections(collections), limit), as_json)
+    try:
+        result = similar(indexes(), text_file.read(), before, _collections(collections), limit)
+    except (ValueError, SearchStopped) as problem:
+        click.echo(str(problem), err=True)
+        ctx.exit(2)
+    _print_result(result, as_json)
 
 
 @search_cli.command("reindex")
 def reindex_command():
     """Rebuild the whole index from the database (public corpus and every firm's collection)."""
     count = reindex_everything()
-    click.echo(f"Re-indexed {count} documents into {index_dir()}.")
+    click.echo(f"Re-indexed {count} documents into {indexes().root}.")
 
 
 def register_commands(app: Flask) -> None:

@@ -1,8 +1,11 @@
-"""Import, store and index orchestration: files -> database rows (idempotent) -> the Whoosh index, and the job bodies.
+"""Import, store and index orchestration: files -> database rows (idempotent) -> the search indexes, and the job bodies.
 
-Collections: the public corpus is `public`; a tenant's private collection is `tenant:<id>`.
-Writes to the index go through the "indexing" queue in batches, so one worker there is the single
-writer; the index code also waits on Whoosh's lock, so a second writer only ever queues up.
+Collections: the public corpus is `public`; a tenant's private collection is `tenant:<id>`, each in an
+index of its own. Writes to an index go through the "indexing" queue in batches; the engines also wait
+on their index's lock, so a second writer only ever queues up.
+
+Which engine serves which collection, and where indexes live, is a SearchIndexes the application
+provides once (`use_indexes`); this module itself knows nothing of Flask.
 
 Tracking public imports: JobRecord is tenant-scoped, and a provider user always works inside some
 tenant in the UI. The job record (and the stored upload) live in that tenant, so the person who
@@ -17,7 +20,6 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Callable
 
-from flask import current_app
 from sqlalchemy import select
 
 from ...extensions import db
@@ -25,7 +27,7 @@ from ...jobs import app_context, enqueue, tenant_job
 from ...models import Tenant
 from ...tenancy import current_tenant_id, tenant_scope
 from .importers import ImportFailure, iter_records
-from .index import delete_record, index_records, rebuild
+from .backends import SearchIndexes
 from .models import PatentDocument, PrivateDocument
 
 log = logging.getLogger("patentdesk.search")
@@ -45,8 +47,19 @@ def collections_for_tenant(tenant_id: int | None) -> list[str]:
     return [PUBLIC] + ([tenant_collection(tenant_id)] if tenant_id else [])
 
 
-def index_dir() -> str:
-    return current_app.config["SEARCH_INDEX_DIR"]
+_provider: Callable[[], SearchIndexes] | None = None
+
+
+def use_indexes(provider: Callable[[], SearchIndexes]) -> None:
+    """Called by the application: how to find the current SearchIndexes."""
+    global _provider
+    _provider = provider
+
+
+def indexes() -> SearchIndexes:
+    if _provider is None:
+        raise RuntimeError("search indexes are not configured (the application calls corpus.use_indexes)")
+    return _provider()
 
 
 @dataclass
@@ -149,40 +162,37 @@ def _records_of(model, numbers: list[str]) -> Iterator:
 def index_public_documents(numbers: list[str]) -> int:
     """Job body (indexing queue): (re-)index public documents from the database. Needs no tenant scope."""
     with app_context():
-        count = index_records(index_dir(), _records_of(PatentDocument, numbers), PUBLIC, batch_size=INDEX_BATCH,
-                              timeout=600)
-        return count
+        return indexes().backend_for(PUBLIC).add(PUBLIC, _records_of(PatentDocument, numbers), timeout=600)
 
 
 @tenant_job
 def index_private_documents(tenant_id: int, numbers: list[str]) -> int:
     """Job body (indexing queue): (re-)index documents of one tenant's private collection."""
-    return index_records(index_dir(), _records_of(PrivateDocument, numbers), tenant_collection(tenant_id),
-                         batch_size=INDEX_BATCH, timeout=600)
+    collection = tenant_collection(tenant_id)
+    return indexes().backend_for(collection).add(collection, _records_of(PrivateDocument, numbers), timeout=600)
 
 
 def unindex_private_document(tenant_id: int, number: str) -> None:
-    delete_record(index_dir(), number, tenant_collection(tenant_id))
+    collection = tenant_collection(tenant_id)
+    indexes().backend_for(collection).delete(collection, [number])
 
 
-def all_documents() -> Iterator[tuple[str, object]]:
-    """(collection, record) for every stored document: the public corpus, then each tenant's collection.
-
-    Reading every tenant's collection is an explicit cross-tenant scope, for the rebuild only.
-    """
-    for document in db.session.execute(select(PatentDocument).order_by(PatentDocument.id)).yield_per(INDEX_BATCH).scalars():
-        yield PUBLIC, document.to_record()
-    tenant_ids = db.session.execute(select(Tenant.id).order_by(Tenant.id)).scalars().all()
-    for tenant_id in tenant_ids:
-        with tenant_scope(tenant_id):
-            query = select(PrivateDocument).order_by(PrivateDocument.id)
-            for document in db.session.execute(query).yield_per(INDEX_BATCH).scalars():
-                yield tenant_collection(tenant_id), document.to_record()
+def _all_of(model) -> Iterator:
+    for document in db.session.execute(select(model).order_by(model.id)).yield_per(INDEX_BATCH).scalars():
+        yield document.to_record()
 
 
 def reindex_everything() -> int:
-    """Rebuild the index from the database and switch to it atomically; anyone may run it at any time."""
-    return rebuild(index_dir(), all_documents(), batch_size=INDEX_BATCH, timeout=600)
+    """Rebuild every collection's index from the database, each switched atomically; anyone may run it at any time.
+
+    Reading every tenant's collection is an explicit cross-tenant scope, one tenant at a time.
+    """
+    count = indexes().backend_for(PUBLIC).rebuild(PUBLIC, _all_of(PatentDocument), timeout=600)
+    for tenant_id in db.session.execute(select(Tenant.id).order_by(Tenant.id)).scalars().all():
+        collection = tenant_collection(tenant_id)
+        with tenant_scope(tenant_id):
+            count += indexes().backend_for(collection).rebuild(collection, _all_of(PrivateDocument), timeout=600)
+    return count
 
 
 # The upload job ---------------------------------------------------------------------------------

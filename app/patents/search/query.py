@@ -1,12 +1,14 @@
-"""The prior-art query language (parsed here, with error positions) and the filtered, tenant-scoped search over the index.
+"""The prior-art query language: parsed here into an engine-neutral query tree, with error positions and cost limits.
 
 Syntax:
     wireless charging               implicit AND; unfielded terms search title, abstract, claims, description
     a AND b, a OR b, NOT a          operators in capitals; precedence NOT > AND > OR; parentheses group
-    "wireless charging"             phrase
-    "wireless charging"~5           both words within 5 positions of each other, in either order
+    "wireless charging"             phrase (a stop word inside it must be there too: "plurality of coils")
+    "wireless charging"~5           proximity: the words in any order, at most 4 (= 5 - 1) other words
+                                    between the first and the last of them; 2 to 4 words
     charg*  magn?ts                 truncation and wildcards, matched against the stemmed index terms
-                                    (the pattern is stemmed too, so `battery*` finds "batteries")
+                                    (the pattern is stemmed too, so `battery*` finds "batteries");
+                                    at least 3 characters before the first wildcard (4 for numbers)
     ti: ab: cl: desc:               title, abstract, claims, description
     cpc: ipc:                       classification; `cpc:H04L` and `cpc:H04L9/0861` match a level,
                                     `cpc:H04L9*` is a prefix; `cpc:"H04L 9/08"` may contain spaces
@@ -14,40 +16,181 @@ Syntax:
     in:                             inventor
     pn: ct:                         publication number, cited number (any form: US7314354, US 7,314,354 B2)
     field:(a OR b)                  a field applies to a whole group
-"""
 
+Cost limits (issue 11, item 6): a query of at most MAX_QUERY_LENGTH characters, MAX_TERMS terms and
+MAX_DEPTH levels of parentheses and NOTs; the engines refuse a wildcard that expands to more than
+MAX_EXPANSION index terms (MAX_TOTAL_EXPANSION for the whole query). Every refusal is a
+QuerySyntaxError naming the position of the problem, raised before anything expensive runs.
+
+The tree (Term, Phrase, Near, Wildcard, Terms, And, Or, Not) is what every SearchBackend compiles to
+its own engine: the language is defined once, here.
+"""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 
-from whoosh import query as q
-from whoosh import sorting
-from whoosh.highlight import ContextFragmenter, HtmlFormatter
-from whoosh.lang.porter import stem
-from whoosh.query.spans import SpanNear2
-
-from .index import TEXT_FIELDS, build_schema, date_number, number_date, open_or_create, weighting
+from .analysis import analysed_names, analysed_terms, stem
 from .records import normalise_number
 
+TEXT_FIELDS = ("title", "abstract", "claims", "description")
+NAME_FIELDS = ("pa", "inventor")
+CLASSIFICATION_FIELDS = ("cpc", "ipc")
+NUMBER_FIELDS = ("pn", "ct")
 FIELD_ALIASES = {
     "ti": "title", "ab": "abstract", "cl": "claims", "desc": "description",
     "cpc": "cpc", "ipc": "ipc", "pa": "pa", "as": "pa", "in": "inventor", "pn": "pn", "ct": "ct",
 }
-_NAME_FIELDS = {"pa", "inventor"}
-_CLASSIFICATION_FIELDS = {"cpc", "ipc"}
-_NUMBER_FIELDS = {"pn", "ct"}
 _OPERATORS = {"AND", "OR", "NOT"}
-_SCHEMA = build_schema()
+
+MAX_QUERY_LENGTH = 2000
+MAX_TERMS = 200
+MAX_DEPTH = 20
+MAX_NEAR_WORDS = 4
+MAX_EXPANSION = 1000
+MAX_TOTAL_EXPANSION = 2000
+MIN_WILDCARD_PREFIX = 3
+MIN_NUMBER_WILDCARD_PREFIX = 4
 
 
 class QuerySyntaxError(ValueError):
-    """A query that cannot be parsed; `position` is the 0-based character offset of the problem."""
+    """A query that cannot be run as written; `position` is the 0-based character offset of the problem."""
 
     def __init__(self, message: str, position: int):
         super().__init__(f"{message} at position {position}")
+        self.message = message
         self.position = position
+
+
+# The query tree ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    field: str
+    text: str
+    boost: float = 1.0  # similarity weighs its key terms
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Terms at fixed offsets from the first one (a stop word leaves a gap)."""
+
+    field: str
+    terms: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True)
+class Near:
+    """Every term, in any order, with the last at most `distance + len(terms) - 2` positions after the first."""
+
+    field: str
+    terms: tuple[str, ...]
+    distance: int
+
+    @property
+    def window(self) -> int:
+        return self.distance + len(self.terms) - 2
+
+
+@dataclass(frozen=True)
+class Wildcard:
+    """Index terms matching any of the patterns (`*` any run, `?` one character); resolved per engine into Terms."""
+
+    field: str
+    patterns: tuple[str, ...]
+    position: int = field(compare=False)
+    typed: str = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Any of these terms, every match scoring 1: a wildcard after expansion."""
+
+    field: str
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class And:
+    children: tuple
+
+
+@dataclass(frozen=True)
+class Or:
+    children: tuple
+
+
+@dataclass(frozen=True)
+class Not:
+    child: object
+
+
+Node = Term | Phrase | Near | Wildcard | Terms | And | Or | Not
+
+
+def leaves(node) -> list:
+    """Every leaf of the tree (terms, phrases, wildcards), in query order."""
+    if isinstance(node, (And, Or)):
+        return [leaf for child in node.children for leaf in leaves(child)]
+    if isinstance(node, Not):
+        return leaves(node.child)
+    return [node]
+
+
+def positive_leaves(node, negated: bool = False) -> list:
+    """The leaves that must or may match (not under a NOT): what the highlighter marks."""
+    if isinstance(node, (And, Or)):
+        return [leaf for child in node.children for leaf in positive_leaves(child, negated)]
+    if isinstance(node, Not):
+        return positive_leaves(node.child, not negated)
+    return [] if negated else [node]
+
+
+def resolve_wildcards(node, expand) -> object:
+    """The tree with every Wildcard replaced by the Terms `expand(field, pattern, limit)` finds, within the limits.
+
+    `expand` returns up to `limit` matching index terms (more than MAX_EXPANSION means too many);
+    the engine supplies it, from the term dictionaries of exactly the collections being searched.
+    """
+    budget = [MAX_TOTAL_EXPANSION]
+
+    def visit(current):
+        if isinstance(current, And):
+            return And(tuple(visit(child) for child in current.children))
+        if isinstance(current, Or):
+            return Or(tuple(visit(child) for child in current.children))
+        if isinstance(current, Not):
+            return Not(visit(current.child))
+        if not isinstance(current, Wildcard):
+            return current
+        found: dict[str, None] = {}
+        for pattern in current.patterns:
+            for term in expand(current.field, pattern, MAX_EXPANSION + 1):
+                found[term] = None
+            if len(found) > MAX_EXPANSION:
+                raise QuerySyntaxError(f"'{current.typed}' matches more than {MAX_EXPANSION:,} index terms; "
+                                       "make it longer", current.position)
+        budget[0] -= len(found)
+        if budget[0] < 0:
+            raise QuerySyntaxError(f"the wildcards up to '{current.typed}' match more than "
+                                   f"{MAX_TOTAL_EXPANSION:,} index terms together; use fewer or longer ones",
+                                   current.position)
+        return Terms(current.field, tuple(sorted(found)))
+
+    return visit(node)
+
+
+def wildcard_regex(pattern: str) -> re.Pattern:
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern) + r"\Z",
+                      re.DOTALL)
+
+
+def literal_prefix(pattern: str) -> str:
+    return re.split(r"[*?]", pattern, maxsplit=1)[0]
+
+
+# Tokens ---------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -75,7 +218,7 @@ def _tokenise(text: str) -> list[_Token]:
                 raise QuerySyntaxError("unterminated phrase", position)
             token = _Token("PHRASE", text[position + 1:closing], position, closing + 1)
             if text.startswith("~", closing + 1):
-                distance = re.match(r"\d+", text[closing + 2:])
+                distance = re.match(r"\d{1,4}", text[closing + 2:])
                 if not distance:
                     raise QuerySyntaxError("expected a number after '~'", closing + 2)
                 token.slop = int(distance.group())
@@ -105,12 +248,24 @@ def _tokenise(text: str) -> list[_Token]:
     return tokens
 
 
+# Parser ---------------------------------------------------------------------------------------
+
+
 class _Parser:
-    """Recursive descent: or := and (OR and)*; and := unary ([AND] unary)*; unary := NOT unary | primary."""
+    """Recursive descent: or := and (OR and)*; and := unary ([AND] unary)*; unary := NOT unary | primary.
+
+    Depth (parentheses, NOT, field groups) is counted on the way down, so a deeply nested query is
+    refused at its first offending token instead of exhausting the stack.
+    """
 
     def __init__(self, text: str):
         self.tokens = _tokenise(text)
         self.index = 0
+        self.depth = 0
+        terms = sum(1 for token in self.tokens if token.kind in ("WORD", "PHRASE"))
+        if terms > MAX_TERMS:
+            extra = [token for token in self.tokens if token.kind in ("WORD", "PHRASE")][MAX_TERMS]
+            raise QuerySyntaxError(f"a query may have at most {MAX_TERMS} terms", extra.start)
 
     def peek(self) -> _Token:
         return self.tokens[self.index]
@@ -120,7 +275,12 @@ class _Parser:
         self.index += 1
         return token
 
-    def parse(self) -> q.Query:
+    def descend(self, token: _Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QuerySyntaxError(f"parentheses and NOTs may nest at most {MAX_DEPTH} levels deep", token.start)
+
+    def parse(self):
         if self.peek().kind == "EOF":
             raise QuerySyntaxError("empty query", 0)
         result = self.parse_or(None)
@@ -133,35 +293,38 @@ class _Parser:
             raise QuerySyntaxError("no searchable terms (only stopwords)", 0)
         return result
 
-    def parse_or(self, field_name: str | None) -> q.Query | None:
+    def parse_or(self, field_name: str | None):
         parts = [self.parse_and(field_name)]
         while self.peek().kind == "OR":
             self.take()
             parts.append(self.parse_and(field_name))
-        return _combine(q.Or, parts)
+        return _combine(Or, parts)
 
-    def parse_and(self, field_name: str | None) -> q.Query | None:
+    def parse_and(self, field_name: str | None):
         parts = [self.parse_unary(field_name)]
         while self.peek().kind in ("AND", "NOT", "WORD", "PHRASE", "FIELD", "LPAREN"):
             if self.peek().kind == "AND":
                 self.take()
             parts.append(self.parse_unary(field_name))
-        return _combine(q.And, parts)
+        return _combine(And, parts)
 
-    def parse_unary(self, field_name: str | None) -> q.Query | None:
+    def parse_unary(self, field_name: str | None):
         if self.peek().kind == "NOT":
-            self.take()
+            self.descend(self.take())
             operand = self.parse_unary(field_name)
-            return q.Not(operand) if operand is not None else None
+            self.depth -= 1
+            return Not(operand) if operand is not None else None
         return self.parse_primary(field_name)
 
-    def parse_primary(self, field_name: str | None) -> q.Query | None:
+    def parse_primary(self, field_name: str | None):
         token = self.take()
         if token.kind == "LPAREN":
+            self.descend(token)
             inner = self.parse_or(field_name)
             if self.peek().kind != "RPAREN":
                 raise QuerySyntaxError("unbalanced parenthesis", token.start)
             self.take()
+            self.depth -= 1
             return inner
         if token.kind == "FIELD":
             value = self.peek()
@@ -179,176 +342,81 @@ class _Parser:
         raise QuerySyntaxError(f"expected a term before '{token.text}'", token.start)
 
 
-def _combine(kind, parts: list) -> q.Query | None:
+def _combine(kind, parts: list):
     parts = [part for part in parts if part is not None]
     if not parts:
         return None
-    return parts[0] if len(parts) == 1 else kind(parts)
+    return parts[0] if len(parts) == 1 else kind(tuple(parts))
 
 
 def _has_wildcard(text: str) -> bool:
     return "*" in text or "?" in text
 
 
-def _wildcard_query(field_name: str, pattern: str, token: _Token) -> q.Query:
-    if not pattern.strip("*?"):
-        raise QuerySyntaxError("a wildcard needs at least one other character", token.start)
-    if pattern.endswith("*") and not _has_wildcard(pattern[:-1]):
-        return q.Prefix(field_name, pattern[:-1])
-    return q.Wildcard(field_name, pattern)
+def _wildcard(field_name: str, patterns: list[str], token: _Token, minimum: int) -> Wildcard:
+    typed = token.text.strip()
+    if len(literal_prefix(patterns[0])) < minimum:
+        raise QuerySyntaxError(f"'{typed}' is too broad: a wildcard needs at least {minimum} characters "
+                               "before the first '*' or '?'", token.start)
+    return Wildcard(field_name, tuple(dict.fromkeys(patterns)), token.start, typed)
 
 
-def _text_wildcard_query(field_name: str, pattern: str, token: _Token) -> q.Query:
-    """Text fields hold stems, so the pattern is tried as typed and stemmed: `battery*` must find 'batteri'."""
-    literal = pattern.rstrip("*")
-    stemmed = stem(literal) + pattern[len(literal):]
-    return _combine(q.Or, [_wildcard_query(field_name, p, token) for p in dict.fromkeys((pattern, stemmed))])
-
-
-def _analysed(field_name: str, text: str) -> list[str]:
-    return list(_SCHEMA[field_name].process_text(text, mode="query"))
-
-
-def _leaf(token: _Token, field_name: str | None) -> q.Query | None:
+def _leaf(token: _Token, field_name: str | None):
     if field_name is None:
-        return _combine(q.Or, [_leaf(token, name) for name in TEXT_FIELDS])
+        return _combine(Or, [_leaf(token, name) for name in TEXT_FIELDS])
     value = token.text.strip()
     if not value:
         raise QuerySyntaxError("empty phrase", token.start)
-    if token.slop is not None and (field_name not in TEXT_FIELDS and field_name not in _NAME_FIELDS):
+    if token.slop is not None and field_name not in TEXT_FIELDS and field_name not in NAME_FIELDS:
         raise QuerySyntaxError("proximity '~' only applies to text fields", token.start)
 
-    if field_name in _CLASSIFICATION_FIELDS:
+    if field_name in CLASSIFICATION_FIELDS:
         symbol = re.sub(r"\s+", "", value).upper()
-        return _wildcard_query(field_name, symbol, token) if _has_wildcard(symbol) else q.Term(field_name, symbol)
-    if field_name in _NUMBER_FIELDS:
+        if _has_wildcard(symbol):
+            return _wildcard(field_name, [symbol], token, MIN_WILDCARD_PREFIX)
+        return Term(field_name, symbol)
+    if field_name in NUMBER_FIELDS:
         compact = re.sub(r"[\s,]", "", value).upper()
         if _has_wildcard(compact):
-            return _wildcard_query(field_name, compact, token)
+            return _wildcard(field_name, [compact], token, MIN_NUMBER_WILDCARD_PREFIX)
         try:
-            return q.Term(field_name, normalise_number(value))
+            return Term(field_name, normalise_number(value))
         except ValueError:
-            return q.Term(field_name, compact)
+            return Term(field_name, compact)
 
     if _has_wildcard(value):
         if token.kind == "PHRASE" and " " in value:
             raise QuerySyntaxError("wildcards are not supported inside phrases", token.start)
-        return _text_wildcard_query(field_name, value.lower(), token)
-    words = _analysed(field_name, value)
-    if not words:
+        pattern = value.lower()
+        if field_name in NAME_FIELDS:
+            return _wildcard(field_name, [pattern], token, MIN_WILDCARD_PREFIX)
+        literal = pattern.rstrip("*")
+        stemmed = stem(literal) + pattern[len(literal):]  # text fields hold stems: `battery*` must find 'batteri'
+        return _wildcard(field_name, [pattern, stemmed], token, MIN_WILDCARD_PREFIX)
+
+    if field_name in NAME_FIELDS:
+        positioned = list(enumerate(analysed_names(value)))
+    else:
+        positioned = analysed_terms(value)
+    if not positioned:
         return None
-    if len(words) == 1:
-        return q.Term(field_name, words[0])
+    if len(positioned) == 1:
+        return Term(field_name, positioned[0][1])
     if token.slop is not None:
-        return SpanNear2([q.Term(field_name, word) for word in words], slop=token.slop, ordered=False)
-    return q.Phrase(field_name, words)
+        unique = tuple(dict.fromkeys(term for _, term in positioned))
+        if len(unique) == 1:
+            return Term(field_name, unique[0])
+        if len(unique) > MAX_NEAR_WORDS:
+            raise QuerySyntaxError(f"proximity '~' takes 2 to {MAX_NEAR_WORDS} words", token.start)
+        if token.slop < 1:
+            raise QuerySyntaxError("proximity '~' needs a distance of at least 1", token.start)
+        return Near(field_name, unique, token.slop)
+    first = positioned[0][0]
+    return Phrase(field_name, tuple((position - first, term) for position, term in positioned))
 
 
-def parse_query(text: str) -> q.Query:
-    """Parse the query language into a Whoosh query; raises QuerySyntaxError with the position of the problem."""
+def parse_query(text: str):
+    """Parse the query language into a query tree; raises QuerySyntaxError with the position of the problem."""
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QuerySyntaxError(f"a query may be at most {MAX_QUERY_LENGTH:,} characters long", MAX_QUERY_LENGTH)
     return _Parser(text).parse()
-
-
-# Search -----------------------------------------------------------------------------------
-
-
-@dataclass
-class Hit:
-    number: str
-    score: float
-    title: str
-    publication_date: date | None
-    collection: str
-    snippets: dict[str, str] = field(default_factory=dict)  # field -> HTML with <mark> around matches
-    matched_claim: int | None = None  # the claim containing most of the matched claim terms
-    terms: list[str] = field(default_factory=list)  # similar(): the key terms this hit matched
-
-
-@dataclass
-class SearchResult:
-    total: int  # every hit that passes the filters, not just this page
-    hits: list[Hit]
-
-
-def validate_collections(collections: list[str]) -> list[str]:
-    """Tenant isolation depends on an explicit, non-empty list: there is no 'all collections' value."""
-    if isinstance(collections, str) or not collections or not all(
-            isinstance(name, str) and name for name in collections):
-        raise ValueError("collections must be a non-empty list of collection names, e.g. ['public', 'tenant:7']")
-    return list(collections)
-
-
-def build_filter(before: date | None, collections: list[str], cpc_prefix: str | None = None,
-                 country: str | None = None, kind: str | None = None) -> q.Query:
-    conditions: list[q.Query] = [q.Or([q.Term("collection", name) for name in validate_collections(collections)])]
-    if before is not None:
-        # Anything published on or after the cut-off is not prior art; undated documents never are.
-        # (An open or zero lower bound makes Whoosh 2.7.5 match every value of this unsigned field.)
-        conditions.append(q.NumericRange("publication_date", 1, date_number(before), endexcl=True))
-    if cpc_prefix:
-        symbol = re.sub(r"\s+", "", cpc_prefix).upper()
-        conditions.append(q.Prefix("cpc", symbol) if "/" in symbol else q.Term("cpc", symbol))
-    if country:
-        conditions.append(q.Term("country", country.strip().upper()))
-    if kind:
-        conditions.append(q.Term("kind", kind.strip().upper()))
-    return q.And(conditions)
-
-
-def run_search(index_dir: str, whoosh_query: q.Query, result_filter: q.Query, limit: int, offset: int,
-               collapse_family: bool = False) -> tuple[int, list[tuple[Hit, set[tuple[str, str]]]]]:
-    """Run a parsed query; returns the total and, for the requested page, each hit with its matched (field, term)s."""
-    if limit < 1 or offset < 0:
-        raise ValueError("limit must be positive and offset not negative")
-    index = open_or_create(index_dir)
-    with index.searcher(weighting=weighting()) as searcher:
-        if collapse_family:
-            # Whoosh drops collapsing when filter= is used, so the filter joins the query, scoring nothing.
-            results = searcher.search(q.And([whoosh_query, q.ConstantScoreQuery(result_filter, 0.0)]),
-                                      limit=offset + limit, terms=True, collapse="family", collapse_limit=1)
-            families = searcher.search(whoosh_query, filter=result_filter, limit=1, groupedby="family",
-                                       maptype=sorting.Count)
-            total = len(families.groups("family"))
-        else:
-            results = searcher.search(whoosh_query, filter=result_filter, limit=offset + limit, terms=True)
-            # len(results) can count documents the filter removed (Whoosh re-counts without the filter
-            # when block-quality skipping is on), so count the filtered matches directly.
-            total = sum(1 for _ in searcher.docs_for_query(q.And([whoosh_query, result_filter])))
-        results.fragmenter = ContextFragmenter(maxchars=240, surround=60)
-        results.formatter = HtmlFormatter(tagname="mark", classname="match", termclass="term")
-        page = []
-        for hit in results[offset:offset + limit]:
-            matched = {(name, value.decode("utf-8") if isinstance(value, bytes) else str(value))
-                       for name, value in (hit.matched_terms() or [])}
-            snippets = {name: hit.highlights(name, top=2) for name in TEXT_FIELDS}
-            page.append((Hit(
-                number=hit["number"],
-                score=hit.score,
-                title=hit.get("title", ""),
-                publication_date=number_date(hit.get("publication_date")),
-                collection=hit["collection"],
-                snippets={name: html for name, html in snippets.items() if html},
-                matched_claim=_matched_claim(hit.get("claims", ""), {t for name, t in matched if name == "claims"}),
-            ), matched))
-    return total, page
-
-
-def _matched_claim(claims: str, claim_terms: set[str]) -> int | None:
-    if not claim_terms:
-        return None
-    best, best_count = None, 0
-    for line in claims.splitlines():
-        number, _, text = line.partition(". ")
-        count = len(claim_terms.intersection(_analysed("claims", text)))
-        if count > best_count and number.isdigit():
-            best, best_count = int(number), count
-    return best
-
-
-def search(index_dir: str, query_string: str, before: date | None, collections: list[str],
-           limit: int = 20, offset: int = 0, *, cpc_prefix: str | None = None, country: str | None = None,
-           kind: str | None = None, collapse_family: bool = False) -> SearchResult:
-    """Search the collections for query_string, keeping only documents published before `before`."""
-    result_filter = build_filter(before, collections, cpc_prefix, country, kind)
-    total, page = run_search(index_dir, parse_query(query_string), result_filter, limit, offset, collapse_family)
-    return SearchResult(total, [hit for hit, _ in page])

@@ -12,12 +12,11 @@ from ... import audit
 from ...extensions import db
 from ...models import utcnow
 from ...tenancy import current_tenant_id
-from .corpus import collections_for_tenant, index_dir
+from .corpus import collections_for_tenant, indexes
 from .importers import claim_references
 from .models import CATEGORIES, MarkedHit, PatentDocument, PrivateDocument, SearchQuery, SearchSession
-from .query import SearchResult, search
+from .engine import SearchResult, search, similar
 from .records import split_number
-from .similar import similar
 
 
 def create_session(matter, title: str, user) -> SearchSession:
@@ -28,14 +27,16 @@ def create_session(matter, title: str, user) -> SearchSession:
     return session
 
 
-def run_query(query: SearchQuery, limit: int = 20, offset: int = 0) -> SearchResult:
+def run_query(query: SearchQuery, limit: int = 20, offset: int = 0, *, count_limit: int | None = None,
+              budget=None) -> SearchResult:
     """Run a stored query over the public corpus and the session tenant's own collection."""
     collections = collections_for_tenant(query.tenant_id)
     if query.mode == "similar":
-        return similar(index_dir(), query.text, query.before, collections, limit, offset=offset)
-    return search(index_dir(), query.text, query.before, collections, limit, offset,
+        return similar(indexes(), query.text, query.before, collections, limit, offset=offset,
+                       count_limit=count_limit, budget=budget)
+    return search(indexes(), query.text, query.before, collections, limit, offset,
                   cpc_prefix=query.cpc_prefix or None, country=query.country or None, kind=query.kind or None,
-                  collapse_family=query.collapse_family)
+                  collapse_family=query.collapse_family, count_limit=count_limit, budget=budget)
 
 
 def record_query(session: SearchSession, user, *, text: str, mode: str = "query", before: date | None = None,

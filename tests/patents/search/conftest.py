@@ -72,3 +72,26 @@ def corpus() -> list[PatentRecord]:
             assignees=["Cipher Corp"], inventors=["Smith, Jane"],
         ),
     ]
+
+
+ENGINES = ["whoosh"]
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request) -> str:
+    """Every test that takes `engine` runs once per search engine."""
+    return request.param
+
+
+@pytest.fixture
+def indexes_for(engine):
+    """indexes_for(root) -> SearchIndexes serving every collection with this test's engine."""
+    from app.patents.search.backends import SearchIndexes
+
+    def make(root) -> SearchIndexes:
+        return SearchIndexes(root=str(root), engines={"*": engine})
+    return make
+
+
+def add_records(indexes, collection: str, records) -> None:
+    indexes.backend_for(collection).add(collection, records)

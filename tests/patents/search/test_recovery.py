@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from app.patents.search.index import CURRENT_FILE, index_records, open_or_create, rebuild
-from app.patents.search.query import search
+from app.patents.search.backends.whoosh_engine import CURRENT_FILE, WhooshBackend, open_or_create
+from app.patents.search.engine import search
 
 from .conftest import make_record
 
@@ -20,10 +20,11 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 WRITER_LOOP = textwrap.dedent("""
     import sys
     from datetime import date
-    from app.patents.search.index import index_records, rebuild
+    from app.patents.search.backends.whoosh_engine import WhooshBackend
     from app.patents.search.records import Claim, PatentRecord
 
-    index_dir, mode = sys.argv[1], sys.argv[2]
+    root, mode = sys.argv[1], sys.argv[2]
+    backend = WhooshBackend(root)
     text = "inductive charging coil resonant transfer " * 400
 
     def records(round_number):
@@ -35,9 +36,9 @@ WRITER_LOOP = textwrap.dedent("""
     round_number = 0
     while True:
         if mode == "rebuild":
-            rebuild(index_dir, (("public", r) for r in records(round_number)), batch_size=20)
+            backend.rebuild("public", records(round_number))
         else:
-            index_records(index_dir, records(round_number), "public", batch_size=20)
+            backend.add("public", records(round_number), batch_size=20)
         round_number += 1
         print("committed", flush=True)
 """)
@@ -60,27 +61,28 @@ def kill_mid_write(index_dir: str, mode: str) -> None:
 
 @pytest.mark.parametrize("mode", ["index", "rebuild"])
 def test_killed_writer_leaves_an_index_that_opens_and_rebuild_repairs_it(tmp_path, mode):
-    index_dir = str(tmp_path / "index")
-    index_records(index_dir, [make_record("EP3383757B1", "Magnetic closure")], "public")
+    root = str(tmp_path / "index")
+    backend = WhooshBackend(root)
+    index_dir = backend.directory("public")
+    backend.add("public", [make_record("EP3383757B1", "Magnetic closure")])
 
-    kill_mid_write(index_dir, mode)
+    kill_mid_write(root, mode)
 
     index = open_or_create(index_dir)
     assert index.doc_count() >= 1
     with index.searcher() as searcher:
         searcher.document(number="US7000000B2")  # readable
-    assert search(index_dir, "charging", None, ["public"]).total >= 1
+    assert search(root, "charging", None, ["public"]).total >= 1
 
     # The dead writer's lock is gone: ordinary writes work at once.
-    index_records(index_dir, [make_record("US1111111B1", "After the crash")], "public", timeout=5)
-    assert search(index_dir, "pn:US1111111", None, ["public"]).total == 1
+    backend.add("public", [make_record("US1111111B1", "After the crash")], timeout=5)
+    assert search(root, "pn:US1111111", None, ["public"]).total == 1
 
-    rebuilt = [("public", make_record("EP3383757B1", "Magnetic closure")),
-               ("tenant:1", make_record("US2222222B1", "Rebuilt tenant record"))]
-    assert rebuild(index_dir, rebuilt) == 2
+    assert backend.rebuild("public", [make_record("EP3383757B1", "Magnetic closure"),
+                                      make_record("US2222222B1", "Rebuilt record")]) == 2
     assert open_or_create(index_dir).doc_count() == 2
     generations = [name for name in os.listdir(index_dir) if name.startswith("gen-")]
     assert len(generations) == 1  # generations left by the killed process are cleaned up
     assert Path(index_dir, CURRENT_FILE).read_text() == generations[0]
-    assert search(index_dir, "rebuilt", None, ["tenant:1"]).total == 1
-    assert search(index_dir, "charging", None, ["public", "tenant:1"]).total == 0
+    assert search(root, "rebuilt", None, ["public"]).total == 1
+    assert search(root, "charging", None, ["public"]).total == 0

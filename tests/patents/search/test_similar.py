@@ -2,10 +2,10 @@ from datetime import date
 
 import pytest
 
-from app.patents.search.index import index_records
-from app.patents.search.similar import key_terms, similar
+from app.patents.search.engine import key_terms, similar
 
 from .conftest import make_record
+from .test_search import index_records
 
 PASTED_CLAIM = (
     "1. A wireless charging pad comprising a plurality of inductive coils, wherein said coils are "
@@ -22,11 +22,11 @@ def index_dir(tmp_path, corpus):
 
 
 def test_key_terms_drop_stopwords_boilerplate_and_numerals(index_dir):
-    words = [term.word for term in key_terms(index_dir, PASTED_CLAIM)]
+    words = [term.word for term in key_terms(index_dir, PASTED_CLAIM, ["public"])]
     assert {"inductive", "spiral", "coils", "phone"} <= set(words)
     for boilerplate in ("said", "wherein", "comprising", "plurality", "claim", "configured", "according", "12", "1"):
         assert boilerplate not in words
-    assert "zebra" not in [t.word for t in key_terms(index_dir, "zebra spiral")]  # unknown to the index
+    assert "zebra" not in [t.word for t in key_terms(index_dir, "zebra spiral", ["public"])]  # unknown to the index
 
 
 def test_similar_ranks_the_matching_patent_first_and_names_its_terms(index_dir):
