@@ -90,6 +90,11 @@ def start_session(user: User, remote_addr: str | None, user_agent: str | None = 
     return token
 
 
+def session_for_token(token: str) -> LoginSession | None:
+    return db.session.execute(select(LoginSession).where(LoginSession.token_hash == _token_hash(token))) \
+        .scalar_one_or_none()
+
+
 def live_session(token: str | None, user_id: int, idle: timedelta, absolute: timedelta) -> LoginSession | None:
     """The session behind a cookie, if it is still open and neither idle nor too old."""
     if not token:

@@ -200,6 +200,15 @@ def _api_token(world, tenant) -> int:
     return token.id
 
 
+def _login_session(world, tenant) -> int:
+    """A sign-in of the firm's paralegal: only they, and their firm's admin, may end it."""
+    from app.accounts import session_for_token, start_session
+    paralegal = world[("a" if tenant is world.firm_a else "b") + "_paralegal"]
+    token = start_session(paralegal, "192.0.2.7", "Mozilla/5.0 (Windows NT 10.0) Firefox/128.0")
+    db.session.commit()
+    return session_for_token(token).id
+
+
 # URL argument name -> how to get the id of such an object in a given tenant.
 FOREIGN_IDS = {
     "user_id": lambda world, tenant: world[("a" if tenant is world.firm_a else "b") + "_paralegal"].id,
@@ -221,6 +230,7 @@ FOREIGN_IDS = {
     "request_id": _work_request,
     "notification_id": _notification,
     "token_id": _api_token,
+    "login_session_id": _login_session,
 }
 
 

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from .. import accounts, audit, two_factor
+from .. import accounts, audit, sign_ins, two_factor
 from ..extensions import db, limiter
 from ..web import ACTIVE_TENANT_KEY, SESSION_TOKEN_KEY, log
 
@@ -77,6 +77,8 @@ def complete_sign_in(user, next_target: str | None, second_factor: str | None = 
                                                         second_factor=bool(second_factor))
     session.permanent = True
     login_user(user)
+    db.session.flush()
+    sign_ins.notice_if_new(accounts.session_for_token(session[SESSION_TOKEN_KEY]))
     audit.record("sign_in", summary=f"{user.email} signed in" + (f" with {second_factor}" if second_factor else ""),
                  tenant_id=user.home_tenant_id, target=user, actor=audit.Actor(user.id, user.email, request.remote_addr))
     return redirect(_safe_next(next_target) or url_for("main.home"))
