@@ -39,6 +39,9 @@ class Tenant(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # A firm admin's choice: everyone in the firm signs in with a second factor (provider staff always do).
     require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Offboarding (app/offboarding.py): deactivated then, deleted with every trace after delete_after.
+    offboarded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delete_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     def __repr__(self) -> str:

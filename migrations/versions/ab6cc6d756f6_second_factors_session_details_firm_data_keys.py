@@ -17,7 +17,6 @@ depends_on = None
 
 
 def upgrade():
-    
     op.create_table('firm_data_keys',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -78,10 +77,7 @@ def upgrade():
         batch_op.add_column(sa.Column('require_two_factor', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
-
-
 def downgrade():
-    
     with op.batch_alter_table('tenants', schema=None) as batch_op:
         batch_op.drop_column('require_two_factor')
 
@@ -102,4 +98,3 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_firm_data_keys_tenant_id'))
 
     op.drop_table('firm_data_keys')
-
