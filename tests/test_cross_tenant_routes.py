@@ -209,6 +209,17 @@ def _login_session(world, tenant) -> int:
     return session_for_token(token).id
 
 
+def _security_key(world, tenant) -> int:
+    """A security key of the firm's paralegal: only they may remove it."""
+    import os
+    from app.two_factor import SecurityKey
+    key = SecurityKey(user_id=world[("a" if tenant is world.firm_a else "b") + "_paralegal"].id, name="Key",
+                      credential_id=os.urandom(16), public_key=b"public key")
+    db.session.add(key)
+    db.session.commit()
+    return key.id
+
+
 # URL argument name -> how to get the id of such an object in a given tenant.
 FOREIGN_IDS = {
     "user_id": lambda world, tenant: world[("a" if tenant is world.firm_a else "b") + "_paralegal"].id,
@@ -231,6 +242,7 @@ FOREIGN_IDS = {
     "notification_id": _notification,
     "token_id": _api_token,
     "login_session_id": _login_session,
+    "key_id": _security_key,
 }
 
 

@@ -23,7 +23,8 @@ bp = Blueprint("two_factor", __name__)
 PENDING_MINUTES = 10  # the password step is forgotten after this long
 # Pages a person who still has to set up a second factor may reach.
 OPEN_BEFORE_ENROLMENT = {"two_factor.setup", "two_factor.authenticator", "two_factor.verify", "auth.logout",
-                         "auth.login", "static", "health.healthz"}
+                         "auth.login", "static", "health.healthz", "security_keys.register_options",
+                         "security_keys.register_finish"}
 
 
 class CodeForm(FlaskForm):
