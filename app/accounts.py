@@ -48,6 +48,14 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def verify_secret(secret_hash: str, secret: str) -> bool:
+    """Check a secret against an argon2 hash made by hash_password (recovery codes use this too)."""
+    try:
+        return _hasher.verify(secret_hash, secret)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def set_password(user: User, password: str) -> None:
     """Change a password and end every open session of that user."""
     check_password_policy(password, user.email)
@@ -72,11 +80,19 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(user: User, remote_addr: str | None) -> str:
+def start_session(user: User, remote_addr: str | None, user_agent: str | None = None,
+                  second_factor: bool = False) -> str:
     """Record a sign-in; the returned token goes in the (signed) session cookie."""
     token = secrets.token_urlsafe(32)
-    db.session.add(LoginSession(token_hash=_token_hash(token), user_id=user.id, remote_addr=remote_addr))
+    db.session.add(LoginSession(token_hash=_token_hash(token), user_id=user.id, remote_addr=remote_addr,
+                                user_agent=(user_agent or "")[:300] or None,
+                                second_factor_at=utcnow() if second_factor else None))
     return token
+
+
+def session_for_token(token: str) -> LoginSession | None:
+    return db.session.execute(select(LoginSession).where(LoginSession.token_hash == _token_hash(token))) \
+        .scalar_one_or_none()
 
 
 def live_session(token: str | None, user_id: int, idle: timedelta, absolute: timedelta) -> LoginSession | None:

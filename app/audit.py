@@ -1,9 +1,14 @@
 """The append-only audit log: explicit entries (sign-ins, sign-offs) and automatic create/update/delete."""
 from __future__ import annotations
 
+import csv
+import io
+import json
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterator
 
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
@@ -61,6 +66,45 @@ def visible_entries(user, tenant_id: int | None):
     if user.role == "provider_admin":
         return query if tenant_id is None else query.where(AuditEntry.subject_tenant_id == tenant_id)
     raise PermissionError("only admins browse the audit log")
+
+
+EXPORT_COLUMNS = ("id", "at", "actor_user_id", "actor_label", "subject_tenant_id", "action", "target_type",
+                  "target_id", "summary", "details", "remote_addr", "request_id")
+
+
+def entries_between(query, start: datetime, end: datetime):
+    """The entries of a visible_entries() query from start (inclusive) to end (exclusive), oldest first."""
+    return query.where(AuditEntry.at >= start, AuditEntry.at < end).order_by(None).order_by(AuditEntry.at,
+                                                                                            AuditEntry.id)
+
+
+def entry_as_dict(entry: AuditEntry) -> dict:
+    row = {column: getattr(entry, column) for column in EXPORT_COLUMNS}
+    row["at"] = (entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=timezone.utc)).isoformat()
+    return row
+
+
+def export_lines(query, fmt: str) -> Iterator[str]:
+    """The entries as CSV (spreadsheet-safe cells) or as a JSON array, streamed in batches."""
+    from .patents.docketing.exports import _csv_safe
+
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(EXPORT_COLUMNS)
+        for entry in db.session.execute(query.execution_options(yield_per=500)).scalars():
+            row = entry_as_dict(entry)
+            row["details"] = json.dumps(row["details"], sort_keys=True) if row["details"] is not None else ""
+            writer.writerow([_csv_safe(row[column]) for column in EXPORT_COLUMNS])
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+        return
+    separator = "[\n"
+    for entry in db.session.execute(query.execution_options(yield_per=500)).scalars():
+        yield separator + json.dumps(entry_as_dict(entry), sort_keys=True)
+        separator = ",\n"
+    yield "[]\n" if separator == "[\n" else "\n]\n"
 
 
 def _tenant_of(obj) -> int | None:

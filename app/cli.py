@@ -71,6 +71,9 @@ def init_app(app: Flask) -> None:
     checklists_cli.init_app(app)
     from .patents.search import cli as search_cli
     search_cli.register_commands(app)
+    from . import key_rotation, offboarding
+    key_rotation.init_app(app)
+    offboarding.init_app(app)
     @app.cli.group()
     def demo():
         """Demo data for trying PatentDesk out."""

@@ -1,4 +1,6 @@
 """Settings read from the environment; SQLite and inline jobs when nothing is configured."""
+import base64
+import binascii
 import os
 import secrets
 from datetime import timedelta
@@ -21,6 +23,37 @@ def _secret_key(instance_path: Path, production: bool) -> str:
         key_file.write_text(secrets.token_urlsafe(48))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def parse_kek(text: str) -> bytes:
+    """A key-encryption key written as 64 hex digits or as base64 of 32 bytes."""
+    value = text.strip()
+    try:
+        key = bytes.fromhex(value) if len(value) == 64 else base64.b64decode(value, validate=True)
+    except (ValueError, binascii.Error):
+        key = b""
+    if len(key) != 32:
+        raise ConfigError("A KEK is 32 random bytes written as 64 hex digits or base64; make one with "
+                          "`python -c 'import secrets; print(secrets.token_hex(32))'`.")
+    return key
+
+
+def _key_encryption_keys(instance_path: Path, production: bool) -> list[bytes]:
+    """The current KEK first (PATENTDESK_KEK, else the file PATENTDESK_KEK_FILE), then retired ones that still unwrap."""
+    text = os.environ.get("PATENTDESK_KEK")
+    if not text and os.environ.get("PATENTDESK_KEK_FILE"):
+        text = Path(os.environ["PATENTDESK_KEK_FILE"]).read_text(encoding="ascii")
+    if not text:
+        if production:
+            raise ConfigError("PATENTDESK_KEK or PATENTDESK_KEK_FILE must be set when PATENTDESK_ENV=production.")
+        # Development: generate once so stored files stay readable across restarts.
+        key_file = instance_path / "kek"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        text = key_file.read_text()
+    retired = [part for part in os.environ.get("PATENTDESK_RETIRED_KEKS", "").split(",") if part.strip()]
+    return [parse_kek(text)] + [parse_kek(part) for part in retired]
 
 
 def load_config(instance_path: str) -> dict:
@@ -66,4 +99,10 @@ def load_config(instance_path: str) -> dict:
         "SEARCH_TIME_BUDGET_SECONDS": float(os.environ.get("SEARCH_TIME_BUDGET_SECONDS", "1.0")),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024,
+        # Issue 19: keys, second factors, exports and offboarding.
+        "KEY_ENCRYPTION_KEYS": _key_encryption_keys(instance, production),
+        "TWO_FACTOR_THROTTLE_PER_ACCOUNT": os.environ.get("TWO_FACTOR_THROTTLE_PER_ACCOUNT", "5 per 15 minutes"),
+        "TWO_FACTOR_FRESH_MINUTES": int(os.environ.get("TWO_FACTOR_FRESH_MINUTES", "10")),
+        "EXPORT_DOWNLOAD_HOURS": int(os.environ.get("EXPORT_DOWNLOAD_HOURS", "24")),
+        "OFFBOARDING_RETENTION_DAYS": int(os.environ.get("OFFBOARDING_RETENTION_DAYS", "30")),
     }

@@ -138,6 +138,7 @@ def tenant_job(func):
             except BaseException:
                 db.session.rollback()
                 raise
+    run.takes_tenant_id = True  # offboarding finds a firm's queued and finished jobs by it (app/offboarding.py)
     return run
 
 

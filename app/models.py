@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -37,6 +37,11 @@ class Tenant(db.Model):
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A firm admin's choice: everyone in the firm signs in with a second factor (provider staff always do).
+    require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Offboarding (app/offboarding.py): deactivated then, deleted with every trace after delete_after.
+    offboarded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delete_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     def __repr__(self) -> str:
@@ -107,6 +112,9 @@ class LoginSession(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_reason: Mapped[str | None] = mapped_column(String(40))
     remote_addr: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    # When this session last proved a second factor: API token creation asks for a recent one.
+    second_factor_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AuditEntry(db.Model):

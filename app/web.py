@@ -99,6 +99,7 @@ def _check_login_session() -> None:
     config = current_app.config
     live = accounts.live_session(session.get(SESSION_TOKEN_KEY), current_user.id,
                                  config["SESSION_IDLE_TIMEOUT"], config["SESSION_ABSOLUTE_TIMEOUT"])
+    g.login_session = live
     if live is None:
         logout_user()
         session.clear()
@@ -129,6 +130,7 @@ def init_app(app: Flask) -> None:
         g.pop("_login_user", None)
         g.request_id = request.headers.get("X-Request-ID", "")[:40] or uuid.uuid4().hex
         g.pop("api_token", None)
+        g.pop("login_session", None)
         from .api import auth as api_auth
         if api_auth.presents_bearer_token():
             api_auth.authenticate_bearer()  # the token, not a cookie, says who this is

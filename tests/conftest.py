@@ -7,14 +7,17 @@ server is an error, never a skip. Each run uses a database and Redis databases o
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 
+import pyotp
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, text, update
 
 from app import create_app
 from app.accounts import hash_password
 from app.extensions import db
+from app import two_factor
 from app.models import SpecialistAssignment, Tenant, User
 from tests import resources
 
@@ -24,6 +27,9 @@ PG_DB = resources.postgres_database_name()
 OWNER_ROLE, APP_ROLE = "patentdesk_owner", "patentdesk_app"
 REDIS_URL = resources.claim_redis_url("main")
 PASSWORD = "correct horse battery staple"
+# One key-encryption key for the run, as a deployment sets it: workers and the production-path
+# deployment started by tests inherit it, so they read the files the tests store and vice versa.
+os.environ.setdefault("PATENTDESK_KEK", secrets.token_hex(32))
 
 
 def _pg_url(role: str) -> str:
@@ -143,8 +149,35 @@ def world(app, password_hash) -> World:
         SpecialistAssignment(user_id=people["specialist_both"].id, tenant_id=firm_b.id),
         SpecialistAssignment(user_id=people["provider_admin"].id, tenant_id=firm_a.id),
     ])
+    for key in ("provider_admin", "specialist_a", "specialist_both"):
+        enrol_authenticator(people[key])  # provider staff must use a second factor
     db.session.commit()
     return World(firm_a, firm_b, people)
+
+
+# The seeds of the authenticator apps tests set up, by e-mail, so the sign-in helper can answer.
+TOTP_SECRETS: dict[str, str] = {}
+
+
+def enrol_authenticator(user: User) -> str:
+    """Set up an authenticator app for someone the way a person does: scan, then type the current code."""
+    secret = pyotp.parse_uri(two_factor.start_totp_enrolment(user)).secret
+    assert two_factor.confirm_totp(user, pyotp.TOTP(secret).now())
+    TOTP_SECRETS[user.email] = secret
+    return secret
+
+
+def current_code(user: User) -> str:
+    """The code the person's authenticator app shows now.
+
+    Tests sign the same person in several times within one 30-second step, which a person cannot;
+    so the record of the last step used is forgotten first. tests/test_two_factor.py proves that a
+    code used once is refused the second time.
+    """
+    db.session.execute(update(two_factor.TotpAuthenticator).where(two_factor.TotpAuthenticator.user_id == user.id)
+                       .values(last_used_step=None))
+    db.session.commit()
+    return pyotp.TOTP(TOTP_SECRETS[user.email]).now()
 
 
 class AuthActions:
@@ -154,6 +187,9 @@ class AuthActions:
     def login(self, user: User, tenant: Tenant | None = None):
         response = self.client.post("/login", data={"email": user.email, "password": PASSWORD})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        if response.location.endswith("/login/second-factor"):
+            response = self.client.post("/login/second-factor", data={"code": current_code(user)})
+            assert response.status_code == 302, response.get_data(as_text=True)[:500]
         if tenant is not None and user.is_provider:
             chosen = self.client.post("/tenants/choose", data={"tenant_id": tenant.id})
             assert chosen.status_code == 302

@@ -14,3 +14,9 @@ def retitle_every_matter(tenant_id: int, suffix: str) -> int:
         matter.title += suffix
     assert current_tenant_id() == tenant_id
     return len(matters)
+
+
+@tenant_job
+def echo_in_tenant(tenant_id: int, text: str) -> str:
+    """Leaves its text as the job's result in Redis, as a job of the firm's would (tests/security/test_offboarding.py)."""
+    return text

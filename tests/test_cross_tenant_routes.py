@@ -200,6 +200,26 @@ def _api_token(world, tenant) -> int:
     return token.id
 
 
+def _login_session(world, tenant) -> int:
+    """A sign-in of the firm's paralegal: only they, and their firm's admin, may end it."""
+    from app.accounts import session_for_token, start_session
+    paralegal = world[("a" if tenant is world.firm_a else "b") + "_paralegal"]
+    token = start_session(paralegal, "192.0.2.7", "Mozilla/5.0 (Windows NT 10.0) Firefox/128.0")
+    db.session.commit()
+    return session_for_token(token).id
+
+
+def _security_key(world, tenant) -> int:
+    """A security key of the firm's paralegal: only they may remove it."""
+    import os
+    from app.two_factor import SecurityKey
+    key = SecurityKey(user_id=world[("a" if tenant is world.firm_a else "b") + "_paralegal"].id, name="Key",
+                      credential_id=os.urandom(16), public_key=b"public key")
+    db.session.add(key)
+    db.session.commit()
+    return key.id
+
+
 # URL argument name -> how to get the id of such an object in a given tenant.
 FOREIGN_IDS = {
     "user_id": lambda world, tenant: world[("a" if tenant is world.firm_a else "b") + "_paralegal"].id,
@@ -221,6 +241,8 @@ FOREIGN_IDS = {
     "request_id": _work_request,
     "notification_id": _notification,
     "token_id": _api_token,
+    "login_session_id": _login_session,
+    "key_id": _security_key,
 }
 
 

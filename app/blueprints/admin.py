@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
-from .. import accounts, audit
+from .. import accounts, audit, two_factor
 from ..extensions import db
 from ..models import FIRM_ROLES, PROVIDER_ROLES, ROLE_LABELS, AuditEntry, SpecialistAssignment, Tenant, User
 from ..web import roles_required
@@ -76,7 +76,8 @@ def _apply_password(form, user: User) -> bool:
 @roles_required(*ADMINS)
 def users():
     people = db.session.execute(_managed_users_query()).scalars().all()
-    return render_template("admin/users.html", people=people)
+    return render_template("admin/users.html", people=people,
+                           second_factor={p.id for p in people if two_factor.enrolled(p)})
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -120,8 +121,8 @@ def edit_user(user_id: int):
                 accounts.end_all_sessions(user, reason="account disabled")
             flash(f"Saved {user.name}.", "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user, password_form=password_form), \
-        400 if form.errors else 200
+    return render_template("admin/user_form.html", form=form, user=user, password_form=password_form,
+                           second_factor=two_factor.enrolled(user)), 400 if form.errors else 200
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
@@ -137,6 +138,23 @@ def set_user_password(user_id: int):
     form = UserForm(obj=user)
     form.role.choices = [(r, ROLE_LABELS[r]) for r in _roles_managed_by(current_user)]
     return render_template("admin/user_form.html", form=form, user=user, password_form=password_form), 400
+
+
+@bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
+@roles_required(*ADMINS)
+def reset_two_factor(user_id: int):
+    """For a person who lost their phone and codes: every factor removed, every session ended, audited."""
+    user = _managed_user_or_404(user_id)
+    if user.id == current_user.id:
+        flash("You cannot reset your own two-factor sign-in. Ask another admin.", "error")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    two_factor.reset(user)
+    audit.record("second_factor_reset", summary=f"two-factor sign-in reset for {user.email}",
+                 tenant_id=user.home_tenant_id, target=user)
+    flash(f"{user.name}'s two-factor sign-in is reset and their sessions are ended. "
+          + ("They will be asked to set it up again at their next sign-in." if two_factor.required_for(user) else ""),
+          "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 # --- Provider admin: tenants and assignments -------------------------------------------------------

@@ -1,15 +1,22 @@
 """Sign-in and sign-out."""
+import time
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from .. import accounts, audit
+from .. import accounts, audit, sign_ins, two_factor
 from ..extensions import db, limiter
 from ..web import ACTIVE_TENANT_KEY, SESSION_TOKEN_KEY, log
 
 bp = Blueprint("auth", __name__)
+
+# Between the password and the second factor: who, since when, and where to go afterwards.
+PENDING_USER_KEY = "second_factor_user_id"
+PENDING_SINCE_KEY = "second_factor_since"
+PENDING_NEXT_KEY = "second_factor_next"
 
 
 class SignInForm(FlaskForm):
@@ -47,14 +54,34 @@ def login():
             log.warning("sign-in failed for %s", email)
             flash("That e-mail and password do not match an active account.", "error")
             return render_template("auth/login.html", form=form), 401
-        session.clear()  # a fresh session at sign-in: nothing from before carries over
-        session[SESSION_TOKEN_KEY] = accounts.start_session(user, request.remote_addr)
-        session.permanent = True
-        login_user(user)
-        audit.record("sign_in", summary=f"{user.email} signed in", tenant_id=user.home_tenant_id,
-                     target=user, actor=audit.Actor(user.id, user.email, request.remote_addr))
-        return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+        if two_factor.enrolled(user):
+            return ask_for_second_factor(user, request.args.get("next"))
+        return complete_sign_in(user, request.args.get("next"))
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
+
+
+def ask_for_second_factor(user, next_target: str | None):
+    """The password was right; the session is not signed in until the second factor is too."""
+    session.clear()
+    session[PENDING_USER_KEY] = user.id
+    session[PENDING_SINCE_KEY] = int(time.time())
+    if next_target:
+        session[PENDING_NEXT_KEY] = next_target
+    return redirect(url_for("two_factor.verify"))
+
+
+def complete_sign_in(user, next_target: str | None, second_factor: str | None = None):
+    """Start the person's session once every factor they have is proven."""
+    session.clear()  # a fresh session at sign-in: nothing from before carries over
+    session[SESSION_TOKEN_KEY] = accounts.start_session(user, request.remote_addr, request.user_agent.string,
+                                                        second_factor=bool(second_factor))
+    session.permanent = True
+    login_user(user)
+    db.session.flush()
+    sign_ins.notice_if_new(accounts.session_for_token(session[SESSION_TOKEN_KEY]))
+    audit.record("sign_in", summary=f"{user.email} signed in" + (f" with {second_factor}" if second_factor else ""),
+                 tenant_id=user.home_tenant_id, target=user, actor=audit.Actor(user.id, user.email, request.remote_addr))
+    return redirect(_safe_next(next_target) or url_for("main.home"))
 
 
 def _safe_next(target: str | None) -> str | None:

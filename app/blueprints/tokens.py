@@ -1,17 +1,18 @@
 """The API tokens page: every signed-in person makes, sees and revokes their own tokens."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from .. import audit
+from .. import audit, two_factor
 from ..api import tokens
 from ..extensions import db
 from ..web import register_nav, tenant_required
+from .two_factor import fresh_second_factor_required, has_fresh_second_factor
 
 bp = Blueprint("tokens", __name__)
 register_nav("API", "tokens.index")
@@ -31,6 +32,11 @@ def index():
     """Tokens work in the firm chosen now; the secret is shown once, right after it is made."""
     form = TokenForm()
     new_secret = None
+    if request.method == "POST":
+        # A token outlives the session, so making one needs a second factor proved just now.
+        needs = fresh_second_factor_required("tokens.index")
+        if needs is not None:
+            return needs
     if form.validate_on_submit():
         try:
             token, new_secret = tokens.create_token(current_user, g.tenant, form.name.data, form.scope.data,
@@ -42,7 +48,8 @@ def index():
                                                       f"{g.tenant.name}", tenant_id=g.tenant.id, target=token)
             flash("Copy your token now: it is shown only once.", "success")
     return render_template("api/tokens.html", form=form, tokens=tokens.tokens_of(current_user),
-                           new_secret=new_secret, scopes=tokens.SCOPES), 400 if form.errors else 200
+                           new_secret=new_secret, scopes=tokens.SCOPES, fresh=has_fresh_second_factor(),
+                           enrolled=two_factor.enrolled(current_user)), 400 if form.errors else 200
 
 
 @bp.route("/api-tokens/<int:token_id>/revoke", methods=["POST"])

@@ -86,5 +86,57 @@
       }
       poll();
     });
+    // Security keys (WebAuthn): the browser talks to the key; the server checks every answer.
+    function toBytes(text) {
+      var padded = text.replace(/-/g, "+").replace(/_/g, "/");
+      while (padded.length % 4) { padded += "="; }
+      return Uint8Array.from(atob(padded), function (c) { return c.charCodeAt(0); });
+    }
+    function toText(buffer) {
+      var bytes = new Uint8Array(buffer), binary = "";
+      for (var i = 0; i < bytes.length; i++) { binary += String.fromCharCode(bytes[i]); }
+      return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    }
+    function credentialJson(credential) {
+      var response = {}, r = credential.response;
+      ["clientDataJSON", "attestationObject", "authenticatorData", "signature", "userHandle"].forEach(function (k) {
+        if (r[k]) { response[k] = toText(r[k]); }
+      });
+      return JSON.stringify({ id: credential.id, rawId: toText(credential.rawId), type: credential.type,
+                              response: response, clientExtensionResults: {} });
+    }
+    function post(url, csrf, body) {
+      return fetch(url, { method: "POST", credentials: "same-origin", body: body ? JSON.stringify(body) : "{}",
+                          headers: { "Content-Type": "application/json", "X-CSRFToken": csrf } })
+        .then(function (r) { return r.json().then(function (data) {
+          if (!r.ok) { throw new Error(data.error || data.detail || "The server refused the key."); }
+          return data;
+        }); });
+    }
+    function ceremony(el, create, extra) {
+      var error = el.parentNode.querySelector("[data-webauthn-error]") || el.querySelector("[data-webauthn-error]");
+      var csrf = el.getAttribute("data-csrf");
+      if (!window.PublicKeyCredential) { error.textContent = "This browser cannot use security keys."; error.hidden = false; return; }
+      post(el.getAttribute("data-options"), csrf).then(function (options) {
+        options.challenge = toBytes(options.challenge);
+        if (options.user) { options.user.id = toBytes(options.user.id); }
+        (options.excludeCredentials || options.allowCredentials || []).forEach(function (c) { c.id = toBytes(c.id); });
+        return create ? navigator.credentials.create({ publicKey: options }) : navigator.credentials.get({ publicKey: options });
+      }).then(function (credential) {
+        var body = extra || {};
+        body.credential = credentialJson(credential);
+        return post(el.getAttribute("data-finish"), csrf, body);
+      }).then(function (done) { window.location.assign(done.redirect); })
+        .catch(function (problem) { error.textContent = problem.message; error.hidden = false; });
+    }
+    document.querySelectorAll("[data-webauthn-register]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        ceremony(form, true, { name: form.querySelector("[name=name]").value });
+      });
+    });
+    document.querySelectorAll("[data-webauthn-sign-in]").forEach(function (button) {
+      button.addEventListener("click", function () { ceremony(button, false); });
+    });
   });
 })();

@@ -229,6 +229,9 @@ def test_openapi_document_and_docs_page(client):
 
 def test_the_tokens_page_shows_a_secret_once_and_revokes(world, login_as):
     """ASVS 11.4.1-style: only a hash of the token is stored; it is shown once and can be revoked."""
+    from tests.conftest import enrol_authenticator
+    enrol_authenticator(world["a_attorney"])  # making a token needs a second factor (tests/test_two_factor.py)
+    db.session.commit()
     client = login_as(world["a_attorney"])
     made = client.post("/api-tokens", data={"name": "CI", "scope": "read", "lifetime_days": 30})
     page = made.get_data(as_text=True)

@@ -166,6 +166,7 @@ class Deployment:
             **{k: v for k, v in os.environ.items() if not k.startswith(("PATENTDESK_", "FLASK_"))},
             "PATENTDESK_ENV": "production",
             "SECRET_KEY": secrets.token_urlsafe(32),
+            "PATENTDESK_KEK": os.environ["PATENTDESK_KEK"],  # the tests' own (tests/conftest.py): same files
             "DATABASE_URL": self.database_url,
             "MIGRATION_DATABASE_URL": self.migration_database_url,
             "REDIS_URL": self.redis_url,

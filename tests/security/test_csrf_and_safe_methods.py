@@ -16,6 +16,8 @@ GET_MAY_CHANGE = {
     "login_sessions": "last_seen_at is refreshed at most once a minute to enforce the idle timeout",
     "reminder_policies": "the reminders settings page copies the provider's defaults into the firm's row on "
                          "first read (app/patents/reminders/policy.py tenant_policy); idempotent, no user data",
+    "totp_authenticators": "the set-up page makes an unconfirmed seed to show as a QR code; it signs nobody in "
+                           "until the person types a code from it (app/two_factor.py start_totp_enrolment)",
 }
 
 

@@ -177,6 +177,21 @@ def unindex_private_document(tenant_id: int, number: str) -> None:
     indexes().backend_for(collection).delete(collection, [number])
 
 
+def drop_private_collection(tenant_id: int) -> bool:
+    """Offboarding: remove a firm's private collection from its search engine, index files and all."""
+    import os
+    import shutil
+
+    collection = tenant_collection(tenant_id)
+    backend = indexes().backend_for(collection)
+    directory = backend.directory(collection)
+    if not os.path.isdir(directory):
+        return False
+    backend.drop(collection)  # under the index's lock, so no reader or writer sees it half gone
+    shutil.rmtree(directory, ignore_errors=True)
+    return True
+
+
 def _all_of(model) -> Iterator:
     for document in db.session.execute(select(model).order_by(model.id)).yield_per(INDEX_BATCH).scalars():
         yield document.to_record()
