@@ -47,7 +47,7 @@ def test_a_request_from_submission_to_approval(world, login_as, make_matter, gen
     assert delivered.status_code == 302, delivered.get_data(as_text=True)[:800]
 
     attorney = login_as(world["a_attorney"])
-    assert "Deliveries awaiting review" in attorney.get("/dashboard").get_data(as_text=True)
+    assert "Deliveries awaiting review" in attorney.get("/").get_data(as_text=True)
     assert attorney.post(f"/requests/{request_id}/return",
                          data={"return-text": "Please add the Japanese family members."}).status_code == 302
     with tenant_scope(firm.id):
