@@ -220,10 +220,11 @@ def _still_current(tenant_id: int):
 
 def cancel_stale_messages(tenant_id: int, now: datetime) -> int:
     """Pending rows whose deadline moved, closed or went quiet are cancelled (rows being sent are left to the sender)."""
+    from .delivery import database_now  # leases run on the database clock
     result = db.session.execute(
         update(outbox).where(
             outbox.c.tenant_id == tenant_id, outbox.c.status == "pending",
-            or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
+            or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < database_now()),
             ~_still_current(tenant_id))
         .values(status="cancelled", cancel_reason="deadline moved, closed or matter inactive", claimed_until=None,
                 claim_token=None)
