@@ -8,6 +8,7 @@ re-claim is logged.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 import smtplib
@@ -74,10 +75,13 @@ def mail_domain() -> str:
 
 
 def message_id_for(rows: list[OutboxMessage]) -> str:
-    """Deterministic per outbox row (per digest: its first row), so a re-send carries the same Message-ID."""
+    """Deterministic per outbox row, so a re-send carries the same Message-ID. A digest's depends on every row
+    in it: retried with the same items it is the same message, with other items a new one."""
     first = min(rows, key=lambda r: r.id)
-    kind = "digest" if first.delivery == "digest" else "reminder"
-    return f"<{kind}-{first.tenant_id}-{first.id}@{mail_domain()}>"
+    if first.delivery != "digest":
+        return f"<reminder-{first.tenant_id}-{first.id}@{mail_domain()}>"
+    items = hashlib.sha256(",".join(str(r.id) for r in sorted(rows, key=lambda r: r.id)).encode()).hexdigest()[:12]
+    return f"<digest-{first.tenant_id}-{first.id}-{items}@{mail_domain()}>"
 
 
 class SmtpConnection:

@@ -110,3 +110,15 @@ def test_one_delivery_run_per_firm_at_a_time(app, world, mailbox):
         assert mailbox.messages == []
     assert deliver_reminders(world.firm_a.id)["sent"] == 1
     time.sleep(0)
+
+
+def test_message_ids_are_stable_per_row_and_per_digest_content(app):
+    from types import SimpleNamespace
+
+    from app.patents.reminders.delivery import message_id_for
+
+    def rows(*ids, delivery="digest"):
+        return [SimpleNamespace(id=i, tenant_id=3, delivery=delivery) for i in ids]
+    assert message_id_for(rows(7, delivery="immediate")) == message_id_for(rows(7, delivery="immediate"))
+    assert message_id_for(rows(5, 9)) == message_id_for(rows(9, 5))  # a retry of the same digest
+    assert message_id_for(rows(5, 9)) != message_id_for(rows(5, 9, 12))  # retried with a new item: a new message
