@@ -22,7 +22,8 @@ from ..patents.work_requests.jobs import notify_at_risk_in_every_firm
 from ..patents.work_requests import operations, thread
 from ..patents.work_requests.queries import (assignable_people, at_risk_condition, sla_status,
                                              turnaround_hours)
-from ..uploads import ALLOWED_EXTENSIONS, DEFAULT_MAX_FILE_BYTES, UploadRejected, check_upload, store_upload
+from ..uploads import (ALLOWED_EXTENSIONS, UploadRejected, check_upload, limit_text, max_file_bytes, read_limited,
+                       store_upload)
 from ..files import StoredFile
 from ..patents.docketing.models import Matter
 from ..patents.work_requests.models import (OPEN_STATES, PRIORITIES, REQUEST_KINDS, REQUEST_STATES, WorkRequest,
@@ -40,24 +41,26 @@ STATE_FILTERS = {"open": "Open", "at_risk": "At risk", **REQUEST_STATES, "all": 
 
 
 def _max_file_bytes() -> int:
-    return current_app.config.get("WORK_REQUEST_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES)
+    return max_file_bytes()
 
 
 # --- Forms ----------------------------------------------------------------------------------------------
 
 class NewRequestForm(FlaskForm):
-    matter_reference = StringField("Matter (firm docket reference)", validators=[DataRequired(), Length(max=60)])
+    matter_id = SelectField("Matter", coerce=int, validate_choice=True,
+                            validators=[DataRequired(message="Choose the matter this work is for.")])
     kind = SelectField("Kind of work", choices=list(REQUEST_KINDS.items()))
     title = StringField("Summary", validators=[DataRequired(), Length(max=200)])
     instructions = TextAreaField("Instructions", validators=[DataRequired(), Length(max=20000)])
     requested_due = DateField("Needed by", validators=[DataRequired()])
     priority = SelectField("Priority", coerce=int, default=3, choices=list(PRIORITIES.items()))
     attachments = MultipleFileField("Attachments")
+    kept = SelectMultipleField("Attached already", coerce=int, validate_choice=False)
 
-    def validate_matter_reference(self, field):
-        self.matter = db.session.execute(select(Matter).where(Matter.reference == field.data.strip())).scalar()
+    def validate_matter_id(self, field):
+        self.matter = db.session.get(Matter, field.data) if field.data else None
         if self.matter is None:
-            raise ValidationError("No matter of your firm has this reference.")
+            raise ValidationError("Choose one of your firm's matters.")
 
 
 class AcceptForm(FlaskForm):
@@ -102,9 +105,9 @@ def _uploaded(field) -> list[tuple[bytes, str]]:
     for storage in field.data or []:
         if not storage or not storage.filename:
             continue
-        data = storage.read(limit + 1)
+        data, size = read_limited(storage, limit)
         try:
-            check_upload(data, storage.filename, limit)
+            check_upload(data, storage.filename, limit, size=size)
         except UploadRejected as error:
             field.errors = [*field.errors, f"{error} Choose the file again after fixing it."]
             continue
@@ -161,30 +164,56 @@ def index():
 
 # --- Opening a request --------------------------------------------------------------------------------
 
+def _matter_by_reference(reference: str) -> Matter | None:
+    return db.session.execute(select(Matter).where(Matter.reference == reference.strip())).scalar()
+
+
+def _kept_attachments(ids: list[int]) -> list[StoredFile]:
+    """Files this person uploaded with a form that was sent back for a correction, not yet on any request."""
+    if not ids:
+        return []
+    linked = select(WorkRequestFile.file_id)
+    return list(db.session.execute(select(StoredFile).where(
+        StoredFile.id.in_(ids), StoredFile.created_by_id == current_user.id,
+        StoredFile.purpose == "request_attachment", StoredFile.id.not_in(linked))
+        .order_by(StoredFile.id)).scalars())
+
+
 @bp.route("/requests/new", methods=["GET", "POST"])
 @roles_required(*operations.REQUESTERS)
 @tenant_required
 def new():
     form = NewRequestForm()
+    matters = db.session.execute(select(Matter).order_by(Matter.reference)).scalars().all()
+    form.matter_id.choices = [(0, "Choose a matter…")] + [(m.id, f"{m.reference} · {m.title[:90]}") for m in matters]
     if request.method == "GET" and request.args.get("matter"):
-        form.matter_reference.data = request.args["matter"]
-    if form.validate_on_submit():
-        files = _uploaded(form.attachments)
-        if not form.attachments.errors:
-            work_request = operations.submit(form.matter, form.kind.data, form.title.data.strip(),
-                                           form.instructions.data, form.requested_due.data, form.priority.data,
-                                           current_user, _store(files, "request_attachment"))
-            flash(f"Request #{work_request.id} sent to the provider.", "success")
-            return redirect(url_for("requests.detail", request_id=work_request.id))
-    return render_template("requests/new.html", form=form, allowed=ALLOWED_EXTENSIONS,
-                           limit_mb=_max_file_bytes() // 1048576), 400 if form.errors else 200
+        chosen = _matter_by_reference(request.args["matter"])
+        form.matter_id.data = chosen.id if chosen else 0
+    if request.method == "POST" and not request.form.get("matter_id") and request.form.get("matter_reference"):
+        chosen = _matter_by_reference(request.form["matter_reference"])  # scripts may still name the reference
+        form.matter_id.data = chosen.id if chosen else 0
+    valid = form.validate_on_submit()
+    kept = _kept_attachments(form.kept.data or []) if request.method == "POST" else []
+    if request.method == "POST":
+        # Files are checked and kept even when another field needs correcting, so nobody chooses them twice.
+        kept += _store(_uploaded(form.attachments), "request_attachment")
+    if valid and not form.attachments.errors:
+        work_request = operations.submit(form.matter, form.kind.data, form.title.data.strip(),
+                                         form.instructions.data, form.requested_due.data, form.priority.data,
+                                         current_user, kept)
+        flash(f"Request #{work_request.id} sent to the provider.", "success")
+        return redirect(url_for("requests.detail", request_id=work_request.id))
+    if kept:
+        db.session.commit()  # the files stay for the corrected form, although this answer is an error
+    return render_template("requests/new.html", form=form, allowed=ALLOWED_EXTENSIONS, kept=kept,
+                           limit=limit_text()), 400 if form.errors else 200
 
 
 @bp.app_errorhandler(RequestEntityTooLarge)
 def too_large(error):
     db.session.rollback()
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-    return render_template("requests/too_large.html", limit_mb=limit // 1048576), 413
+    return render_template("requests/too_large.html", limit_total=limit_text(limit), limit=limit_text()), 413
 
 
 # --- A request's page ----------------------------------------------------------------------------------

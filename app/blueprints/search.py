@@ -10,6 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from .. import uploads
 from ..extensions import db
 from ..files import send_stored, store_bytes
 from ..jobs import start_tracked_job
@@ -246,8 +247,10 @@ def upload():
         upload_file = form.file.data
         name = upload_file.filename or "upload"
         extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        data = upload_file.read()
+        limit = uploads.max_file_bytes()
+        data, size = uploads.read_limited(upload_file, limit)
         problem = (f"Only {', '.join(UPLOAD_TYPES)} files can be imported." if extension not in UPLOAD_TYPES
+                   else uploads.size_refusal(name, size, limit) + " Split it into smaller files." if size > limit
                    else _content_problem(data, extension))
         if problem:
             form.file.errors.append(problem)
@@ -261,15 +264,17 @@ def upload():
     return render_template("search/upload.html", form=form, limit_mb=_limit_mb()), (400 if form.errors else 200)
 
 
-def _limit_mb() -> int:
-    return (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+def _limit_mb() -> str:
+    return uploads.limit_text()
 
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(error):
     form = UploadForm(formdata=None)
     form.target.choices = _upload_targets() if g.get("tenant") else []
-    message = f"The file is larger than the {_limit_mb()} MB upload limit. Split it into smaller files."
+    total = uploads.limit_text(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+    message = (f"The upload was over the {total} upload limit (each file may be at most {_limit_mb()}). "
+               f"Split it into smaller files.")
     form.file.errors = [message]
     return render_template("search/upload.html", form=form, limit_mb=_limit_mb(), too_large=message), 413
 

@@ -48,6 +48,34 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("table.data-table").forEach(makeSortable);
     document.querySelectorAll("table[data-filterable]").forEach(makeFilterable);
+    // A long select becomes searchable: typing narrows its options (the select still works without this).
+    document.querySelectorAll("select[data-searchable]").forEach(function (select) {
+      var input = document.createElement("input");
+      input.type = "search";
+      input.className = "select-search";
+      input.id = select.id + "-search";
+      input.setAttribute("aria-label", select.getAttribute("data-searchable") || "Search the options");
+      input.setAttribute("aria-controls", select.id);
+      input.placeholder = "Type to find…";
+      input.autocomplete = "off";
+      select.parentNode.insertBefore(input, select);
+      var status = document.createElement("p");
+      status.className = "help";
+      status.setAttribute("aria-live", "polite");
+      select.parentNode.insertBefore(status, select.nextSibling);
+      input.addEventListener("input", function () {
+        var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+        var first = null, shown = 0;
+        Array.prototype.forEach.call(select.options, function (option) {
+          var text = option.text.toLowerCase();
+          var match = !option.value || option.value === "0" || words.every(function (w) { return text.indexOf(w) !== -1; });
+          option.hidden = !match;
+          if (match && option.value && option.value !== "0") { shown += 1; if (!first) { first = option; } }
+        });
+        if (first && words.length) { select.value = first.value; }
+        status.textContent = words.length ? (shown === 1 ? "1 matter matches." : shown + " matters match.") : "";
+      });
+    });
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       select.addEventListener("change", function () { if (select.value) { select.form.submit(); } });
     });

@@ -2,6 +2,9 @@
 the request, cites hits X/Y/A and delivers; the firm's attorney reads the note and approves."""
 import re
 from datetime import date, timedelta
+from pathlib import Path
+
+DISCLOSURE = Path(__file__).parent / "data" / "invention-disclosure.txt"
 
 
 def test_a_search_request_from_the_firm_to_an_approved_delivery(walk):
@@ -9,13 +12,18 @@ def test_a_search_request_from_the_firm_to_an_approved_delivery(walk):
     walk.as_("acme_paralegal")
     walk.go("/", "paralegal lands on the firm's home page")
     walk.press(walk.button("New work request"), "the request form")
-    walk.fill("#matter_reference", "ACME-0201")
+    walk.fill("#matter_id-search", "packaging film")  # search as you type among the firm's matters
+    assert walk.find("#matter_id option:checked").text.startswith("ACME-0201")
     walk.fill("#kind", "prior_art_search")
-    walk.fill("#title", "Novelty search: biodegradable packaging film")
     walk.fill("#instructions", "Search US and EP art on compostable multilayer films before our priority date.")
     walk.fill("#requested_due", (date.today() + timedelta(days=10)).isoformat())
     walk.fill("#priority", "2")
-    walk.press(walk.button("Send"), "the request as sent")
+    walk.find("#attachments").send_keys(str(DISCLOSURE))
+    walk.press(walk.button("Send"), "a missing summary: the form keeps the chosen file")
+    assert "Attached already" in walk.text and "invention-disclosure.txt" in walk.text
+    walk.fill("#title", "Novelty search: biodegradable packaging film")
+    walk.press(walk.button("Send"), "the request as sent, with its attachment")
+    assert "invention-disclosure.txt" in walk.text
     request_path = re.match(r"/requests/\d+", walk.path).group(0)
     assert "Submitted" in walk.text
 
