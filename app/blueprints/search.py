@@ -208,10 +208,10 @@ def document(number: str):
 
 
 def _upload_targets():
-    targets = []
+    """The firm's private collection first (the default); the shared public corpus only as an explicit choice."""
+    targets = [("private", f"{g.tenant.name}'s own collection (only this firm can search it)")]
     if _is_searcher():
-        targets.append(("public", "Public corpus (shared by every firm)"))
-    targets.append(("private", f"{g.tenant.name}'s own collection (only this firm can search it)"))
+        targets.append(("public", "Public corpus (shared by every firm: choose only for published documents)"))
     return targets
 
 
@@ -243,6 +243,8 @@ def _content_problem(data: bytes, extension: str) -> str | None:
 def upload():
     form = UploadForm()
     form.target.choices = _upload_targets()
+    if request.method == "GET":
+        form.target.data = "private"
     if form.validate_on_submit():
         upload_file = form.file.data
         name = upload_file.filename or "upload"
