@@ -12,13 +12,20 @@
   function makeSortable(table) {
     var headers = table.querySelectorAll("thead th[data-sort]");
     headers.forEach(function (th) {
-      th.setAttribute("tabindex", "0");
-      th.addEventListener("click", function () {
+      // A real button in the heading: reachable with Tab, pressed with Enter or Space; aria-sort says the order.
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      while (th.firstChild) { button.appendChild(th.firstChild); }
+      th.appendChild(button);
+      th.setAttribute("aria-sort", "none");
+      button.addEventListener("click", function () {
         var index = Array.prototype.indexOf.call(th.parentNode.children, th);
         var numeric = th.getAttribute("data-sort") === "number";
         var ascending = !th.classList.contains("sorted-asc");
-        headers.forEach(function (h) { h.classList.remove("sorted-asc", "sorted-desc"); });
+        headers.forEach(function (h) { h.classList.remove("sorted-asc", "sorted-desc"); h.setAttribute("aria-sort", "none"); });
         th.classList.add(ascending ? "sorted-asc" : "sorted-desc");
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
         var body = table.tBodies[0];
         var rows = Array.prototype.slice.call(body.rows);
         rows.sort(function (a, b) {
@@ -45,7 +52,22 @@
     });
   }
 
+  // Search results: a number shows its document in the preview pane (ctrl/cmd-click still opens the page).
+  function showPreview(id) {
+    document.querySelectorAll(".hit-preview").forEach(function (pane) { pane.hidden = pane.id !== id; });
+    document.querySelectorAll("tr[data-preview]").forEach(function (row) {
+      row.classList.toggle("selected", row.getAttribute("data-preview") === id);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("a[data-preview-link]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        if (event.ctrlKey || event.metaKey || event.shiftKey) { return; }
+        event.preventDefault();
+        showPreview(link.getAttribute("data-preview-link"));
+      });
+    });
     document.querySelectorAll("table.data-table").forEach(makeSortable);
     document.querySelectorAll("table[data-filterable]").forEach(makeFilterable);
     // A long select becomes searchable: typing narrows its options (the select still works without this).

@@ -45,16 +45,24 @@ def test_a_search_request_from_the_firm_to_an_approved_delivery(walk):
     assert "Answers" in walk.text and "Request #" in walk.text
     session_path = walk.path
     walk.fill("#q", "film OR packaging")
-    walk.press(walk.button("Run and record"), "results of the first query")
-    for number, category in enumerate(("X", "Y", "A")):
-        box = walk.find_all("details.mark-box")[number]
-        walk.driver.execute_script("arguments[0].open = true;", box)
-        box.find_element("css selector", "select").send_keys(category)
-        box.find_element("css selector", "textarea").send_keys(f"Passage cited as {category}.")
-        walk.press(box.find_element("css selector", "button"), f"hit {number + 1} cited as {category}"
-                   if number == 0 else None)
+    walk.press(walk.button("Run and record"), "results: a compact list with the first hit previewed")
+    second = walk.find_all("a[data-preview-link]")[1]
+    second.click()  # the preview pane shows the second hit: no page load
+    assert walk.find("#preview-2").is_displayed() and not walk.find("#preview-1").is_displayed()
+    walk.step("the second hit previewed: abstract, first claim, key terms")
+    walk.find("table.results th button.sort").send_keys("\n")  # sort by a heading from the keyboard
+    assert walk.find("table.results th").get_attribute("aria-sort") in ("ascending", "descending")
+    walk.driver.refresh()
+    for row, category in enumerate(("X", "Y", "A"), start=1):
+        walk.press(walk.find(f"#hit-{row} button[value='{category}']"),
+                   "hit 1 cited as X from the list" if row == 1 else None)
+    box = walk.find("#preview-1 details.mark-box")
+    walk.driver.execute_script("arguments[0].open = true;", box)
+    box.find_element("css selector", "textarea").send_keys("Column 2, lines 10-30: a compostable film.")
+    walk.press(box.find_element("css selector", "button"), "a passage added to the X citation")
     walk.go(session_path, "the session with three citations")
-    assert "Cited documents (3)" in walk.text
+    assert "Cited documents (3)" in walk.text and "Column 2, lines 10-30" in walk.text
+    assert walk.find("a[href$='citations.ris']") and walk.find("a[href$='citations.csv']")
     walk.press(walk.button("Generate report (PDF)"))
     walk.wait_for_text("Finished", reload_every=1)
     walk.step("the report is made")
