@@ -46,6 +46,7 @@ def test_a_search_request_from_the_firm_to_an_approved_delivery(walk):
     session_path = walk.path
     walk.fill("#q", "film OR packaging")
     walk.press(walk.button("Run and record"), "results: a compact list with the first hit previewed")
+    assert "US7157516B2" in walk.text  # the demo's real film patents (app/data/demo_patents/README.md)
     second = walk.find_all("a[data-preview-link]")[1]
     second.click()  # the preview pane shows the second hit: no page load
     assert walk.find("#preview-2").is_displayed() and not walk.find("#preview-1").is_displayed()
