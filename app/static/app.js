@@ -61,6 +61,16 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    // Dates are typed as they are shown everywhere in PatentDesk (2026-03-31), not in the browser's locale order.
+    document.querySelectorAll("input[type=date]:not([data-native])").forEach(function (input) {
+      input.type = "text";
+      input.inputMode = "numeric";
+      input.autocomplete = "off";
+      input.placeholder = "YYYY-MM-DD";
+      input.pattern = "\\d{4}-\\d{2}-\\d{2}";
+      input.title = "A date written as year-month-day, e.g. 2026-03-31";
+      input.classList.add("iso-date");
+    });
     document.querySelectorAll("a[data-preview-link]").forEach(function (link) {
       link.addEventListener("click", function (event) {
         if (event.ctrlKey || event.metaKey || event.shiftKey) { return; }

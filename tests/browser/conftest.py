@@ -301,6 +301,7 @@ class Journey:
         height = self.driver.execute_script(
             "return Math.min(Math.max(document.body.scrollHeight, document.documentElement.scrollHeight), 4000)")
         self.driver.set_window_size(WIDTH, max(HEIGHT, height + 120))
+        self.driver.execute_script("window.scrollTo(0, 0);")  # the whole page is in view; start at its top
         self.driver.save_screenshot(str(shot))
         self.driver.set_window_size(WIDTH, HEIGHT)
         violations = self.axe()
