@@ -280,8 +280,18 @@ class Journey:
                 self.identities[who] = self.driver.get_cookies()
 
     def _sign_in(self, who: str):
+        from selenium.webdriver.support.ui import WebDriverWait
+
         email = self.site.emails[who]
-        self.go("/login")
+        for attempt in range(3):  # a busy machine may answer the first load slowly; look again before failing
+            self.go("/login")
+            try:
+                WebDriverWait(self.driver, 10).until(
+                    lambda d: d.find_elements("css selector", "#email"))
+                break
+            except Exception:
+                if attempt == 2:
+                    raise AssertionError(f"no sign-in form at {self.driver.current_url}: {self.text[:500]}")
         self.fill("#email", email)
         self.fill("#password", DEMO_PASSWORD)
         if not self.steps:
