@@ -79,7 +79,7 @@ def site(tmp_path_factory):
     if _why_not():
         pytest.skip(_why_not())
     from flask_migrate import upgrade
-    from sqlalchemy import select
+    from sqlalchemy import select, update
     from werkzeug.serving import make_server
 
     from app import create_app
@@ -88,7 +88,6 @@ def site(tmp_path_factory):
     from app.extensions import db
     from app.models import User
     from app.two_factor import TotpAuthenticator
-    from sqlalchemy import update
     from tests.conftest import enrol_authenticator
 
     root = tmp_path_factory.mktemp("browser-site")
@@ -289,9 +288,10 @@ class Journey:
                 WebDriverWait(self.driver, 10).until(
                     lambda d: d.find_elements("css selector", "#email"))
                 break
-            except Exception:
+            except Exception as missing:
                 if attempt == 2:
-                    raise AssertionError(f"no sign-in form at {self.driver.current_url}: {self.text[:500]}")
+                    raise AssertionError(f"no sign-in form at {self.driver.current_url}: {self.text[:500]}") \
+                        from missing
         self.fill("#email", email)
         self.fill("#password", DEMO_PASSWORD)
         if not self.steps:

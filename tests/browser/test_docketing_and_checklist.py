@@ -2,7 +2,6 @@
 checklist with a defective claims file and the attorney cannot sign off until each error is overridden with a reason."""
 import re
 from datetime import date, timedelta
-
 from pathlib import Path
 
 DEFECTIVE_CLAIMS_FILE = Path(__file__).parent / "data" / "defective-claims.txt"

@@ -3,7 +3,8 @@ check the pages they pass through; this walks the rest)."""
 
 FIRM_ADMIN_PAGES = ("/", "/docket", "/docket/calendar", "/matters", "/matters/new", "/requests", "/requests/new",
                     "/search/sessions", "/search/upload", "/checklists/", "/checklists/new", "/reminders",
-                    "/notifications", "/api-tokens", "/admin/users", "/admin/audit", "/admin/security", "/admin/audit/export",
+                    "/notifications", "/api-tokens", "/admin/users", "/admin/audit", "/admin/security",
+                    "/admin/audit/export",
                     "/reminders/outbox", "/reminders/policy", "/calendar-feed",
                     "/account/two-factor", "/account/sessions")
 PROVIDER_ADMIN_PAGES = ("/", "/requests?state=all", "/search/", "/search/?q=brake", "/search/similar",
