@@ -19,7 +19,9 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgresql
 
+# The SQLite half also runs the real-browser tier (tests/browser/), with Debian's Chromium installed if missing.
 test-sqlite: $(VENV)/.installed-test
+	@bash .ci/install-browser
 	TEST_DATABASE=sqlite $(BIN)/python -m pytest
 
 test-postgresql: $(VENV)/.installed-test

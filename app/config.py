@@ -98,7 +98,10 @@ def load_config(instance_path: str) -> dict:
         "SEARCH_ENGINES": os.environ.get("SEARCH_ENGINES", ""),  # e.g. "public=tantivy"; Whoosh otherwise
         "SEARCH_TIME_BUDGET_SECONDS": float(os.environ.get("SEARCH_TIME_BUDGET_SECONDS", "1.0")),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
-        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024,
+        # One limit for every uploaded file (requests, deliveries, draft files, patent imports); a request may
+        # carry a few files, so the whole body may be four times that (app/uploads.py).
+        "MAX_UPLOAD_BYTES": int(float(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024),
+        "MAX_CONTENT_LENGTH": int(float(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024) * 4 + 1024 * 1024,
         # Issue 19: keys, second factors, exports and offboarding.
         "KEY_ENCRYPTION_KEYS": _key_encryption_keys(instance, production),
         "TWO_FACTOR_THROTTLE_PER_ACCOUNT": os.environ.get("TWO_FACTOR_THROTTLE_PER_ACCOUNT", "5 per 15 minutes"),
