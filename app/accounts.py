@@ -4,20 +4,43 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 
+from .config import password_hashing
 from .extensions import db
 from .models import FIRM_ROLES, PROVIDER_ROLES, LoginSession, SpecialistAssignment, Tenant, User, utcnow
 
-# argon2id, OWASP's second recommended profile: 19 MiB... raised to 64 MiB, 3 passes.
-_hasher = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=2)
-# Verified against when the e-mail is unknown, so both failures take the same time.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+class _Hashing:
+    """The process's argon2id hasher (parameters from config.py), built on first use, not at import."""
+
+    def __init__(self, parameters: dict | None = None):
+        self.parameters = parameters
+
+    @cached_property
+    def hasher(self) -> PasswordHasher:
+        return PasswordHasher(**(self.parameters or password_hashing()))
+
+    @cached_property
+    def dummy_hash(self) -> str:
+        # Verified against when the e-mail is unknown, so both failures take the same time.
+        return self.hasher.hash(secrets.token_urlsafe(16))
+
+
+_hashing = _Hashing()
+
+
+def configure_password_hashing(parameters: dict) -> None:
+    """Use these argon2id parameters from now on (create_app passes PASSWORD_HASHING); one set per process."""
+    global _hashing
+    if parameters != _hashing.parameters:
+        _hashing = _Hashing(dict(parameters))
+
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
@@ -45,13 +68,13 @@ def check_password_policy(password: str, email: str = "") -> None:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hashing.hasher.hash(password)
 
 
 def verify_secret(secret_hash: str, secret: str) -> bool:
     """Check a secret against an argon2 hash made by hash_password (recovery codes use this too)."""
     try:
-        return _hasher.verify(secret_hash, secret)
+        return _hashing.hasher.verify(secret_hash, secret)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -66,12 +89,12 @@ def set_password(user: User, password: str) -> None:
 def authenticate(email: str, password: str) -> User | None:
     user = db.session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hashing.hasher.verify(user.password_hash if user else _hashing.dummy_hash, password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hashing.hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 
