@@ -4,17 +4,22 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test test-sqlite test-postgresql worker bench fuzz
+.PHONY: run test lint test-sqlite test-postgresql worker bench fuzz
 
 run: $(VENV)/.installed
 	$(FLASK) db upgrade heads
 	$(FLASK) demo load
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-# The whole suite, on the embedded SQLite default and on PostgreSQL + Redis, side by side (one core each);
-# each backend's output is printed when it finishes.
+# ruff first (seconds), then the whole suite, on the embedded SQLite default and on PostgreSQL + Redis, side by side
+# (one core each); each backend's output is printed when it finishes.
 test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgresql
+
+# The configuration is [tool.ruff] in pyproject.toml; `.venv/bin/ruff check --fix .` sorts imports and the like.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
 
 test-sqlite: $(VENV)/.installed-test
 	TEST_DATABASE=sqlite $(BIN)/python -m pytest

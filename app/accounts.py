@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import cached_property, lru_cache
 from importlib import resources
 
@@ -141,7 +141,7 @@ def live_session(token: str | None, user_id: int, idle: timedelta, absolute: tim
 
 def _aware(moment: datetime) -> datetime:
     # SQLite returns naive datetimes; they were written in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def end_session(login_session: LoginSession, reason: str) -> None:

@@ -1,11 +1,11 @@
 """Command-line entry points: `flask --app wsgi demo load`, and the domain commands as they land."""
 from __future__ import annotations
 
+from datetime import date
+
 import click
 from flask import Flask
 from sqlalchemy import select
-
-from datetime import date
 
 from . import accounts
 from .demo import load_demo_corpus, load_demo_matters
@@ -85,7 +85,7 @@ def init_app(app: Flask) -> None:
         documents = load_demo_corpus()
         if documents:
             click.echo(f"Imported and indexed {documents} sample patent documents for prior-art search.")
-        click.echo("\nPatentDesk demo sign-ins (password for all: %s)" % DEMO_PASSWORD)
+        click.echo(f"\nPatentDesk demo sign-ins (password for all: {DEMO_PASSWORD})")
         for name, email, role in sign_ins:
             click.echo(f"  {email:34} {role:15} {name}")
         click.echo("\nOpen http://127.0.0.1:5000 and sign in.\n")
@@ -99,7 +99,7 @@ def init_app(app: Flask) -> None:
         try:
             accounts.check_password_policy(password, email)
         except accounts.PasswordRejected as rejected:
-            raise click.UsageError(str(rejected))
+            raise click.UsageError(str(rejected)) from None
         db.session.add(User(email=email.strip().lower(), name=name, role="provider_admin",
                             password_hash=accounts.hash_password(password)))
         db.session.commit()

@@ -39,7 +39,7 @@ def parse_kek(text: str) -> bytes:
 
 
 def _key_encryption_keys(instance_path: Path, production: bool) -> list[bytes]:
-    """The current KEK first (PATENTDESK_KEK, else the file PATENTDESK_KEK_FILE), then retired ones that still unwrap."""
+    """The current KEK first (PATENTDESK_KEK, else the file PATENTDESK_KEK_FILE), then retired ones that unwrap."""
     text = os.environ.get("PATENTDESK_KEK")
     if not text and os.environ.get("PATENTDESK_KEK_FILE"):
         text = Path(os.environ["PATENTDESK_KEK_FILE"]).read_text(encoding="ascii")

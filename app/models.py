@@ -1,7 +1,7 @@
 """Tenants, people, their sign-in sessions, provider assignments and the audit log."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false
@@ -11,7 +11,7 @@ from .extensions import db
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 FIRM_ROLES = ("firm_admin", "attorney", "paralegal", "viewer")

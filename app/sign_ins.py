@@ -1,4 +1,4 @@
-"""The sign-ins people can see: their open sessions, ending them, and an e-mail when one comes from a new device or address."""
+"""The sign-ins people can see: their open sessions, ending them, and an e-mail on a new device or address."""
 from __future__ import annotations
 
 import logging

@@ -6,8 +6,7 @@ import secrets
 import uuid
 from functools import wraps
 
-from flask import (Flask, abort, current_app, flash, g, jsonify, redirect, render_template, request, session,
-                   url_for)
+from flask import Flask, abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from werkzeug.exceptions import HTTPException
 

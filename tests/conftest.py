@@ -14,10 +14,9 @@ import pyotp
 import pytest
 from sqlalchemy import create_engine, text, update
 
-from app import create_app
+from app import create_app, two_factor
 from app.accounts import hash_password
 from app.extensions import db
-from app import two_factor
 from app.models import SpecialistAssignment, Tenant, User
 from tests import resources
 

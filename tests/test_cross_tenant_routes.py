@@ -52,6 +52,7 @@ def _event(world, tenant) -> int:
 
 def _deadline(world, tenant) -> int:
     from sqlalchemy import select
+
     from app.patents.docketing.models import Deadline
     event_id = _event(world, tenant)
     with tenant_scope(tenant.id):
@@ -80,7 +81,8 @@ def _checklist(world, tenant) -> int:
     matter_id = _matter(world, tenant)
     with tenant_scope(tenant.id):
         matter = db.session.get(Matter, matter_id)
-        checklist = operations.start_checklist(matter, operations.default_template_for(matter), world["specialist_both"])
+        checklist = operations.start_checklist(matter, operations.default_template_for(matter),
+                                               world["specialist_both"])
         db.session.commit()
         return checklist.id
 
@@ -132,6 +134,7 @@ def _marked_hit(world, tenant) -> int:
 def _private_document_number(world, tenant) -> str:
     """A document only in this tenant's private collection: another tenant must not find it by number."""
     from sqlalchemy import select
+
     from app.patents.search.models import PrivateDocument
     number = f"XX{9000 + tenant.id}"
     with tenant_scope(tenant.id):
@@ -212,6 +215,7 @@ def _login_session(world, tenant) -> int:
 def _security_key(world, tenant) -> int:
     """A security key of the firm's paralegal: only they may remove it."""
     import os
+
     from app.two_factor import SecurityKey
     key = SecurityKey(user_id=world[("a" if tenant is world.firm_a else "b") + "_paralegal"].id, name="Key",
                       credential_id=os.urandom(16), public_key=b"public key")

@@ -5,7 +5,7 @@ from sqlalchemy import create_engine, func, select, text
 from app.extensions import db
 from app.patents.docketing.models import Matter
 from app.tenancy import TenantScopeError, get_or_404, tenant_scope
-from tests.conftest import BACKEND, _pg_url, APP_ROLE
+from tests.conftest import APP_ROLE, BACKEND, _pg_url
 
 
 def add_matter(tenant, reference, **fields):

@@ -282,6 +282,6 @@ def audit_log():
     firms = (db.session.execute(select(Tenant).order_by(Tenant.name)).scalars().all()
              if current_user.role == "provider_admin" else [])
     tenant_names = {t.id: t.name for t in firms} or ({g.tenant.id: g.tenant.name} if g.tenant else {})
-    return render_template("admin/audit.html", entries=entries[:AUDIT_PAGE_SIZE], has_next=len(entries) > AUDIT_PAGE_SIZE,
-                           page=page, firms=firms, tenant_names=tenant_names,
+    return render_template("admin/audit.html", entries=entries[:AUDIT_PAGE_SIZE],
+                           has_next=len(entries) > AUDIT_PAGE_SIZE, page=page, firms=firms, tenant_names=tenant_names,
                            filters={"tenant": tenant_filter, "action": action, "actor": actor})

@@ -10,9 +10,9 @@ from flask_login import login_required
 
 from ..api import openapi
 from ..api.auth import BearerRefused, rate_limit, rate_limit_key, unauthorized_response
+
 # Importing the resources declares their operations on openapi.OPERATIONS.
-from ..api.resources import (checklists, deadlines, events, matters, reports, search,  # noqa: F401
-                             work_requests)
+from ..api.resources import checklists, deadlines, events, matters, reports, search, work_requests  # noqa: F401
 from ..extensions import csrf, limiter
 from ..patents import deadlines as engine
 

@@ -7,16 +7,22 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
-from wtforms import Form, FieldList, FormField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import FieldList, Form, FormField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..extensions import db
 from ..jobs import start_tracked_job
 from ..patents.checklists import operations
-from ..patents.checklists.models import (CHECKLIST_STATUSES, ENTITIES, ITEM_STATES, Checklist, ChecklistItem,
-                                         ChecklistTemplate)
-from ..patents.drafts import DraftInputError, read_text
+from ..patents.checklists.models import (
+    CHECKLIST_STATUSES,
+    ENTITIES,
+    ITEM_STATES,
+    Checklist,
+    ChecklistItem,
+    ChecklistTemplate,
+)
 from ..patents.docketing.models import APPLICATION_TYPES, JURISDICTIONS, Matter
+from ..patents.drafts import DraftInputError, read_text
 from ..tenancy import get_or_404
 from ..web import register_nav, roles_required, tenant_required
 

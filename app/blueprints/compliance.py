@@ -1,10 +1,21 @@
 """A firm's security settings and its data: require two-factor, export everything, audit log export, offboarding."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
-from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request,
-                   stream_with_context, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -82,8 +93,8 @@ def export_audit():
         form.start.data, form.end.data = form.start.data or today - timedelta(days=30), form.end.data or today
     if form.validate_on_submit():
         tenant_id = (form.tenant.data or None) if provider else None
-        start = datetime.combine(form.start.data, time.min, tzinfo=timezone.utc)
-        end = datetime.combine(form.end.data + timedelta(days=1), time.min, tzinfo=timezone.utc)
+        start = datetime.combine(form.start.data, time.min, tzinfo=UTC)
+        end = datetime.combine(form.end.data + timedelta(days=1), time.min, tzinfo=UTC)
         query = audit.entries_between(audit.visible_entries(current_user, tenant_id), start, end)
         scope = f"firm {tenant_id}" if tenant_id else ("all firms" if provider else "the firm")
         audit.record("audit_exported", tenant_id=tenant_id if provider else current_user.home_tenant_id,
@@ -144,7 +155,7 @@ def export_any_firm(tenant_id: int):
 def download_expires(job: JobRecord) -> datetime | None:
     if job.finished_at is None:
         return None
-    finished = job.finished_at if job.finished_at.tzinfo else job.finished_at.replace(tzinfo=timezone.utc)
+    finished = job.finished_at if job.finished_at.tzinfo else job.finished_at.replace(tzinfo=UTC)
     return finished + timedelta(hours=current_app.config["EXPORT_DOWNLOAD_HOURS"])
 
 

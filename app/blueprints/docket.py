@@ -10,15 +10,22 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..accounts import assigned_tenants
 from ..extensions import csrf, db
 from ..jobs import start_tracked_job
 from ..models import User, utcnow
-from ..accounts import assigned_tenants
 from ..patents.docketing.exports import docket_csv, docket_ics, render_docket_pdf
 from ..patents.docketing.labels import kind_choices
-from ..patents.docketing.queries import (DocketFilters, STATUS_FILTERS, docket_page, docket_rows, month_grid,
-                                         responsible_people, tenant_today)
-from ..patents.docketing.models import CalendarFeed, DEADLINE_STATUSES, JURISDICTIONS
+from ..patents.docketing.models import DEADLINE_STATUSES, JURISDICTIONS, CalendarFeed
+from ..patents.docketing.queries import (
+    STATUS_FILTERS,
+    DocketFilters,
+    docket_page,
+    docket_rows,
+    month_grid,
+    responsible_people,
+    tenant_today,
+)
 from ..tenancy import tenant_scope
 from ..web import register_nav, tenant_required
 

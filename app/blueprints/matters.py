@@ -14,8 +14,16 @@ from ..extensions import db
 from ..models import FIRM_ROLES, User
 from ..patents import deadlines as engine
 from ..patents.docketing import operations
-from ..patents.docketing.models import (APPLICATION_TYPES, Deadline, DeadlineChange, Event, JURISDICTIONS,
-                                        MATTER_STATUSES, Matter, PriorityClaim)
+from ..patents.docketing.models import (
+    APPLICATION_TYPES,
+    JURISDICTIONS,
+    MATTER_STATUSES,
+    Deadline,
+    DeadlineChange,
+    Event,
+    Matter,
+    PriorityClaim,
+)
 from ..patents.docketing.queries import matters_query
 from ..tenancy import get_or_404
 from ..web import register_nav, roles_required, tenant_required
@@ -254,8 +262,8 @@ def delete_event(event_id: int):
     event = get_or_404(Event, event_id)
     if event.deleted_at is None:
         operations.delete_event(event, current_user.id)
-        flash(f"Deleted {event.code} of {event.event_date}. Its deadlines were superseded; what it closed is open again.",
-              "success")
+        flash(f"Deleted {event.code} of {event.event_date}. "
+              "Its deadlines were superseded; what it closed is open again.", "success")
     return redirect(url_for("matters.detail", matter_id=event.matter_id))
 
 

@@ -8,12 +8,18 @@ from sqlalchemy import select
 from .. import accounts
 from ..extensions import db
 from ..models import Tenant, User
-from ..patents.docketing.models import Deadline, Matter, OPEN_STATUSES
-from ..patents.reminders import operations, policy as policies
+from ..patents.docketing.models import OPEN_STATUSES, Deadline, Matter
+from ..patents.reminders import operations
+from ..patents.reminders import policy as policies
 from ..patents.reminders.jobs import sweep_command
 from ..patents.reminders.links import AckLinkError, read_ack_token
-from ..patents.reminders.models import DELIVERY_MODES, OUTBOX_STATUSES, MatterWatcher, OutboxMessage, \
-    UserReminderPreference
+from ..patents.reminders.models import (
+    DELIVERY_MODES,
+    OUTBOX_STATUSES,
+    MatterWatcher,
+    OutboxMessage,
+    UserReminderPreference,
+)
 from ..tenancy import get_or_404, tenant_scope
 from ..web import register_nav, roles_required, tenant_required
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import click
-
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -16,18 +15,30 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..extensions import db
-from ..files import send_stored
+from ..files import StoredFile, send_stored
 from ..models import PROVIDER_ROLES, Tenant, User, utcnow
-from ..patents.work_requests.jobs import notify_at_risk_in_every_firm
-from ..patents.work_requests import operations
-from ..patents.work_requests.queries import (assignable_people, at_risk_condition, generated_files, sla_status,
-                                             turnaround_hours)
-from ..uploads import ALLOWED_EXTENSIONS, DEFAULT_MAX_FILE_BYTES, UploadRejected, check_upload, store_upload
-from ..files import StoredFile
 from ..patents.docketing.models import Matter
-from ..patents.work_requests.models import (OPEN_STATES, PRIORITIES, REQUEST_KINDS, REQUEST_STATES, WorkRequest,
-                                            WorkRequestComment, WorkRequestFile, WorkRequestTransition)
+from ..patents.work_requests import operations
+from ..patents.work_requests.jobs import notify_at_risk_in_every_firm
+from ..patents.work_requests.models import (
+    OPEN_STATES,
+    PRIORITIES,
+    REQUEST_KINDS,
+    REQUEST_STATES,
+    WorkRequest,
+    WorkRequestComment,
+    WorkRequestFile,
+    WorkRequestTransition,
+)
+from ..patents.work_requests.queries import (
+    assignable_people,
+    at_risk_condition,
+    generated_files,
+    sla_status,
+    turnaround_hours,
+)
 from ..tenancy import get_or_404, tenant_scope
+from ..uploads import ALLOWED_EXTENSIONS, DEFAULT_MAX_FILE_BYTES, UploadRejected, check_upload, store_upload
 from ..web import register_nav, roles_required, tenant_required
 
 bp = Blueprint("requests", __name__)
@@ -190,7 +201,8 @@ def too_large(error):
 # --- A request's page ----------------------------------------------------------------------------------
 
 def _comment_tree(work_request: WorkRequest):
-    rows = db.session.execute(select(WorkRequestComment, User.name).outerjoin(User, User.id == WorkRequestComment.author_id)
+    rows = db.session.execute(select(WorkRequestComment, User.name)
+                              .outerjoin(User, User.id == WorkRequestComment.author_id)
                               .where(WorkRequestComment.request_id == work_request.id)
                               .order_by(WorkRequestComment.at, WorkRequestComment.id)).all()
     children: dict[int | None, list] = {}
@@ -200,7 +212,8 @@ def _comment_tree(work_request: WorkRequest):
 
 
 def _detail_page(work_request: WorkRequest, status: int = 200, **forms):
-    files = db.session.execute(select(WorkRequestFile, StoredFile).join(StoredFile, StoredFile.id == WorkRequestFile.file_id)
+    files = db.session.execute(select(WorkRequestFile, StoredFile)
+                               .join(StoredFile, StoredFile.id == WorkRequestFile.file_id)
                                .where(WorkRequestFile.request_id == work_request.id)
                                .order_by(WorkRequestFile.delivery_round, WorkRequestFile.id)).all()
     history = db.session.execute(select(WorkRequestTransition, User.name)
@@ -296,7 +309,8 @@ def deliver(request_id: int):
         uploads = _uploaded(form.uploads)
         if form.uploads.errors:
             return _detail_page(work_request, 400, error="Check the delivery form.", deliver_form=form)
-        picked = db.session.execute(select(StoredFile).where(StoredFile.id.in_(form.picked_files.data or []))).scalars().all()
+        picked = db.session.execute(
+            select(StoredFile).where(StoredFile.id.in_(form.picked_files.data or []))).scalars().all()
 
         def change():
             operations.deliver(work_request, current_user, [*picked, *_store(uploads, "request_delivery")],

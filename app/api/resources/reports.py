@@ -8,12 +8,10 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from ...files import send_stored
-from ...jobs import start_tracked_job
+from ...files import StoredFile, send_stored
+from ...jobs import JobRecord, start_tracked_job
 from ...patents.docketing.exports import render_docket_pdf
 from ...patents.docketing.queries import DocketFilters, tenant_today
-from ...files import StoredFile
-from ...jobs import JobRecord
 from ..auth import api_operation
 from ..http import abort_problem, json_body, load_or_404
 from ..openapi import COMPONENTS, api_route, json_response

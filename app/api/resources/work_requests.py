@@ -9,8 +9,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ...models import utcnow
-from ...patents.work_requests.queries import at_risk_condition
 from ...patents.work_requests.models import OPEN_STATES, REQUEST_KINDS, REQUEST_STATES, WorkRequest
+from ...patents.work_requests.queries import at_risk_condition
 from ..auth import api_operation
 from ..http import abort_problem, etag_of, load_or_404, with_etag
 from ..openapi import COMPONENTS, api_route, json_response

@@ -7,9 +7,9 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...extensions import db
+from ...jobs import JobRecord
 from ...models import User, utcnow
 from ...tenancy import TenantScoped
-from ...jobs import JobRecord
 from ..docketing.models import Matter
 
 ITEM_STATES = {"open": "Open", "done": "Done", "na": "Not applicable"}

@@ -14,11 +14,19 @@ from ... import audit
 from ...extensions import db
 from ...files import store_bytes
 from ...models import User, utcnow
-from ..drafts import DraftInputError, check_draft, parse_claims
 from ..docketing.models import APPLICATION_TYPES, Matter
+from ..drafts import DraftInputError, check_draft, parse_claims
 from ..reports import pdf
-from .models import (CHECKLIST_STATUSES, ENTITIES, ITEM_STATES, Checklist, ChecklistEvent, ChecklistItem,
-                     ChecklistTemplate, ChecklistTemplateVersion)
+from .models import (
+    CHECKLIST_STATUSES,
+    ENTITIES,
+    ITEM_STATES,
+    Checklist,
+    ChecklistEvent,
+    ChecklistItem,
+    ChecklistTemplate,
+    ChecklistTemplateVersion,
+)
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 PREPARER_ROLES = ("specialist", "provider_admin")

@@ -12,7 +12,7 @@ import logging
 import secrets
 import smtplib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from urllib.parse import urlparse
@@ -25,7 +25,7 @@ from sqlalchemy.orm import joinedload
 from ...extensions import db
 from ...models import SpecialistAssignment, Tenant, User, utcnow
 from ..docketing.labels import kind_label
-from ..docketing.models import Deadline, OPEN_STATUSES
+from ..docketing.models import OPEN_STATUSES, Deadline
 from .links import ack_url
 from .models import OVERDUE_STAGE, OutboxMessage
 from .operations import is_acknowledged
@@ -59,7 +59,7 @@ class DeliveryReport:
 
 def as_utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything stored is UTC."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def mail_domain() -> str:
@@ -316,7 +316,7 @@ def calendar_attachment(items: list[dict]) -> bytes:
         deadline, matter = item["deadline"], item["matter"]
         event = icalendar.Event()
         event.add("uid", f"deadline-{deadline.id}-{deadline.current_due:%Y%m%d}@{mail_domain()}")
-        event.add("dtstamp", datetime(2000, 1, 1, tzinfo=timezone.utc))
+        event.add("dtstamp", datetime(2000, 1, 1, tzinfo=UTC))
         event.add("dtstart", deadline.current_due)
         event.add("dtend", deadline.current_due + timedelta(days=1))
         event.add("summary", f"[{matter.reference}] {item['label']}")

@@ -15,10 +15,9 @@ non-tenant PatentDocument table; nothing of any tenant's data is written by a pu
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Callable
 
 from sqlalchemy import select
 
@@ -26,8 +25,8 @@ from ...extensions import db
 from ...jobs import app_context, enqueue, tenant_job
 from ...models import Tenant
 from ...tenancy import current_tenant_id, tenant_scope
-from .importers import ImportFailure, iter_records
 from .backends import SearchIndexes
+from .importers import ImportFailure, iter_records
 from .models import PatentDocument, PrivateDocument
 
 log = logging.getLogger("patentdesk.search")
@@ -219,9 +218,9 @@ def import_upload(progress, stored_file_id: int, private: bool) -> dict:
     Runs inside the tenant the upload was made in (run_tracked's tenant_job); a public import writes
     only the non-tenant PatentDocument table.
     """
-    from ...files import read_bytes
-    from ...files import StoredFile
     import io
+
+    from ...files import StoredFile, read_bytes
 
     stored = db.session.get(StoredFile, stored_file_id)
     data = read_bytes(stored)

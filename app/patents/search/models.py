@@ -12,9 +12,9 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...extensions import db
+from ...files import StoredFile
 from ...models import User, utcnow
 from ...tenancy import TenantScoped
-from ...files import StoredFile
 from ..docketing.models import Matter
 from .records import Citation, Claim, PatentRecord
 

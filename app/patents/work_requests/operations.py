@@ -11,7 +11,15 @@ from ...files import StoredFile
 from ...models import PROVIDER_ROLES, SpecialistAssignment, User, utcnow
 from ..docketing.models import Matter
 from ..notifications.operations import notify
-from .models import OPEN_STATES, REQUEST_KINDS, ServiceLevel, WorkRequest, WorkRequestComment, WorkRequestFile, WorkRequestTransition
+from .models import (
+    OPEN_STATES,
+    REQUEST_KINDS,
+    ServiceLevel,
+    WorkRequest,
+    WorkRequestComment,
+    WorkRequestFile,
+    WorkRequestTransition,
+)
 from .queries import assignable_people, at_risk_condition, sla_status, turnaround_hours
 
 REQUESTERS = ("firm_admin", "attorney", "paralegal")

@@ -1,7 +1,7 @@
 """Reading work requests: service-level targets and status, who may be assigned, generated files."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, select
 
@@ -24,11 +24,11 @@ def turnaround_hours(tenant_id: int) -> dict[str, int]:
 
 def as_utc(moment: datetime) -> datetime:
     # SQLite returns naive datetimes; they were written in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def sla_status(state: str, target_at: datetime, now: datetime) -> str:
-    """'overdue' past the target, 'at_risk' within 24 hours of it, else 'on_track'; only while the provider owes work."""
+    """'overdue' past the target, 'at_risk' within 24 hours of it, else 'on_track'; only while the provider owes."""
     if state not in PROVIDER_OWES_STATES:
         return "on_track"
     target = as_utc(target_at)

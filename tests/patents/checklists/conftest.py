@@ -7,13 +7,13 @@ import zlib
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from app.extensions import db
 from app.patents.checklists import operations
 from app.patents.checklists.models import ChecklistTemplate
 from app.patents.docketing.models import Matter
 from app.tenancy import tenant_scope
-from sqlalchemy import select
 
 DEFECTIVE_CLAIMS = (
     "1. A widget comprising a lever, wherein the spring is blue.\n"

@@ -5,8 +5,8 @@ import re
 from sqlalchemy import select
 
 from app.extensions import db
-from app.patents.checklists.models import Checklist
 from app.jobs import JobRecord
+from app.patents.checklists.models import Checklist
 from app.tenancy import tenant_scope
 
 from .conftest import DEFECTIVE_CLAIMS, add_matter

@@ -5,14 +5,13 @@ import json
 import re
 from datetime import date, timedelta
 
-import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
 from app.extensions import db
+from app.patents.docketing.models import Deadline, Matter
 from app.patents.docketing.operations import add_manual_deadline, record_event
 from app.patents.docketing.queries import tenant_today
-from app.patents.docketing.models import Deadline, Matter
 from app.tenancy import tenant_scope
 
 
@@ -165,7 +164,7 @@ def test_csv_export_neutralises_formulas(world, login_as):
     assert response.headers["Content-Disposition"].startswith("attachment")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     cells = [cell for row in rows[1:] for cell in row]
-    assert all(not cell[:1] in "=+-@\t" or cell == "" for cell in cells)
+    assert all(cell[:1] not in "=+-@\t" or cell == "" for cell in cells)
     assert any(cell.startswith("'=HYPERLINK") for cell in cells)
     assert "BOR-HIDDEN" not in response.get_data(as_text=True)
 

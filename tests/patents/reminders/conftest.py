@@ -5,7 +5,7 @@ import asyncio
 import email
 import socket
 import threading
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from email import policy as email_policy
 
 import pytest
@@ -64,7 +64,7 @@ def mailbox(app):
 
 
 def utc(*parts) -> datetime:
-    return datetime(*parts, tzinfo=timezone.utc)
+    return datetime(*parts, tzinfo=UTC)
 
 
 def add_matter(tenant, reference, attorney=None, specialist=None, status="pending", number="17/123,456"):

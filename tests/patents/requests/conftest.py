@@ -11,8 +11,8 @@ from sqlalchemy import event
 
 from app.extensions import db
 from app.files import store_bytes
-from app.patents.work_requests.operations import accept, approve, deliver, start, submit
 from app.patents.docketing.models import Deadline, Matter
+from app.patents.work_requests.operations import accept, approve, deliver, start, submit
 from app.tenancy import tenant_scope
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

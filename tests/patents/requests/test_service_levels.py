@@ -1,23 +1,22 @@
 """Service levels: targets from the firm's table or the defaults, the at-risk rule in Python and SQL, the sweep."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import utcnow
+from app.patents.dashboards.provider import median, percentile
 from app.patents.notifications.models import Notification
 from app.patents.work_requests.jobs import notify_at_risk_in_every_firm
-from app.patents.work_requests.operations import notify_at_risk, set_turnaround_hours, submit
-from app.patents.work_requests.queries import as_utc, turnaround_hours
-from app.patents.dashboards.provider import median, percentile
 from app.patents.work_requests.models import DEFAULT_TURNAROUND_HOURS, WorkRequest
-from app.patents.work_requests.queries import at_risk_condition, sla_status
+from app.patents.work_requests.operations import notify_at_risk, set_turnaround_hours, submit
+from app.patents.work_requests.queries import as_utc, at_risk_condition, sla_status, turnaround_hours
 from app.tenancy import tenant_scope
 
-NOW = datetime(2026, 5, 4, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("state, hours_to_target, expected", [
