@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from . import accounts, audit, tenancy
 from .extensions import db, login_manager
 from .models import User
+from .permissions import Can, can
 
 log = logging.getLogger("patentdesk.web")
 
@@ -31,13 +32,14 @@ def _load_user(user_id: str) -> User | None:
 
 
 # Features add themselves to the navigation and the home page as they land.
-_NAV: list[tuple[str, str, tuple[str, ...] | None]] = []
+_NAV: list[tuple[str, str, Can | None]] = []
 _HOME_PANELS: list[str] = []
 
 
-def register_nav(label: str, endpoint: str, roles: tuple[str, ...] | None = None) -> None:
-    if (label, endpoint, roles) not in _NAV:
-        _NAV.append((label, endpoint, roles))
+def register_nav(label: str, endpoint: str, capability: Can | None = None) -> None:
+    """A navigation link, shown to everyone signed in or only to roles with ``capability``."""
+    if (label, endpoint, capability) not in _NAV:
+        _NAV.append((label, endpoint, capability))
 
 
 def register_home_panel(template: str) -> None:
@@ -57,12 +59,15 @@ def _nav_position(entry) -> int:
 
 def _nav_items():
     return [{"label": label, "url": url_for(endpoint), "prefix": endpoint.split(".")[0] + "."}
-            for label, endpoint, roles in sorted(_NAV, key=_nav_position)
-            if roles is None or current_user.role in roles]
+            for label, endpoint, capability in sorted(_NAV, key=_nav_position)
+            if capability is None or can(current_user, capability)]
 
 
 def roles_required(*roles: str):
-    """Refuse with a clear 403 page unless the signed-in person has one of these roles."""
+    """Refuse with a clear 403 page unless the signed-in person has one of these roles.
+
+    Superseded by ``permissions.requires(Can.X)``; kept only while other branches move over (issue 13).
+    """
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
@@ -172,7 +177,8 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _layout_context():
         return {"current_tenant": g.get("tenant"), "assigned_tenants": g.get("assigned_tenants", []),
-                "nav_items": _nav_items, "home_panels": lambda: list(_HOME_PANELS)}
+                "nav_items": _nav_items, "home_panels": lambda: list(_HOME_PANELS),
+                "Can": Can, "can": lambda capability: can(current_user, capability)}
 
     def _wants_json() -> bool:
         return request.path.startswith("/api/")

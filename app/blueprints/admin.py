@@ -13,10 +13,9 @@ from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 from .. import accounts, audit, two_factor
 from ..extensions import db
 from ..models import FIRM_ROLES, PROVIDER_ROLES, ROLE_LABELS, AuditEntry, SpecialistAssignment, Tenant, User
-from ..web import roles_required
+from ..permissions import Can, requires
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-ADMINS = ("firm_admin", "provider_admin")
 AUDIT_PAGE_SIZE = 50
 
 
@@ -73,7 +72,7 @@ def _apply_password(form, user: User) -> bool:
 
 
 @bp.route("/users")
-@roles_required(*ADMINS)
+@requires(Can.MANAGE_PEOPLE)
 def users():
     people = db.session.execute(_managed_users_query()).scalars().all()
     return render_template("admin/users.html", people=people,
@@ -81,7 +80,7 @@ def users():
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@roles_required(*ADMINS)
+@requires(Can.MANAGE_PEOPLE)
 def new_user():
     form = NewUserForm()
     form.role.choices = [(r, ROLE_LABELS[r]) for r in _roles_managed_by(current_user)]
@@ -103,7 +102,7 @@ def new_user():
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@roles_required(*ADMINS)
+@requires(Can.MANAGE_PEOPLE)
 def edit_user(user_id: int):
     user = _managed_user_or_404(user_id)
     form = UserForm(obj=user)
@@ -126,7 +125,7 @@ def edit_user(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
-@roles_required(*ADMINS)
+@requires(Can.MANAGE_PEOPLE)
 def set_user_password(user_id: int):
     user = _managed_user_or_404(user_id)
     password_form = PasswordForm(prefix="pw")
@@ -141,7 +140,7 @@ def set_user_password(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
-@roles_required(*ADMINS)
+@requires(Can.MANAGE_PEOPLE)
 def reset_two_factor(user_id: int):
     """For a person who lost their phone and codes: every factor removed, every session ended, audited."""
     user = _managed_user_or_404(user_id)
@@ -185,7 +184,7 @@ class NewTenantForm(TenantForm):
 
 
 @bp.route("/tenants")
-@roles_required("provider_admin")
+@requires(Can.MANAGE_FIRMS)
 def tenants():
     counts = dict(db.session.execute(
         select(User.home_tenant_id, func.count(User.id)).where(User.home_tenant_id.is_not(None))
@@ -198,7 +197,7 @@ def tenants():
 
 
 @bp.route("/tenants/new", methods=["GET", "POST"])
-@roles_required("provider_admin")
+@requires(Can.MANAGE_FIRMS)
 def new_tenant():
     form = NewTenantForm()
     form.time_zone.choices = _time_zone_choices()
@@ -221,7 +220,7 @@ def new_tenant():
 
 
 @bp.route("/tenants/<int:tenant_id>", methods=["GET", "POST"])
-@roles_required("provider_admin")
+@requires(Can.MANAGE_FIRMS)
 def edit_tenant(tenant_id: int):
     tenant = db.session.get(Tenant, tenant_id) or abort(404)
     form = TenantForm(obj=tenant)
@@ -239,7 +238,7 @@ class AssignmentForm(FlaskForm):
 
 
 @bp.route("/staff/<int:user_id>/assignments", methods=["GET", "POST"])
-@roles_required("provider_admin")
+@requires(Can.MANAGE_FIRMS)
 def assignments(user_id: int):
     person = db.session.execute(accounts.provider_staff_query().where(User.id == user_id)).scalar_one_or_none()
     if person is None:
@@ -267,7 +266,7 @@ def assignments(user_id: int):
 # --- Audit log ----------------------------------------------------------------------------------------
 
 @bp.route("/audit")
-@roles_required(*ADMINS)
+@requires(Can.READ_AUDIT_LOG)
 def audit_log():
     tenant_filter = request.args.get("tenant", type=int) if current_user.role == "provider_admin" else None
     query = audit.visible_entries(current_user, tenant_filter)

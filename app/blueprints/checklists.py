@@ -23,8 +23,9 @@ from ..patents.checklists.models import (
 )
 from ..patents.docketing.models import APPLICATION_TYPES, JURISDICTIONS, Matter
 from ..patents.drafts import DraftInputError, read_text
+from ..permissions import Can, can, requires
 from ..tenancy import get_or_404
-from ..web import register_nav, roles_required, tenant_required
+from ..web import register_nav, tenant_required
 
 bp = Blueprint("checklists", __name__, url_prefix="/checklists")
 register_nav("Checklists", "checklists.index")
@@ -92,7 +93,7 @@ class NewTemplateForm(TemplateForm):
 # --- Helpers ------------------------------------------------------------------------------------------
 
 def _can_edit() -> bool:
-    return current_user.role in operations.EDITOR_ROLES
+    return can(current_user, Can.EDIT_CHECKLIST)
 
 
 def _checklist_page(checklist: Checklist, status: int = 200, draft_form: DraftForm | None = None,
@@ -160,7 +161,7 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 @tenant_required
-@roles_required(*operations.EDITOR_ROLES)
+@requires(Can.EDIT_CHECKLIST)
 def start():
     form = StartForm()
     matters = db.session.execute(select(Matter).order_by(Matter.reference)).scalars().all()
@@ -328,7 +329,7 @@ def _add_blank_rows(form: TemplateForm) -> None:
 
 @bp.route("/templates")
 @login_required
-@roles_required("provider_admin")
+@requires(Can.MANAGE_CHECKLIST_TEMPLATES)
 def templates():
     return render_template("checklists/templates.html", templates=operations.all_templates(),
                            application_types=APPLICATION_TYPES)
@@ -336,7 +337,7 @@ def templates():
 
 @bp.route("/templates/new", methods=["GET", "POST"])
 @login_required
-@roles_required("provider_admin")
+@requires(Can.MANAGE_CHECKLIST_TEMPLATES)
 def new_template():
     form, items_error = NewTemplateForm(), None
     if request.method == "GET":
@@ -358,7 +359,7 @@ def new_template():
 
 @bp.route("/templates/<int:template_id>", methods=["GET", "POST"])
 @login_required
-@roles_required("provider_admin")
+@requires(Can.MANAGE_CHECKLIST_TEMPLATES)
 def edit_template(template_id: int):
     template, items_error = get_or_404(ChecklistTemplate, template_id), None
     if request.method == "GET":

@@ -26,8 +26,9 @@ from .. import audit, files, firm_data, offboarding
 from ..extensions import db
 from ..jobs import JobRecord, start_tracked_job
 from ..models import Tenant, utcnow
+from ..permissions import Can, requires
 from ..tenancy import tenant_scope
-from ..web import roles_required, tenant_required
+from ..web import tenant_required
 
 bp = Blueprint("compliance", __name__, url_prefix="/admin")
 
@@ -37,7 +38,7 @@ class FirmSecurityForm(FlaskForm):
 
 
 @bp.route("/security", methods=["GET", "POST"])
-@roles_required("firm_admin")
+@requires(Can.MANAGE_FIRM_SECURITY)
 @tenant_required
 def firm_security():
     """The firm admin's security settings for the firm."""
@@ -78,7 +79,7 @@ class AuditExportForm(FlaskForm):
 
 
 @bp.route("/audit/export", methods=["GET", "POST"])
-@roles_required("firm_admin", "provider_admin")
+@requires(Can.READ_AUDIT_LOG)
 def export_audit():
     """The audit log for a date range as CSV or JSON: a firm admin's firm, or any firm (or all) for a provider admin."""
     form = AuditExportForm()
@@ -139,14 +140,14 @@ def start_export(tenant: Tenant) -> int:
 
 
 @bp.route("/security/export", methods=["POST"])
-@roles_required("firm_admin")
+@requires(Can.MANAGE_FIRM_SECURITY)
 @tenant_required
 def export_firm():
     return redirect(url_for("compliance.export_status", job_id=start_export(g.tenant)))
 
 
 @bp.route("/tenants/<int:tenant_id>/export", methods=["POST"])
-@roles_required("provider_admin")
+@requires(Can.MANAGE_FIRMS)
 def export_any_firm(tenant_id: int):
     tenant = db.session.get(Tenant, tenant_id) or abort(404)
     return redirect(url_for("compliance.export_status", job_id=start_export(tenant)))
@@ -160,7 +161,7 @@ def download_expires(job: JobRecord) -> datetime | None:
 
 
 @bp.route("/exports/<int:job_id>")
-@roles_required("firm_admin", "provider_admin")
+@requires(Can.EXPORT_FIRM_DATA)
 def export_status(job_id: int):
     job = _export_or_404(job_id)
     expires = download_expires(job)
@@ -169,7 +170,7 @@ def export_status(job_id: int):
 
 
 @bp.route("/exports/<int:job_id>/download")
-@roles_required("firm_admin", "provider_admin")
+@requires(Can.EXPORT_FIRM_DATA)
 def download_export(job_id: int):
     """The archive, for EXPORT_DOWNLOAD_HOURS after it was made; then 410 and the file is gone."""
     job = _export_or_404(job_id)
@@ -190,7 +191,7 @@ class OffboardForm(FlaskForm):
 
 
 @bp.route("/tenants/<int:tenant_id>/offboarding", methods=["GET", "POST"])
-@roles_required("provider_admin")
+@requires(Can.MANAGE_FIRMS)
 def offboard_firm(tenant_id: int):
     """Deactivate the firm now, export it, and delete every trace after the retention period."""
     tenant = db.session.get(Tenant, tenant_id) or abort(404)
@@ -218,7 +219,7 @@ def offboard_firm(tenant_id: int):
 
 
 @bp.route("/tenants/<int:tenant_id>/offboarding/cancel", methods=["POST"])
-@roles_required("provider_admin")
+@requires(Can.MANAGE_FIRMS)
 def cancel_offboarding(tenant_id: int):
     tenant = db.session.get(Tenant, tenant_id) or abort(404)
     try:

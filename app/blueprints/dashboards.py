@@ -21,11 +21,12 @@ from ..patents.notifications.operations import (
     wants_email,
 )
 from ..patents.work_requests.models import REQUEST_STATES
+from ..permissions import Can, requires
 from ..tenancy import get_or_404, tenant_scope
-from ..web import register_home_panel, register_nav, roles_required, tenant_required
+from ..web import register_home_panel, register_nav, tenant_required
 
 bp = Blueprint("dashboards", __name__)
-register_nav("Provider", "dashboards.provider", roles=("provider_admin", "specialist"))
+register_nav("Provider", "dashboards.provider", capability=Can.SEE_PROVIDER_DASHBOARD)
 register_home_panel("dashboard/_firm_panel.html")
 
 
@@ -57,7 +58,7 @@ def firm():
 
 
 @bp.get("/provider")
-@roles_required("provider_admin", "specialist")
+@requires(Can.SEE_PROVIDER_DASHBOARD)
 def provider():
     tenants = g.assigned_tenants
     tenant_ids = [t.id for t in tenants]

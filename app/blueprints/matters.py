@@ -25,13 +25,13 @@ from ..patents.docketing.models import (
     PriorityClaim,
 )
 from ..patents.docketing.queries import matters_query
+from ..permissions import Can, can, requires
 from ..tenancy import get_or_404
-from ..web import register_nav, roles_required, tenant_required
+from ..web import register_nav, tenant_required
 
 bp = Blueprint("matters", __name__)
 register_nav("Matters", "matters.index")
 
-DOCKETERS = ("firm_admin", "attorney", "paralegal", "provider_admin", "specialist")
 PAGE_SIZE = 50
 MATTER_SORTS = {"reference": Matter.reference, "title": Matter.title, "filed": Matter.filing_date,
                 "status": Matter.status, "jurisdiction": Matter.jurisdiction}
@@ -117,7 +117,7 @@ def index():
 
 
 @bp.route("/matters/new", methods=["GET", "POST"])
-@roles_required(*DOCKETERS)
+@requires(Can.DOCKET)
 @tenant_required
 def new():
     form = _matter_form()
@@ -132,7 +132,7 @@ def new():
 
 
 @bp.route("/matters/<int:matter_id>/edit", methods=["GET", "POST"])
-@roles_required(*DOCKETERS)
+@requires(Can.DOCKET)
 @tenant_required
 def edit(matter_id: int):
     matter = get_or_404(Matter, matter_id)
@@ -192,7 +192,7 @@ def _matter_page(matter: Matter, event_form=None, manual_form=None, preview=None
         closed_deadlines=[d for d in deadlines if not d.is_open],
         event_form=event_form or _event_form(matter), manual_form=manual_form or ManualDeadlineForm(prefix="manual"),
         parameters=_all_parameters(matter.jurisdiction), preview=preview, preview_error=preview_error,
-        can_docket=current_user.role in DOCKETERS), status
+        can_docket=can(current_user, Can.DOCKET)), status
 
 
 @bp.route("/matters/<int:matter_id>")
@@ -203,7 +203,7 @@ def detail(matter_id: int):
 
 
 @bp.route("/matters/<int:matter_id>/events", methods=["POST"])
-@roles_required(*DOCKETERS)
+@requires(Can.DOCKET)
 @tenant_required
 def record_event(matter_id: int):
     """Record an event, or with the Preview button show what it would docket ("what if")."""
@@ -231,7 +231,7 @@ def record_event(matter_id: int):
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
-@roles_required(*DOCKETERS)
+@requires(Can.DOCKET)
 @tenant_required
 def edit_event(event_id: int):
     event = get_or_404(Event, event_id)
@@ -256,7 +256,7 @@ def edit_event(event_id: int):
 
 
 @bp.route("/events/<int:event_id>/delete", methods=["POST"])
-@roles_required(*DOCKETERS)
+@requires(Can.DOCKET)
 @tenant_required
 def delete_event(event_id: int):
     event = get_or_404(Event, event_id)
@@ -268,7 +268,7 @@ def delete_event(event_id: int):
 
 
 @bp.route("/matters/<int:matter_id>/deadlines", methods=["POST"])
-@roles_required(*DOCKETERS)
+@requires(Can.DOCKET)
 @tenant_required
 def add_deadline(matter_id: int):
     matter = get_or_404(Matter, matter_id)
@@ -288,7 +288,7 @@ class PriorityClaimForm(FlaskForm):
 
 
 @bp.route("/matters/<int:matter_id>/priority-claims", methods=["POST"])
-@roles_required(*DOCKETERS)
+@requires(Can.DOCKET)
 @tenant_required
 def add_priority_claim(matter_id: int):
     matter = get_or_404(Matter, matter_id)
@@ -321,7 +321,7 @@ def _deadline_page(deadline: Deadline, override_form=None, done_form=None, error
     return render_template("matters/deadline.html", deadline=deadline, history=history, error=error,
                            override_form=override_form or OverrideForm(prefix="override"),
                            done_form=done_form or DoneForm(prefix="done"),
-                           can_docket=current_user.role in DOCKETERS), status
+                           can_docket=can(current_user, Can.DOCKET)), status
 
 
 @bp.route("/deadlines/<int:deadline_id>")
@@ -332,7 +332,7 @@ def deadline(deadline_id: int):
 
 
 @bp.route("/deadlines/<int:deadline_id>/verify", methods=["POST"])
-@roles_required(*DOCKETERS)
+@requires(Can.DOCKET)
 @tenant_required
 def verify(deadline_id: int):
     deadline = get_or_404(Deadline, deadline_id)
@@ -347,7 +347,7 @@ def verify(deadline_id: int):
 
 
 @bp.route("/deadlines/<int:deadline_id>/override", methods=["POST"])
-@roles_required(*DOCKETERS)
+@requires(Can.DOCKET)
 @tenant_required
 def override(deadline_id: int):
     deadline = get_or_404(Deadline, deadline_id)
@@ -360,7 +360,7 @@ def override(deadline_id: int):
 
 
 @bp.route("/deadlines/<int:deadline_id>/done", methods=["POST"])
-@roles_required(*DOCKETERS)
+@requires(Can.DOCKET)
 @tenant_required
 def mark_done(deadline_id: int):
     deadline = get_or_404(Deadline, deadline_id)

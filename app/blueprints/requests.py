@@ -16,7 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..extensions import db
 from ..files import StoredFile, send_stored
-from ..models import PROVIDER_ROLES, Tenant, User, utcnow
+from ..models import Tenant, User, utcnow
 from ..patents.docketing.models import Matter
 from ..patents.work_requests import operations
 from ..patents.work_requests.jobs import notify_at_risk_in_every_firm
@@ -37,16 +37,15 @@ from ..patents.work_requests.queries import (
     sla_status,
     turnaround_hours,
 )
+from ..permissions import Can, can, requires
 from ..tenancy import get_or_404, tenant_scope
 from ..uploads import ALLOWED_EXTENSIONS, DEFAULT_MAX_FILE_BYTES, UploadRejected, check_upload, store_upload
-from ..web import register_nav, roles_required, tenant_required
+from ..web import register_nav, tenant_required
 
 bp = Blueprint("requests", __name__)
 register_nav("Requests", "requests.index")
 
 PAGE_SIZE = 50
-COMMENTERS = operations.REQUESTERS + PROVIDER_ROLES
-CANCELLERS = operations.REQUESTERS + PROVIDER_ROLES
 STATE_FILTERS = {"open": "Open", "at_risk": "At risk", **REQUEST_STATES, "all": "All"}
 
 
@@ -167,13 +166,13 @@ def index():
                            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), args=request.args, state=state,
                            states=STATE_FILTERS, kinds=REQUEST_KINDS, tenants=tenants,
                            sla=lambda r: sla_status(r.state, r.target_at, now),
-                           can_open=current_user.role in operations.REQUESTERS and g.tenant is not None)
+                           can_open=can(current_user, Can.OPEN_WORK_REQUEST) and g.tenant is not None)
 
 
 # --- Opening a request --------------------------------------------------------------------------------
 
 @bp.route("/requests/new", methods=["GET", "POST"])
-@roles_required(*operations.REQUESTERS)
+@requires(Can.OPEN_WORK_REQUEST)
 @tenant_required
 def new():
     form = NewRequestForm()
@@ -221,7 +220,7 @@ def _detail_page(work_request: WorkRequest, status: int = 200, **forms):
                                  .where(WorkRequestTransition.request_id == work_request.id)
                                  .order_by(WorkRequestTransition.at, WorkRequestTransition.id)).all()
     people = [(p.id, p.name) for p in assignable_people(work_request.tenant_id)] \
-        if current_user.role == "provider_admin" else []
+        if can(current_user, Can.MANAGE_WORK_REQUESTS) else []
     accept_form = forms.get("accept_form") or AcceptForm(prefix="accept")
     accept_form.assignee_id.choices = [(0, "— assign later —")] + people
     assign_form = forms.get("assign_form") or AssignForm(prefix="assign", assignee_id=work_request.assignee_id or 0)
@@ -229,7 +228,7 @@ def _detail_page(work_request: WorkRequest, status: int = 200, **forms):
     deliver_form = forms.get("deliver_form") or DeliverForm(prefix="deliver")
     deliver_form.picked_files.choices = _generated_choices()
     user = current_user
-    is_worker = user.role == "provider_admin" or (user.role in PROVIDER_ROLES and user.id == work_request.assignee_id)
+    is_worker = operations.is_worker(work_request, user)
     return render_template(
         "requests/detail.html", wr=work_request, files=files, history=history, comments=_comment_tree(work_request),
         sla=sla_status(work_request.state, work_request.target_at, utcnow()),
@@ -238,8 +237,8 @@ def _detail_page(work_request: WorkRequest, status: int = 200, **forms):
         cancel_form=forms.get("cancel_form") or ReasonForm(prefix="cancel"),
         comment_form=forms.get("comment_form") or CommentForm(prefix="comment"),
         error=forms.get("error"), is_worker=is_worker,
-        can_review=user.role in operations.REVIEWERS, can_comment=user.role in COMMENTERS,
-        can_cancel=user.role in operations.REQUESTERS or is_worker, allowed=ALLOWED_EXTENSIONS), status
+        can_review=can(user, Can.REVIEW_DELIVERY), can_comment=can(user, Can.COMMENT_ON_WORK_REQUEST),
+        can_cancel=operations.may_cancel(work_request, user), allowed=ALLOWED_EXTENSIONS), status
 
 
 def _generated_choices() -> list[tuple[int, str]]:
@@ -270,7 +269,7 @@ def _person(user_id: int | None) -> User | None:
 
 
 @bp.post("/requests/<int:request_id>/accept")
-@roles_required("provider_admin")
+@requires(Can.MANAGE_WORK_REQUESTS)
 def accept(request_id: int):
     with _request_tenant(request_id) as work_request:
         form = AcceptForm(prefix="accept")
@@ -280,7 +279,7 @@ def accept(request_id: int):
 
 
 @bp.post("/requests/<int:request_id>/assign")
-@roles_required("provider_admin")
+@requires(Can.MANAGE_WORK_REQUESTS)
 def assign(request_id: int):
     with _request_tenant(request_id) as work_request:
         form = AssignForm(prefix="assign")
@@ -292,14 +291,14 @@ def assign(request_id: int):
 
 
 @bp.post("/requests/<int:request_id>/start")
-@roles_required(*PROVIDER_ROLES)
+@requires(Can.DELIVER_WORK)
 def start(request_id: int):
     with _request_tenant(request_id) as work_request:
         return _run(work_request, lambda: operations.start(work_request, current_user), "Work started.")
 
 
 @bp.post("/requests/<int:request_id>/deliver")
-@roles_required(*PROVIDER_ROLES)
+@requires(Can.DELIVER_WORK)
 def deliver(request_id: int):
     with _request_tenant(request_id) as work_request:
         form = DeliverForm(prefix="deliver")
@@ -319,7 +318,7 @@ def deliver(request_id: int):
 
 
 @bp.post("/requests/<int:request_id>/return")
-@roles_required(*operations.REVIEWERS)
+@requires(Can.REVIEW_DELIVERY)
 def send_back(request_id: int):
     with _request_tenant(request_id) as work_request:
         form = ReasonForm(prefix="return")
@@ -330,14 +329,14 @@ def send_back(request_id: int):
 
 
 @bp.post("/requests/<int:request_id>/approve")
-@roles_required(*operations.REVIEWERS)
+@requires(Can.REVIEW_DELIVERY)
 def approve(request_id: int):
     with _request_tenant(request_id) as work_request:
         return _run(work_request, lambda: operations.approve(work_request, current_user), "Delivery approved.")
 
 
 @bp.post("/requests/<int:request_id>/cancel")
-@roles_required(*CANCELLERS)
+@requires(Can.CANCEL_WORK_REQUEST)
 def cancel(request_id: int):
     with _request_tenant(request_id) as work_request:
         form = ReasonForm(prefix="cancel")
@@ -348,7 +347,7 @@ def cancel(request_id: int):
 
 
 @bp.post("/requests/<int:request_id>/comments")
-@roles_required(*COMMENTERS)
+@requires(Can.COMMENT_ON_WORK_REQUEST)
 def comment(request_id: int):
     with _request_tenant(request_id) as work_request:
         form = CommentForm(prefix="comment")
@@ -382,7 +381,7 @@ for _kind, _label in REQUEST_KINDS.items():
 
 
 @bp.route("/requests/service-levels", methods=["GET", "POST"])
-@roles_required("provider_admin")
+@requires(Can.MANAGE_WORK_REQUESTS)
 @tenant_required
 def service_levels():
     current = turnaround_hours(g.tenant.id)

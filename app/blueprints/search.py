@@ -19,8 +19,9 @@ from ..patents.search.backends import SearchIndexes, SearchStopped, parse_engine
 from ..patents.search.engine import MAX_RESULT_WINDOW, search, similar
 from ..patents.search.models import CATEGORIES, MarkedHit, SearchQuery, SearchSession
 from ..patents.search.query import QuerySyntaxError
+from ..permissions import Can, can, requires
 from ..tenancy import get_or_404
-from ..web import register_nav, roles_required, tenant_required
+from ..web import register_nav, tenant_required
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 register_nav("Search", "search.index")
@@ -127,7 +128,7 @@ def _matter_link(matter):
 
 
 def _is_searcher() -> bool:
-    return current_user.role in SEARCHERS
+    return can(current_user, Can.SEARCH_PRIOR_ART)
 
 
 @bp.app_template_filter("snippet")
@@ -177,7 +178,7 @@ def help_page():
 @bp.route("/similar", methods=["GET", "POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def similar_page():
     form = SimilarForm()
     result = None
@@ -237,7 +238,7 @@ def _content_problem(data: bytes, extension: str) -> str | None:
 @bp.route("/upload", methods=["GET", "POST"])
 @login_required
 @tenant_required
-@roles_required(*PRIVATE_UPLOADERS)
+@requires(Can.UPLOAD_PRIVATE_ART)
 def upload():
     form = UploadForm()
     form.target.choices = _upload_targets()
@@ -287,7 +288,7 @@ def session_list():
 @bp.route("/sessions/new", methods=["GET", "POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def new_session():
     form = SessionForm()
     matters = db.session.execute(select(Matter).order_by(Matter.reference)).scalars().all()
@@ -317,7 +318,7 @@ def session_detail(session_id: int):
 @bp.route("/sessions/<int:session_id>/queries", methods=["POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def run_session_query(session_id: int):
     found = _session_or_404(session_id)
     mode = "similar" if request.form.get("mode") == "similar" else "query"
@@ -364,7 +365,7 @@ def session_query(session_id: int, query_id: int):
 @bp.route("/sessions/<int:session_id>/queries/<int:query_id>/rerun", methods=["POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def rerun_query(session_id: int, query_id: int):
     found = _session_or_404(session_id)
     query = _query_or_404(found, query_id)
@@ -377,7 +378,7 @@ def rerun_query(session_id: int, query_id: int):
 @bp.route("/sessions/<int:session_id>/queries/<int:query_id>/save", methods=["POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def save_query(session_id: int, query_id: int):
     found = _session_or_404(session_id)
     query = _query_or_404(found, query_id)
@@ -390,7 +391,7 @@ def save_query(session_id: int, query_id: int):
 @bp.route("/sessions/<int:session_id>/marks", methods=["POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def mark(session_id: int):
     found = _session_or_404(session_id)
     form = MarkForm()
@@ -413,7 +414,7 @@ def mark(session_id: int):
 @bp.route("/sessions/<int:session_id>/marks/<int:mark_id>/delete", methods=["POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def unmark(session_id: int, mark_id: int):
     found = _session_or_404(session_id)
     marked = get_or_404(MarkedHit, mark_id)
@@ -428,7 +429,7 @@ def unmark(session_id: int, mark_id: int):
 @bp.route("/sessions/<int:session_id>/report", methods=["POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def make_report(session_id: int):
     found = _session_or_404(session_id)
     ActionForm().validate_on_submit() or abort(400)
@@ -441,7 +442,7 @@ def make_report(session_id: int):
 @bp.route("/sessions/<int:session_id>/deliver", methods=["POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def deliver(session_id: int):
     found = _session_or_404(session_id)
     ActionForm().validate_on_submit() or abort(400)

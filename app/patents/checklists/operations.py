@@ -14,6 +14,7 @@ from ... import audit
 from ...extensions import db
 from ...files import store_bytes
 from ...models import User, utcnow
+from ...permissions import Can, can
 from ..docketing.models import APPLICATION_TYPES, Matter
 from ..drafts import DraftInputError, check_draft, parse_claims
 from ..reports import pdf
@@ -29,9 +30,6 @@ from .models import (
 )
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-PREPARER_ROLES = ("specialist", "provider_admin")
-SIGNER_ROLES = ("attorney", "firm_admin")
-EDITOR_ROLES = PREPARER_ROLES + SIGNER_ROLES + ("paralegal",)
 ITEM_KEY = re.compile(r"^[a-z0-9_]{1,40}$")
 SEVERITY_BADGES = {"error": "bad", "warning": "warn", "note": "muted"}
 
@@ -148,7 +146,7 @@ def _event(checklist: Checklist, kind: str, user: User | None, message: str) -> 
 
 def start_checklist(matter: Matter, template: ChecklistTemplate, user: User, entity: str = "large") -> Checklist:
     """A new checklist for the matter, with its own copy of the template's latest items."""
-    if user.role not in EDITOR_ROLES:
+    if not can(user, Can.EDIT_CHECKLIST):
         raise ChecklistRuleError("Your role can view checklists but not start them.")
     if entity not in ENTITIES:
         raise ChecklistRuleError("Choose large, small or micro entity.")
@@ -163,7 +161,7 @@ def start_checklist(matter: Matter, template: ChecklistTemplate, user: User, ent
 
 def set_item_state(checklist: Checklist, item: ChecklistItem, user: User, state: str,
                    note: str = "", reason: str = "") -> None:
-    if user.role not in EDITOR_ROLES:
+    if not can(user, Can.EDIT_CHECKLIST):
         raise ChecklistRuleError("Your role can view this checklist but not change it.")
     if not checklist.is_editable:
         raise ChecklistRuleError(f"The checklist is {CHECKLIST_STATUSES[checklist.status].lower()}, so its items "
@@ -236,7 +234,7 @@ def preparers(checklist: Checklist) -> set[int]:
 
 
 def why_cannot_prepare(checklist: Checklist, user: User) -> str | None:
-    if user.role not in PREPARER_ROLES:
+    if not can(user, Can.PREPARE_CHECKLIST):
         return "The provider's patent specialists mark checklists prepared; a firm attorney then signs them off."
     if not checklist.is_editable:
         return f"The checklist is already {CHECKLIST_STATUSES[checklist.status].lower()}."
@@ -257,7 +255,7 @@ def why_cannot_sign(checklist: Checklist, user: User) -> str | None:
     if user.id in preparers(checklist):
         return ("You prepared this checklist, so someone else must check it: a firm attorney or firm admin "
                 "signs it off (maker-checker).")
-    if user.role not in SIGNER_ROLES:
+    if not can(user, Can.SIGN_CHECKLIST):
         return "Only a firm attorney or firm admin can sign off a checklist or return it with comments."
     return None
 
