@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from functools import cached_property, lru_cache
 from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
 from .config import password_hashing
 from .extensions import db
@@ -177,6 +178,22 @@ def assigned_tenants(user: User) -> list[Tenant]:
             .order_by(Tenant.name)
         ).scalars())
     return []
+
+
+def members_query(tenant_id: int, roles: Iterable[str] | None = None, active_only: bool = True):
+    """People who work for firm T, by name: its own people, and the provider staff assigned to it.
+
+    ``roles`` narrows it (e.g. ``("attorney", "firm_admin")``); ``active_only=False`` includes
+    deactivated accounts. The one place that answers "who works for this firm".
+    """
+    wanted = tuple(roles) if roles is not None else FIRM_ROLES + PROVIDER_ROLES
+    assigned = select(SpecialistAssignment.user_id).where(SpecialistAssignment.tenant_id == tenant_id)
+    conditions = [or_(and_(User.role.in_(FIRM_ROLES), User.home_tenant_id == tenant_id),
+                      and_(User.role.in_(PROVIDER_ROLES), User.id.in_(assigned))),
+                  User.role.in_(wanted)]
+    if active_only:
+        conditions.append(User.active.is_(True))
+    return select(User).where(*conditions).order_by(User.name)
 
 
 def firm_users_query(tenant_id: int):

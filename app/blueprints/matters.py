@@ -8,10 +8,11 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
+from ..accounts import members_query
 from ..extensions import db
-from ..models import FIRM_ROLES, User
+from ..models import PROVIDER_ROLES
 from ..patents import deadlines as engine
 from ..patents.docketing import operations
 from ..patents.docketing.models import (
@@ -39,13 +40,8 @@ MATTER_SORTS = {"reference": Matter.reference, "title": Matter.title, "filed": M
 
 def _people_choices(roles) -> list[tuple[int, str]]:
     """People who can be responsible for a matter of the current tenant."""
-    if set(roles) <= set(FIRM_ROLES):
-        query = select(User).where(User.home_tenant_id == g.tenant.id, User.role.in_(roles), User.active.is_(True))
-    else:
-        from ..models import SpecialistAssignment
-        query = (select(User).join(SpecialistAssignment, SpecialistAssignment.user_id == User.id)
-                 .where(SpecialistAssignment.tenant_id == g.tenant.id, User.active.is_(True)))
-    return [(0, "— nobody yet —")] + [(u.id, u.name) for u in db.session.execute(query.order_by(User.name)).scalars()]
+    people = db.session.execute(members_query(g.tenant.id, roles)).scalars()
+    return [(0, "— nobody yet —")] + [(u.id, u.name) for u in people]
 
 
 class MatterForm(FlaskForm):
@@ -68,32 +64,37 @@ class MatterForm(FlaskForm):
     responsible_attorney_id = SelectField("Responsible attorney", coerce=int)
     specialist_id = SelectField("Provider specialist", coerce=int)
 
-    def validate_reference(self, field):
-        clash = db.session.execute(select(Matter.id).where(Matter.reference == field.data.strip())).scalar()
-        if clash is not None and clash != getattr(self, "editing_id", None):
-            raise ValidationError("Another matter of this firm already uses this reference.")
-
 
 def _matter_form(matter: Matter | None = None) -> MatterForm:
     form = MatterForm(obj=matter)
-    form.editing_id = matter.id if matter else None
     others = db.session.execute(select(Matter.id, Matter.reference).where(
         Matter.id != (matter.id if matter else -1)).order_by(Matter.reference)).all()
     form.parent_id.choices = [(0, "— none —")] + [(i, r) for i, r in others]
     form.responsible_attorney_id.choices = _people_choices(("attorney", "firm_admin"))
-    form.specialist_id.choices = _people_choices(("specialist", "provider_admin"))
+    form.specialist_id.choices = _people_choices(PROVIDER_ROLES)
     if request.method == "GET" and matter is not None:
         for name in ("parent_id", "responsible_attorney_id", "specialist_id"):
             getattr(form, name).data = getattr(matter, name) or 0
     return form
 
 
-def _save_matter(form: MatterForm, matter: Matter) -> None:
-    form.populate_obj(matter)
-    matter.reference = matter.reference.strip()
-    for name in ("parent_id", "responsible_attorney_id", "specialist_id"):
-        setattr(matter, name, getattr(form, name).data or None)
-    matter.family_relation = form.family_relation.data or None
+def _matter_values(form: MatterForm) -> dict:
+    values = {field.name: field.data for field in form if field.name != "csrf_token"}
+    for name in ("parent_id", "responsible_attorney_id", "specialist_id", "family_relation"):
+        values[name] = values[name] or None
+    return values
+
+
+def _save_matter(form: MatterForm, matter: Matter | None) -> Matter | None:
+    """Create or change the matter through the docketing operations; their refusals go onto the form's fields."""
+    try:
+        if matter is None:
+            return operations.create_matter(_matter_values(form), g.tenant.id)
+        return operations.update_matter(matter, _matter_values(form), g.tenant.id)
+    except operations.MatterInputError as refused:
+        for name, messages in refused.errors.items():
+            getattr(form, name).errors.extend(messages)
+        return None
 
 
 @bp.route("/matters")
@@ -121,11 +122,7 @@ def index():
 @tenant_required
 def new():
     form = _matter_form()
-    if form.validate_on_submit():
-        matter = Matter()
-        _save_matter(form, matter)
-        db.session.add(matter)
-        db.session.flush()
+    if form.validate_on_submit() and (matter := _save_matter(form, None)) is not None:
         flash(f"Matter {matter.reference} created. Record its first event to docket its deadlines.", "success")
         return redirect(url_for("matters.detail", matter_id=matter.id))
     return render_template("matters/form.html", form=form, matter=None), 400 if form.errors else 200
@@ -137,8 +134,7 @@ def new():
 def edit(matter_id: int):
     matter = get_or_404(Matter, matter_id)
     form = _matter_form(matter)
-    if form.validate_on_submit():
-        _save_matter(form, matter)
+    if form.validate_on_submit() and _save_matter(form, matter) is not None:
         flash("Matter saved.", "success")
         return redirect(url_for("matters.detail", matter_id=matter.id))
     return render_template("matters/form.html", form=form, matter=matter), 400 if form.errors else 200
