@@ -202,3 +202,88 @@ def firm_users_query(tenant_id: int):
 
 def provider_staff_query():
     return select(User).where(User.role.in_(PROVIDER_ROLES)).order_by(User.name)
+
+
+# --- People, firms and assignments (the admin pages and the command line call these) ----------------------
+
+class AccountInputError(ValueError):
+    """A person or firm cannot be saved as given; ``field`` is the argument it concerns, the message says why."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+def _require_free_email(email: str, field: str, editing_id: int | None = None) -> None:
+    taken = db.session.execute(select(User.id).where(User.email == email)).scalar()
+    if taken is not None and taken != editing_id:
+        raise AccountInputError(field, "Another account already uses this e-mail address.")
+
+
+def _require_policy(password: str, email: str, field: str) -> None:
+    try:
+        check_password_policy(password, email)
+    except PasswordRejected as rejected:
+        raise AccountInputError(field, str(rejected)) from None
+
+
+def create_user(name: str, email: str, role: str, password: str, home_tenant_id: int | None = None,
+                active: bool = True) -> User:
+    """A new account (firm people have a home tenant; provider staff work through assignments)."""
+    email = email.strip().lower()
+    _require_free_email(email, "email")
+    _require_policy(password, email, "password")
+    user = User(name=name.strip(), email=email, role=role, active=active, home_tenant_id=home_tenant_id,
+                password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_user(user: User, name: str, email: str, role: str, active: bool, by: User) -> None:
+    """Change a person's details; deactivating ends their sessions. Nobody changes their own role or access."""
+    if user.id == by.id and (role != user.role or not active):
+        raise AccountInputError("role", "You cannot change your own role or deactivate yourself. Ask another admin.")
+    email = email.strip().lower()
+    _require_free_email(email, "email", editing_id=user.id)
+    was_active = user.active
+    user.name, user.email, user.role, user.active = name.strip(), email, role, active
+    if was_active and not active:
+        end_all_sessions(user, reason="account disabled")
+
+
+def _require_free_slug(slug: str, editing_id: int | None = None) -> None:
+    taken = db.session.execute(select(Tenant.id).where(Tenant.slug == slug)).scalar()
+    if taken is not None and taken != editing_id:
+        raise AccountInputError("slug", "Another firm already uses this short code.")
+
+
+def create_tenant(name: str, slug: str, time_zone: str, active: bool, admin_name: str, admin_email: str,
+                  admin_password: str) -> Tenant:
+    """A new client firm with its first firm admin."""
+    _require_free_slug(slug)
+    _require_free_email(admin_email.strip().lower(), "admin_email")
+    _require_policy(admin_password, admin_email, "admin_password")
+    tenant = Tenant(name=name.strip(), slug=slug, time_zone=time_zone, active=active)
+    db.session.add(tenant)
+    db.session.flush()
+    create_user(admin_name, admin_email, "firm_admin", admin_password, home_tenant_id=tenant.id)
+    return tenant
+
+
+def update_tenant(tenant: Tenant, name: str, slug: str, time_zone: str, active: bool) -> None:
+    _require_free_slug(slug, editing_id=tenant.id)
+    tenant.name, tenant.slug, tenant.time_zone, tenant.active = name, slug, time_zone, active
+
+
+def set_assignments(person: User, tenant_ids: Iterable[int]) -> None:
+    """The firms a provider staff member works for, exactly these from now on."""
+    wanted = set(tenant_ids)
+    current = set(db.session.execute(select(SpecialistAssignment.tenant_id)
+                                     .where(SpecialistAssignment.user_id == person.id)).scalars())
+    for tenant_id in wanted - current:
+        db.session.add(SpecialistAssignment(user_id=person.id, tenant_id=tenant_id))
+    for assignment in db.session.execute(select(SpecialistAssignment).where(
+            SpecialistAssignment.user_id == person.id,
+            SpecialistAssignment.tenant_id.in_(current - wanted))).scalars():
+        db.session.delete(assignment)

@@ -97,10 +97,8 @@ def init_app(app: Flask) -> None:
     def create_provider_admin(email, name, password):
         """Create the first provider admin on a new installation."""
         try:
-            accounts.check_password_policy(password, email)
-        except accounts.PasswordRejected as rejected:
-            raise click.UsageError(str(rejected)) from None
-        db.session.add(User(email=email.strip().lower(), name=name, role="provider_admin",
-                            password_hash=accounts.hash_password(password)))
+            accounts.create_user(name, email, "provider_admin", password)
+        except accounts.AccountInputError as refused:
+            raise click.UsageError(str(refused)) from None
         db.session.commit()
         click.echo(f"Created provider admin {email}.")
