@@ -17,6 +17,7 @@ import secrets
 import struct
 import unicodedata
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -37,6 +38,22 @@ _HEADER = struct.Struct(">6sI")  # MAGIC, data key version
 
 class FileUnreadable(RuntimeError):
     """A stored file cannot be decrypted: its data key was destroyed, or the bytes were altered."""
+
+
+class FilePurpose(StrEnum):
+    """Why a file is kept; stored in ``stored_files.purpose`` (the values are in rows, so never rename one)."""
+
+    REQUEST_ATTACHMENT = "request_attachment"
+    REQUEST_DELIVERY = "request_delivery"
+    SEARCH_IMPORT = "search-import"
+    SEARCH_REPORT = "search-report"
+    CHECKLIST_PDF = "checklist_pdf"
+    DOCKET_REPORT = "docket_report"
+    FIRM_EXPORT = "firm_export"
+
+
+# What the provider generates for a firm (offered for delivery, shown on the firm's dashboard).
+GENERATED_PURPOSES = (FilePurpose.SEARCH_REPORT, FilePurpose.CHECKLIST_PDF, FilePurpose.DOCKET_REPORT)
 
 
 class StoredFile(TenantScoped, db.Model):

@@ -9,6 +9,7 @@ import re
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from functools import wraps
 
 from flask import current_app, has_app_context
@@ -23,6 +24,17 @@ from .models import utcnow
 from .tenancy import TenantScoped, tenant_scope
 
 log = logging.getLogger("patentdesk.jobs")
+
+
+class JobKind(StrEnum):
+    """What a tracked job makes; stored in ``job_records.kind`` (the values are in rows, so never rename one)."""
+
+    DOCKET_REPORT = "docket_report"
+    DRAFT_CHECK = "draft_check"
+    CHECKLIST_PDF = "checklist_pdf"
+    SEARCH_REPORT = "search-report"
+    SEARCH_IMPORT = "search-import"
+    FIRM_EXPORT = "firm_export"
 
 
 class JobRecord(TenantScoped, db.Model):

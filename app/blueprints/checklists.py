@@ -11,7 +11,7 @@ from wtforms import FieldList, Form, FormField, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..extensions import db
-from ..jobs import start_tracked_job
+from ..jobs import JobKind, start_tracked_job
 from ..patents.checklists import operations
 from ..patents.checklists.models import (
     CHECKLIST_STATUSES,
@@ -236,7 +236,7 @@ def check_draft(checklist_id: int):
     except DraftInputError as unreadable:
         form.claims.errors = [str(unreadable)]
         return _checklist_page(checklist, 400, draft_form=form)
-    job = start_tracked_job("reports", "draft_check", f"Draft check for {checklist.matter.reference}",
+    job = start_tracked_job("reports", JobKind.DRAFT_CHECK, f"Draft check for {checklist.matter.reference}",
                             operations.attach_draft_and_run_checks, checklist.id, draft, current_user.id,
                             created_by_id=current_user.id)
     checklist.check_job_id = job.id
@@ -309,7 +309,7 @@ def return_checklist(checklist_id: int):
 @tenant_required
 def make_pdf(checklist_id: int):
     checklist = get_or_404(Checklist, checklist_id)
-    job = start_tracked_job("reports", "checklist_pdf", f"Checklist PDF for {checklist.matter.reference}",
+    job = start_tracked_job("reports", JobKind.CHECKLIST_PDF, f"Checklist PDF for {checklist.matter.reference}",
                             operations.render_checklist_pdf, checklist.id, current_user.id,
                             created_by_id=current_user.id)
     checklist.pdf_job_id = job.id

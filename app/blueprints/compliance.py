@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from .. import audit, files, firm_data, offboarding
 from ..extensions import db
-from ..jobs import JobRecord, start_tracked_job
+from ..jobs import JobKind, JobRecord, start_tracked_job
 from ..models import Tenant, utcnow
 from ..permissions import Can, requires
 from ..tenancy import tenant_scope
@@ -53,7 +53,7 @@ def firm_security():
             flash("Everyone in the firm will be asked to set up two-factor sign-in before anything else."
                   if firm.require_two_factor else "Two-factor sign-in is now optional for the firm.", "success")
         return redirect(url_for("compliance.firm_security"))
-    exports = db.session.execute(select(JobRecord).where(JobRecord.kind == firm_data.EXPORT_PURPOSE)
+    exports = db.session.execute(select(JobRecord).where(JobRecord.kind == JobKind.FIRM_EXPORT)
                                  .order_by(JobRecord.id.desc()).limit(5)).scalars().all()
     return render_template("compliance/firm_security.html", form=form, firm=firm, exports=exports,
                            download_hours=current_app.config["EXPORT_DOWNLOAD_HOURS"])
@@ -122,7 +122,7 @@ def _export_tenant_ids() -> list[int]:
 def _export_or_404(job_id: int) -> JobRecord:
     with tenant_scope(_export_tenant_ids()):
         job = db.session.execute(select(JobRecord).where(JobRecord.id == job_id,
-                                                         JobRecord.kind == firm_data.EXPORT_PURPOSE)
+                                                         JobRecord.kind == JobKind.FIRM_EXPORT)
                                  ).scalar_one_or_none()
         if job is None:
             abort(404)
@@ -132,7 +132,7 @@ def _export_or_404(job_id: int) -> JobRecord:
 def start_export(tenant: Tenant) -> int:
     """Start the export job in the firm's scope (a provider admin need not work in the firm); returns its id."""
     with tenant_scope(tenant.id):
-        job = start_tracked_job("reports", firm_data.EXPORT_PURPOSE, f"Export of all data of {tenant.name}",
+        job = start_tracked_job("reports", JobKind.FIRM_EXPORT, f"Export of all data of {tenant.name}",
                                 firm_data.export_job, current_user.id, created_by_id=current_user.id)
         audit.record("firm_export_started", tenant_id=tenant.id, target=tenant,
                      summary=f"export of all data of {tenant.name} started")
@@ -211,7 +211,7 @@ def offboard_firm(tenant_id: int):
                 return redirect(url_for("compliance.export_status", job_id=job_id))
     exports = []
     with tenant_scope(tenant.id):
-        exports = db.session.execute(select(JobRecord).where(JobRecord.kind == firm_data.EXPORT_PURPOSE)
+        exports = db.session.execute(select(JobRecord).where(JobRecord.kind == JobKind.FIRM_EXPORT)
                                      .order_by(JobRecord.id.desc()).limit(5)).scalars().all()
     return render_template("compliance/offboarding.html", tenant=tenant, form=form, exports=exports,
                            retention_days=current_app.config["OFFBOARDING_RETENTION_DAYS"]), \

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..accounts import assigned_tenants
 from ..extensions import csrf, db
-from ..jobs import start_tracked_job
+from ..jobs import JobKind, start_tracked_job
 from ..models import User, utcnow
 from ..patents.docketing.exports import docket_csv, docket_ics, render_docket_pdf
 from ..patents.docketing.labels import kind_choices
@@ -135,7 +135,7 @@ def export_csv():
 def report():
     """A PDF of the current firm's docket with the chosen filters, made in the background."""
     filters = _filters_from_request([g.tenant])
-    record = start_tracked_job("reports", "docket_report", f"Docket report for {g.tenant.name}",
+    record = start_tracked_job("reports", JobKind.DOCKET_REPORT, f"Docket report for {g.tenant.name}",
                                render_docket_pdf, asdict(filters), f"{g.tenant.name}: docket",
                                current_user.id, created_by_id=current_user.id)
     return redirect(url_for("jobs.job_page", job_id=record.id))

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..extensions import db
-from ..files import StoredFile, send_stored
+from ..files import FilePurpose, StoredFile, send_stored
 from ..models import Tenant, User, utcnow
 from ..patents.docketing.models import Matter
 from ..patents.work_requests import operations
@@ -183,7 +183,7 @@ def new():
         if not form.attachments.errors:
             work_request = operations.submit(form.matter, form.kind.data, form.title.data.strip(),
                                            form.instructions.data, form.requested_due.data, form.priority.data,
-                                           current_user, _store(files, "request_attachment"))
+                                           current_user, _store(files, FilePurpose.REQUEST_ATTACHMENT))
             flash(f"Request #{work_request.id} sent to the provider.", "success")
             return redirect(url_for("requests.detail", request_id=work_request.id))
     return render_template("requests/new.html", form=form, allowed=ALLOWED_EXTENSIONS,
@@ -312,7 +312,7 @@ def deliver(request_id: int):
             select(StoredFile).where(StoredFile.id.in_(form.picked_files.data or []))).scalars().all()
 
         def change():
-            operations.deliver(work_request, current_user, [*picked, *_store(uploads, "request_delivery")],
+            operations.deliver(work_request, current_user, [*picked, *_store(uploads, FilePurpose.REQUEST_DELIVERY)],
                              form.note.data or "")
         return _run(work_request, change, "Delivered: the firm has been told.", deliver_form=form)
 

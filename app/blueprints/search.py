@@ -11,8 +11,8 @@ from wtforms import BooleanField, DateField, HiddenField, SelectField, StringFie
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..extensions import db
-from ..files import send_stored, store_bytes
-from ..jobs import start_tracked_job
+from ..files import FilePurpose, send_stored, store_bytes
+from ..jobs import JobKind, start_tracked_job
 from ..patents.docketing.models import Matter
 from ..patents.search import corpus, report, sessions
 from ..patents.search.backends import SearchIndexes, SearchStopped, parse_engine_setting
@@ -253,9 +253,10 @@ def upload():
             form.file.errors.append(problem)
         else:
             private = form.target.data == "private"
-            stored = store_bytes(data, name, "application/octet-stream", "search-import", created_by_id=current_user.id)
+            stored = store_bytes(data, name, "application/octet-stream", FilePurpose.SEARCH_IMPORT,
+                                 created_by_id=current_user.id)
             label = f"Import {stored.filename} into " + ("the firm's collection" if private else "the public corpus")
-            job = start_tracked_job("indexing", "search-import", label, corpus.import_upload, stored.id, private,
+            job = start_tracked_job("indexing", JobKind.SEARCH_IMPORT, label, corpus.import_upload, stored.id, private,
                                     created_by_id=current_user.id)
             return redirect(url_for("jobs.job_page", job_id=job.id))
     return render_template("search/upload.html", form=form, limit_mb=_limit_mb()), (400 if form.errors else 200)
@@ -433,7 +434,7 @@ def unmark(session_id: int, mark_id: int):
 def make_report(session_id: int):
     found = _session_or_404(session_id)
     ActionForm().validate_on_submit() or abort(400)
-    job = start_tracked_job("reports", "search-report", f"Search report for {found.matter.reference}",
+    job = start_tracked_job("reports", JobKind.SEARCH_REPORT, f"Search report for {found.matter.reference}",
                             report.generate_report, found.id, current_user.id,
                             url_for("search.session_detail", session_id=found.id), created_by_id=current_user.id)
     return redirect(url_for("jobs.job_page", job_id=job.id))

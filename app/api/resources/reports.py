@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ...files import StoredFile, send_stored
-from ...jobs import JobRecord, start_tracked_job
+from ...jobs import JobKind, JobRecord, start_tracked_job
 from ...patents.docketing.exports import render_docket_pdf
 from ...patents.docketing.queries import DocketFilters, tenant_today
 from ..auth import api_operation
@@ -41,7 +41,7 @@ def start_docket_report():
                                           jurisdiction=values.get("jurisdiction"), due_from=values.get("due_from"),
                                           due_to=values.get("due_to"),
                                           todays={g.tenant.id: tenant_today(g.tenant)})
-    record = start_tracked_job("reports", "docket_report", f"Docket report for {g.tenant.name}",
+    record = start_tracked_job("reports", JobKind.DOCKET_REPORT, f"Docket report for {g.tenant.name}",
                                render_docket_pdf, asdict(filters), f"{g.tenant.name}: docket",
                                current_user.id, created_by_id=current_user.id)
     response = jsonify(_job_representation(load_or_404(JobRecord, record.id)))

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from ... import audit
 from ...extensions import db
-from ...files import store_bytes
+from ...files import FilePurpose, store_bytes
 from ...models import User, utcnow
 from ...permissions import Can, can
 from ..docketing.models import APPLICATION_TYPES, Matter
@@ -366,7 +366,7 @@ def render_checklist_pdf(progress, checklist_id: int, user_id: int | None) -> di
     data = pdf.render(f"Drafting checklist{status}", checklist.heading, checklist_pdf_story(checklist),
                       footer=f"{checklist.matter.reference} checklist {checklist.id}")
     stored = store_bytes(data, f"checklist-{checklist.matter.reference}-{checklist.id}.pdf", "application/pdf",
-                         "checklist_pdf", created_by_id=user_id)
+                         FilePurpose.CHECKLIST_PDF, created_by_id=user_id)
     progress.attach(stored)
     _event(checklist, "pdf", db.session.get(User, user_id) if user_id else None,
            f"PDF made ({stored.filename}).")

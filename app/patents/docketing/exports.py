@@ -57,7 +57,7 @@ def docket_ics(rows: list[DocketRow], calendar_name: str) -> bytes:
 
 def render_docket_pdf(progress, filters_dict: dict, title: str, user_id: int | None) -> dict:
     """Job body: the filtered docket as a PDF, stored for the tenant."""
-    from ...files import store_bytes
+    from ...files import FilePurpose, store_bytes
     from ..reports import pdf
 
     filters = DocketFilters(**filters_dict)
@@ -70,7 +70,7 @@ def render_docket_pdf(progress, filters_dict: dict, title: str, user_id: int | N
                  DEADLINE_STATUSES.get(r.deadline.status, r.deadline.status), r.deadline.citation] for r in rows],
                 widths=[120, 105, 52, 52, 28, 45, 110])]
     content = pdf.render(title, "Docket report", body, footer="PatentDesk docket")
-    stored = store_bytes(content, f"docket-{date.today().isoformat()}.pdf", "application/pdf", "docket_report",
-                         created_by_id=user_id)
+    stored = store_bytes(content, f"docket-{date.today().isoformat()}.pdf", "application/pdf",
+                         FilePurpose.DOCKET_REPORT, created_by_id=user_id)
     progress.attach(stored)
     return {"rows": len(rows)}

@@ -6,13 +6,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, select
 
 from ...extensions import db
-from ...files import StoredFile
+from ...files import GENERATED_PURPOSES, StoredFile
 from ...models import PROVIDER_ROLES, SpecialistAssignment, User
 from .models import DEFAULT_TURNAROUND_HOURS, PROVIDER_OWES_STATES, REQUEST_KINDS, ServiceLevel, WorkRequest
 
 AT_RISK_WINDOW = timedelta(hours=24)
 # Files the firm's generated reports are stored under, offered as ready-made work product.
-GENERATED_PURPOSES = ("search-report", "search_report", "checklist_pdf", "docket_report")
 
 
 def turnaround_hours(tenant_id: int) -> dict[str, int]:
