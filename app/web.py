@@ -200,7 +200,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected_error(error: Exception):
         db.session.rollback()
-        if app.testing and not app.config.get("SHOW_ERROR_PAGES"):
+        if app.testing and not app.config["SHOW_ERROR_PAGES"]:
             raise error
         error_id = secrets.token_hex(6)
         log.exception("unhandled error %s on %s %s", error_id, request.method, request.path)

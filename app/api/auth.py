@@ -37,8 +37,8 @@ def rate_limit_key() -> str:
 
 def rate_limit() -> str:
     if request.method in UNSAFE_METHODS:
-        return current_app.config.get("API_WRITE_RATE_LIMIT", "60 per minute")
-    return current_app.config.get("API_READ_RATE_LIMIT", "600 per minute")
+        return current_app.config["API_WRITE_RATE_LIMIT"]
+    return current_app.config["API_READ_RATE_LIMIT"]
 
 
 def authenticate_bearer() -> None:

@@ -39,7 +39,7 @@ from ..patents.work_requests.queries import (
 )
 from ..permissions import Can, can, requires
 from ..tenancy import get_or_404, tenant_scope
-from ..uploads import ALLOWED_EXTENSIONS, DEFAULT_MAX_FILE_BYTES, UploadRejected, check_upload, store_upload
+from ..uploads import ALLOWED_EXTENSIONS, UploadRejected, check_upload, store_upload
 from ..web import register_nav, tenant_required
 
 bp = Blueprint("requests", __name__)
@@ -50,7 +50,7 @@ STATE_FILTERS = {"open": "Open", "at_risk": "At risk", **REQUEST_STATES, "all": 
 
 
 def _max_file_bytes() -> int:
-    return current_app.config.get("WORK_REQUEST_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES)
+    return current_app.config["WORK_REQUEST_MAX_FILE_BYTES"]
 
 
 # --- Forms ----------------------------------------------------------------------------------------------

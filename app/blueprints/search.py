@@ -42,7 +42,7 @@ def _configure_indexes(state) -> None:
     state.app.extensions["patentdesk.search"] = SearchIndexes(
         root=config["SEARCH_INDEX_DIR"],
         engines=parse_engine_setting(config.get("SEARCH_ENGINES")),
-        time_budget=float(config.get("SEARCH_TIME_BUDGET_SECONDS", 1.0)))
+        time_budget=config["SEARCH_TIME_BUDGET_SECONDS"])
     corpus.use_indexes(lambda: current_app.extensions["patentdesk.search"])
 
 
