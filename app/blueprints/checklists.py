@@ -25,10 +25,9 @@ from ..patents.docketing.models import APPLICATION_TYPES, JURISDICTIONS, Matter
 from ..patents.drafts import DraftInputError, read_text
 from ..permissions import Can, can, requires
 from ..tenancy import get_or_404
-from ..web import register_nav, tenant_required
+from ..web import tenant_required
 
 bp = Blueprint("checklists", __name__, url_prefix="/checklists")
-register_nav("Checklists", "checklists.index")
 
 DRAFT_FILE_MAX_BYTES = 5 * 1024 * 1024
 DOCX_MAGIC = b"PK\x03\x04"

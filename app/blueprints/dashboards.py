@@ -23,10 +23,9 @@ from ..patents.notifications.operations import (
 from ..patents.work_requests.models import REQUEST_STATES
 from ..permissions import Can, requires
 from ..tenancy import get_or_404, tenant_scope
-from ..web import register_home_panel, register_nav, tenant_required
+from ..web import register_home_panel, tenant_required
 
 bp = Blueprint("dashboards", __name__)
-register_nav("Provider", "dashboards.provider", capability=Can.SEE_PROVIDER_DASHBOARD)
 register_home_panel("dashboard/_firm_panel.html")
 
 

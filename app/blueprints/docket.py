@@ -27,10 +27,9 @@ from ..patents.docketing.queries import (
     tenant_today,
 )
 from ..tenancy import tenant_scope
-from ..web import register_nav, tenant_required
+from ..web import tenant_required
 
 bp = Blueprint("docket", __name__)
-register_nav("Docket", "docket.index")
 
 QUICK_RANGES = (7, 30, 90)
 

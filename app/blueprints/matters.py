@@ -28,10 +28,9 @@ from ..patents.docketing.models import (
 from ..patents.docketing.queries import matters_query
 from ..permissions import Can, can, requires
 from ..tenancy import get_or_404
-from ..web import register_nav, tenant_required
+from ..web import tenant_required
 
 bp = Blueprint("matters", __name__)
-register_nav("Matters", "matters.index")
 
 PAGE_SIZE = 50
 MATTER_SORTS = {"reference": Matter.reference, "title": Matter.title, "filed": Matter.filing_date,

@@ -22,11 +22,10 @@ from ..patents.reminders.models import (
 )
 from ..permissions import Can, can, requires
 from ..tenancy import get_or_404, tenant_scope
-from ..web import register_nav, tenant_required
+from ..web import tenant_required
 
 bp = Blueprint("reminders", __name__)
 bp.cli.add_command(sweep_command)
-register_nav("Reminders", "reminders.my_reminders")
 
 OUTBOX_PAGE_SIZE = 200
 

@@ -40,10 +40,9 @@ from ..patents.work_requests.queries import (
 from ..permissions import Can, can, requires
 from ..tenancy import get_or_404, tenant_scope
 from ..uploads import ALLOWED_EXTENSIONS, UploadRejected, check_upload, store_upload
-from ..web import register_nav, tenant_required
+from ..web import tenant_required
 
 bp = Blueprint("requests", __name__)
-register_nav("Requests", "requests.index")
 
 PAGE_SIZE = 50
 STATE_FILTERS = {"open": "Open", "at_risk": "At risk", **REQUEST_STATES, "all": "All"}

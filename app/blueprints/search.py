@@ -21,10 +21,9 @@ from ..patents.search.models import CATEGORIES, MarkedHit, SearchQuery, SearchSe
 from ..patents.search.query import QuerySyntaxError
 from ..permissions import Can, can, requires
 from ..tenancy import get_or_404
-from ..web import register_nav, tenant_required
+from ..web import tenant_required
 
 bp = Blueprint("search", __name__, url_prefix="/search")
-register_nav("Search", "search.index")
 
 SEARCHERS = ("provider_admin", "specialist")
 PRIVATE_UPLOADERS = SEARCHERS + ("firm_admin", "attorney")
