@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from ..accounts import members_query
 from ..extensions import db
 from ..models import PROVIDER_ROLES
-from ..patents import deadlines as engine
+from ..patents.deadlines import RuleError, preview
 from ..patents.docketing import operations
 from ..patents.docketing.models import (
     APPLICATION_TYPES,
@@ -210,9 +210,9 @@ def record_event(matter_id: int):
     if "preview" in request.form:
         try:
             role = operations.event_role(matter.jurisdiction, form.code.data)
-            result = engine.preview(matter.jurisdiction, form.code.data, form.event_date.data.isoformat(), params) \
+            result = preview(matter.jurisdiction, form.code.data, form.event_date.data.isoformat(), params) \
                 if role.triggering else None
-        except (engine.RuleError, operations.DocketError) as error:
+        except (RuleError, operations.DocketError) as error:
             return _matter_page(matter, event_form=form, preview_error=str(error), status=400)
         return _matter_page(matter, event_form=form, preview=result or {"deadlines": [], "closing_only": True})
     try:
