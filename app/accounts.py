@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import cached_property, lru_cache
 from importlib import resources
 
@@ -15,6 +15,7 @@ from sqlalchemy import and_, or_, select, update
 from .config import password_hashing
 from .extensions import db
 from .models import FIRM_ROLES, PROVIDER_ROLES, LoginSession, SpecialistAssignment, Tenant, User, utcnow
+from .utc import as_utc
 
 
 class _Hashing:
@@ -129,20 +130,15 @@ def live_session(token: str | None, user_id: int, idle: timedelta, absolute: tim
     if found is None or found.ended_at is not None:
         return None
     now = utcnow()
-    if _aware(found.last_seen_at) + idle < now:
+    if as_utc(found.last_seen_at) + idle < now:
         end_session(found, "idle timeout")
         return None
-    if _aware(found.created_at) + absolute < now:
+    if as_utc(found.created_at) + absolute < now:
         end_session(found, "absolute timeout")
         return None
-    if _aware(found.last_seen_at) + timedelta(seconds=60) < now:  # one write a minute, not per request
+    if as_utc(found.last_seen_at) + timedelta(seconds=60) < now:  # one write a minute, not per request
         found.last_seen_at = now
     return found
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes; they were written in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def end_session(login_session: LoginSession, reason: str) -> None:

@@ -23,13 +23,14 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app, send_file
-from sqlalchemy import DateTime, ForeignKey, String, true
+from sqlalchemy import ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from . import keys
 from .extensions import db
 from .models import utcnow
 from .tenancy import TenantScoped, current_tenant_id
+from .utc import UtcDateTime
 
 log = logging.getLogger("patentdesk.files")
 MAGIC = b"PDENC1"
@@ -72,7 +73,7 @@ class StoredFile(TenantScoped, db.Model):
     # Provider work product stays hidden from the firm until it is delivered (a search report, say).
     visible_to_firm: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     def visible_to(self, user) -> bool:
         """Whether this person may download the file (tenant isolation is already applied)."""

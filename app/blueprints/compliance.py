@@ -28,6 +28,7 @@ from ..jobs import JobKind, JobRecord, start_tracked_job
 from ..models import Tenant, utcnow
 from ..permissions import Can, requires
 from ..tenancy import tenant_scope
+from ..utc import as_utc
 from ..web import tenant_required
 
 bp = Blueprint("compliance", __name__, url_prefix="/admin")
@@ -156,7 +157,7 @@ def export_any_firm(tenant_id: int):
 def download_expires(job: JobRecord) -> datetime | None:
     if job.finished_at is None:
         return None
-    finished = job.finished_at if job.finished_at.tzinfo else job.finished_at.replace(tzinfo=UTC)
+    finished = as_utc(job.finished_at)
     return finished + timedelta(hours=current_app.config["EXPORT_DOWNLOAD_HOURS"])
 
 

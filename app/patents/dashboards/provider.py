@@ -10,9 +10,10 @@ from sqlalchemy import and_, func, or_, select
 
 from ...extensions import db
 from ...models import User
+from ...utc import as_utc
 from ..docketing.models import OPEN_STATUSES, Deadline, Matter
 from ..work_requests.models import OPEN_STATES, PRIORITIES, REQUEST_KINDS, WorkRequest
-from ..work_requests.queries import as_utc, at_risk_condition
+from ..work_requests.queries import at_risk_condition
 from .counting import count_if
 
 TURNAROUND_DAYS = 30

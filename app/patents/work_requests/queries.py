@@ -1,13 +1,14 @@
 """Reading work requests: service-level targets and status, who may be assigned, generated files."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, select
 
 from ...extensions import db
 from ...files import GENERATED_PURPOSES, StoredFile
 from ...models import PROVIDER_ROLES, SpecialistAssignment, User
+from ...utc import as_utc
 from .models import DEFAULT_TURNAROUND_HOURS, PROVIDER_OWES_STATES, REQUEST_KINDS, ServiceLevel, WorkRequest
 
 AT_RISK_WINDOW = timedelta(hours=24)
@@ -19,11 +20,6 @@ def turnaround_hours(tenant_id: int) -> dict[str, int]:
     own = dict(db.session.execute(select(ServiceLevel.kind, ServiceLevel.turnaround_hours)
                                   .where(ServiceLevel.tenant_id == tenant_id)).all())
     return {kind: own.get(kind, DEFAULT_TURNAROUND_HOURS[kind]) for kind in REQUEST_KINDS}
-
-
-def as_utc(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes; they were written in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def sla_status(state: str, target_at: datetime, now: datetime) -> str:

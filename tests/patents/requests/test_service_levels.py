@@ -13,8 +13,9 @@ from app.patents.notifications.models import Notification
 from app.patents.work_requests.jobs import notify_at_risk_in_every_firm
 from app.patents.work_requests.models import DEFAULT_TURNAROUND_HOURS, WorkRequest
 from app.patents.work_requests.operations import notify_at_risk, set_turnaround_hours, submit
-from app.patents.work_requests.queries import as_utc, at_risk_condition, sla_status, turnaround_hours
+from app.patents.work_requests.queries import at_risk_condition, sla_status, turnaround_hours
 from app.tenancy import tenant_scope
+from app.utc import as_utc
 
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 
