@@ -6,7 +6,6 @@ for their own tenant's object too: a role refusal that reveals nothing about the
 """
 from __future__ import annotations
 
-import itertools
 from datetime import date
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from app.extensions import db
 from app.patents.docketing.models import Matter
 from app.tenancy import tenant_scope
+from tests.builders import add_matter
 
 # Route endpoints that take an id but need no cross-tenant check, with the reason.
 EXEMPT: dict[str, str] = {
@@ -28,17 +28,8 @@ EXEMPT: dict[str, str] = {
 ACTORS = ("a_firm_admin", "a_attorney", "a_paralegal", "a_viewer", "specialist_a")
 
 
-_references = itertools.count(1)
-
-
 def _matter(world, tenant) -> int:
-    with tenant_scope(tenant.id):
-        matter = Matter(reference=f"{tenant.slug.upper()}-{next(_references):04d}", title="Secret invention",
-                        jurisdiction="US",
-                        application_type="utility", filing_date=date(2026, 1, 5))
-        db.session.add(matter)
-        db.session.commit()
-        return matter.id
+    return add_matter(tenant, title="Secret invention", filing_date=date(2026, 1, 5)).id
 
 
 def _event(world, tenant) -> int:

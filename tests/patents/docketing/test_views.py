@@ -13,15 +13,11 @@ from app.patents.docketing.models import Deadline, Matter
 from app.patents.docketing.operations import add_manual_deadline, record_event
 from app.patents.docketing.queries import tenant_today
 from app.tenancy import tenant_scope
+from tests.builders import add_matter
 
 
-def make_matter(tenant, reference, title="Wireless charging pad", jurisdiction="US", **fields):
-    with tenant_scope(tenant.id):
-        matter = Matter(reference=reference, title=title, jurisdiction=jurisdiction,
-                        application_type=fields.pop("application_type", "utility"), **fields)
-        db.session.add(matter)
-        db.session.commit()
-        return matter.id
+def make_matter(tenant, reference, title="Wireless charging pad", **fields) -> int:
+    return add_matter(tenant, reference, title=title, **fields).id
 
 
 def record(tenant, matter_id, code, when, params=None):
