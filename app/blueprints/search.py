@@ -25,9 +25,6 @@ from ..web import tenant_required
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 
-SEARCHERS = ("provider_admin", "specialist")
-PRIVATE_UPLOADERS = SEARCHERS + ("firm_admin", "attorney")
-EVERYONE = SEARCHERS + ("firm_admin", "attorney", "paralegal", "viewer")
 PAGE_SIZE = 20
 MAX_PAGE = MAX_RESULT_WINDOW // PAGE_SIZE
 COUNT_LIMIT = 10_000  # counts are exact up to here, then "more than 10,000"
