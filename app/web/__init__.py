@@ -13,11 +13,11 @@ from flask import Flask
 from . import errors, nav, request_scope, responses
 from .decorators import roles_required, tenant_required
 from .log import log
-from .nav import register_home_panel
+from .nav import register_home_panel, register_nav
 from .request_scope import ACTIVE_TENANT_KEY, SESSION_TOKEN_KEY
 
-__all__ = ["ACTIVE_TENANT_KEY", "SESSION_TOKEN_KEY", "init_app", "log", "register_home_panel", "roles_required",
-           "tenant_required"]
+__all__ = ["ACTIVE_TENANT_KEY", "SESSION_TOKEN_KEY", "init_app", "log", "register_home_panel", "register_nav",
+           "roles_required", "tenant_required"]
 
 
 def init_app(app: Flask) -> None:
