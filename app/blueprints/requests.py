@@ -21,19 +21,18 @@ from ..patents.docketing.models import Matter
 from ..patents.work_requests import operations
 from ..patents.work_requests.jobs import notify_at_risk_in_every_firm
 from ..patents.work_requests.models import (
-    OPEN_STATES,
     PRIORITIES,
     REQUEST_KINDS,
-    REQUEST_STATES,
     WorkRequest,
     WorkRequestComment,
     WorkRequestFile,
     WorkRequestTransition,
 )
 from ..patents.work_requests.queries import (
+    STATE_FILTERS,
     assignable_people,
-    at_risk_condition,
     generated_files,
+    request_query,
     sla_status,
     turnaround_hours,
 )
@@ -45,7 +44,6 @@ from ..web import tenant_required
 bp = Blueprint("requests", __name__)
 
 PAGE_SIZE = 50
-STATE_FILTERS = {"open": "Open", "at_risk": "At risk", **REQUEST_STATES, "all": "All"}
 
 
 def _max_file_bytes() -> int:
@@ -137,22 +135,15 @@ def index():
         tenant_ids = [wanted]
     state = request.args.get("state", "open")
     state = state if state in STATE_FILTERS else "open"
-    query = (select(WorkRequest, Matter.reference, Tenant.name)
-             .join(Matter, Matter.id == WorkRequest.matter_id).join(Tenant, Tenant.id == WorkRequest.tenant_id)
-             .where(WorkRequest.tenant_id.in_(tenant_ids)))
-    if state == "open":
-        query = query.where(WorkRequest.state.in_(OPEN_STATES))
-    elif state == "at_risk":
-        query = query.where(at_risk_condition(utcnow()))
-    elif state != "all":
-        query = query.where(WorkRequest.state == state)
-    if request.args.get("kind") in REQUEST_KINDS:
-        query = query.where(WorkRequest.kind == request.args["kind"])
-    if current_user.is_provider and (request.args.get("mine") or request.args.get("assignee", type=int)):
-        query = query.where(WorkRequest.assignee_id == (
-            current_user.id if request.args.get("mine") else request.args.get("assignee", type=int)))
-    if request.args.get("matter", type=int):
-        query = query.where(WorkRequest.matter_id == request.args.get("matter", type=int))
+    assignee_id = None
+    if current_user.is_provider:
+        assignee_id = current_user.id if request.args.get("mine") else request.args.get("assignee", type=int)
+    query = request_query(
+        select(WorkRequest, Matter.reference, Tenant.name)
+        .join(Matter, Matter.id == WorkRequest.matter_id).join(Tenant, Tenant.id == WorkRequest.tenant_id)
+        .where(WorkRequest.tenant_id.in_(tenant_ids)),
+        state=state, kind=request.args.get("kind") if request.args.get("kind") in REQUEST_KINDS else None,
+        matter_id=request.args.get("matter", type=int), assignee_id=assignee_id, now=utcnow())
     rows, total, page = [], 0, 1
     if tenant_ids:
         with tenant_scope(tenant_ids):

@@ -1,7 +1,7 @@
 """Reading work requests: service-level targets and status, who may be assigned, generated files."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, select
 
@@ -9,9 +9,19 @@ from ...extensions import db
 from ...files import GENERATED_PURPOSES, StoredFile
 from ...models import PROVIDER_ROLES, SpecialistAssignment, User
 from ...utc import as_utc
-from .models import DEFAULT_TURNAROUND_HOURS, PROVIDER_OWES_STATES, REQUEST_KINDS, ServiceLevel, WorkRequest
+from .models import (
+    DEFAULT_TURNAROUND_HOURS,
+    OPEN_STATES,
+    PROVIDER_OWES_STATES,
+    REQUEST_KINDS,
+    REQUEST_STATES,
+    ServiceLevel,
+    WorkRequest,
+)
 
 AT_RISK_WINDOW = timedelta(hours=24)
+# The list filters of the requests page and the API: by state, and the two that are not states.
+STATE_FILTERS = {"open": "Open", "at_risk": "At risk", **REQUEST_STATES, "all": "All"}
 # Files the firm's generated reports are stored under, offered as ready-made work product.
 
 
@@ -52,3 +62,25 @@ def generated_files(limit: int = 20) -> list[StoredFile]:
     return db.session.execute(select(StoredFile).where(StoredFile.purpose.in_(GENERATED_PURPOSES))
                               .order_by(StoredFile.created_at.desc(), StoredFile.id.desc())
                               .limit(limit)).scalars().all()
+
+
+def request_query(query=None, state: str = "open", kind: str | None = None, matter_id: int | None = None,
+                  assignee_id: int | None = None, now: datetime | None = None):
+    """Work requests as the requests page and the API filter them (``query`` defaults to ``select(WorkRequest)``).
+
+    ``state`` is a key of STATE_FILTERS: "open" (the default), "at_risk", a request state, or "all".
+    """
+    query = select(WorkRequest) if query is None else query
+    if state == "open":
+        query = query.where(WorkRequest.state.in_(OPEN_STATES))
+    elif state == "at_risk":
+        query = query.where(at_risk_condition(now or datetime.now(UTC)))
+    elif state != "all":
+        query = query.where(WorkRequest.state == state)
+    if kind:
+        query = query.where(WorkRequest.kind == kind)
+    if matter_id:
+        query = query.where(WorkRequest.matter_id == matter_id)
+    if assignee_id:
+        query = query.where(WorkRequest.assignee_id == assignee_id)
+    return query
