@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import asdict
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
@@ -12,9 +11,8 @@ from sqlalchemy import select
 
 from ..accounts import assigned_tenants
 from ..extensions import csrf, db
-from ..jobs import JobKind, start_tracked_job
 from ..models import User, utcnow
-from ..patents.docketing.exports import docket_csv, docket_ics, render_docket_pdf
+from ..patents.docketing.exports import docket_csv, docket_ics, request_report
 from ..patents.docketing.labels import kind_choices
 from ..patents.docketing.models import DEADLINE_STATUSES, JURISDICTIONS, CalendarFeed
 from ..patents.docketing.queries import (
@@ -134,9 +132,7 @@ def export_csv():
 def report():
     """A PDF of the current firm's docket with the chosen filters, made in the background."""
     filters = _filters_from_request([g.tenant])
-    record = start_tracked_job("reports", JobKind.DOCKET_REPORT, f"Docket report for {g.tenant.name}",
-                               render_docket_pdf, asdict(filters), f"{g.tenant.name}: docket",
-                               current_user.id, created_by_id=current_user.id)
+    record = request_report(filters, g.tenant, current_user.id)
     return redirect(url_for("jobs.job_page", job_id=record.id))
 
 

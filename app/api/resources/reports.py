@@ -1,16 +1,14 @@
 """API resource: reports as background jobs, the job's progress, and the download of what it made."""
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from flask import g, jsonify
 from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ...files import StoredFile, send_stored
-from ...jobs import JobKind, JobRecord, start_tracked_job
-from ...patents.docketing.exports import render_docket_pdf
+from ...jobs import JobRecord
+from ...patents.docketing.exports import request_report
 from ...patents.docketing.queries import DocketFilters, tenant_today
 from ..auth import api_operation
 from ..http import abort_problem, json_body, load_or_404
@@ -41,9 +39,7 @@ def start_docket_report():
                                           jurisdiction=values.get("jurisdiction"), due_from=values.get("due_from"),
                                           due_to=values.get("due_to"),
                                           todays={g.tenant.id: tenant_today(g.tenant)})
-    record = start_tracked_job("reports", JobKind.DOCKET_REPORT, f"Docket report for {g.tenant.name}",
-                               render_docket_pdf, asdict(filters), f"{g.tenant.name}: docket",
-                               current_user.id, created_by_id=current_user.id)
+    record = request_report(filters, g.tenant, current_user.id)
     response = jsonify(_job_representation(load_or_404(JobRecord, record.id)))
     response.status_code = 202
     response.headers["Location"] = f"/api/v1/jobs/{record.id}"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
 
 from .models import DEADLINE_STATUSES
@@ -53,6 +54,17 @@ def docket_ics(rows: list[DocketRow], calendar_name: str) -> bytes:
         event.add("transp", "TRANSPARENT")
         calendar.add_component(event)
     return calendar.to_ical()
+
+
+def request_report(filters: DocketFilters, tenant, user_id: int):
+    """Start the PDF of a firm's docket with these filters in the background; returns the job's record.
+
+    The docket page and the API both start it here.
+    """
+    from ...jobs import JobKind, start_tracked_job
+
+    return start_tracked_job("reports", JobKind.DOCKET_REPORT, f"Docket report for {tenant.name}", render_docket_pdf,
+                             asdict(filters), f"{tenant.name}: docket", user_id, created_by_id=user_id)
 
 
 def render_docket_pdf(progress, filters_dict: dict, title: str, user_id: int | None) -> dict:
