@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from .. import accounts
 from ..extensions import db
-from ..models import Tenant, User
+from ..models import Tenant
 from ..patents.docketing.models import OPEN_STATUSES, Deadline, Matter
 from ..patents.reminders import operations
 from ..patents.reminders import policy as policies
@@ -146,9 +146,7 @@ def _read_policy_form(form) -> dict:
 @tenant_required
 def tenant_policy():
     policy = policies.tenant_policy()
-    attorneys = db.session.execute(select(User).where(
-        User.home_tenant_id == g.tenant.id, User.role.in_(("attorney", "firm_admin")), User.active.is_(True))
-        .order_by(User.name)).scalars().all()
+    attorneys = db.session.execute(accounts.members_query(g.tenant.id, ("attorney", "firm_admin"))).scalars().all()
     if request.method == "POST":
         try:
             values = _read_policy_form(request.form)

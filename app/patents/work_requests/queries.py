@@ -5,9 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, select
 
+from ...accounts import members_query
 from ...extensions import db
 from ...files import GENERATED_PURPOSES, StoredFile
-from ...models import PROVIDER_ROLES, SpecialistAssignment, User
+from ...models import PROVIDER_ROLES, User
 from ...utc import as_utc
 from .models import (
     DEFAULT_TURNAROUND_HOURS,
@@ -51,10 +52,7 @@ def at_risk_condition(now: datetime):
 
 def assignable_people(tenant_id: int) -> list[User]:
     """Provider staff assigned to this firm: the only people a request of it can be given to."""
-    return db.session.execute(
-        select(User).join(SpecialistAssignment, SpecialistAssignment.user_id == User.id)
-        .where(SpecialistAssignment.tenant_id == tenant_id, User.role.in_(PROVIDER_ROLES), User.active.is_(True))
-        .order_by(User.name)).scalars().all()
+    return db.session.execute(members_query(tenant_id, PROVIDER_ROLES)).scalars().all()
 
 
 def generated_files(limit: int = 20) -> list[StoredFile]:
