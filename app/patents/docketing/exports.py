@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import asdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from .models import DEADLINE_STATUSES
 from .queries import DocketFilters, DocketRow, docket_rows
@@ -33,27 +33,18 @@ def docket_csv(rows: list[DocketRow]) -> str:
 
 
 def docket_ics(rows: list[DocketRow], calendar_name: str) -> bytes:
-    from icalendar import Calendar, Event
-    calendar = Calendar()
-    calendar.add("prodid", "-//PatentDesk//Docket//EN")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", calendar_name)
+    from ...ical import DayEntry, day_calendar
+
+    entries = []
     for row in rows:
         d, m = row.deadline, row.matter
-        event = Event()
-        event.add("uid", f"deadline-{d.id}@patentdesk")
-        event.add("summary", f"[{m.reference}] {d.label}")
-        event.add("dtstart", d.current_due)
-        event.add("dtend", d.current_due + timedelta(days=1))
-        event.add("dtstamp", datetime.now().astimezone())
         lines = [m.title, f"Due {d.current_due.isoformat()}"]
         if d.final_due:
             lines.append(f"Final date {d.final_due.isoformat()}")
         lines += [d.citation, *d.explanation]
-        event.add("description", "\n".join(x for x in lines if x))
-        event.add("transp", "TRANSPARENT")
-        calendar.add_component(event)
-    return calendar.to_ical()
+        entries.append(DayEntry(f"deadline-{d.id}@patentdesk", d.current_due, f"[{m.reference}] {d.label}",
+                                "\n".join(x for x in lines if x)))
+    return day_calendar(entries, "Docket", datetime.now().astimezone(), name=calendar_name)
 
 
 def request_report(filters: DocketFilters, tenant, user_id: int):
