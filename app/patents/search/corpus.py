@@ -15,9 +15,10 @@ non-tenant PatentDocument table; nothing of any tenant's data is written by a pu
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Callable
 
 from sqlalchemy import select
 
@@ -25,8 +26,8 @@ from ...extensions import db
 from ...jobs import app_context, enqueue, tenant_job
 from ...models import Tenant
 from ...tenancy import current_tenant_id, tenant_scope
-from .backends import SearchIndexes
 from .importers import ImportFailure, iter_records
+from .backends import SearchIndexes
 from .models import PatentDocument, PrivateDocument
 
 log = logging.getLogger("patentdesk.search")

@@ -29,6 +29,7 @@ from itertools import islice
 
 from whoosh import index as whoosh_index
 from whoosh import matching
+from whoosh.util import make_binary_tree
 from whoosh import query as wq
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
@@ -36,7 +37,6 @@ from whoosh.index import LockError
 from whoosh.reading import MultiReader
 from whoosh.scoring import WeightingModel, WeightLengthScorer, WeightScorer
 from whoosh.searching import Searcher
-from whoosh.util import make_binary_tree
 from whoosh.writing import SegmentWriter
 
 from .. import query as ql
