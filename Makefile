@@ -24,7 +24,9 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
+# The SQLite half also runs the real-browser tier (tests/browser/), with Debian's Chromium installed if missing.
 test-sqlite: $(VENV)/.installed-test
+	@bash .ci/install-browser
 	TEST_DATABASE=sqlite $(BIN)/python -m pytest
 
 test-postgresql: $(VENV)/.installed-test

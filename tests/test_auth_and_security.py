@@ -172,13 +172,13 @@ def test_specialist_works_only_in_assigned_tenants(world, login_as):
 def test_revoked_assignment_takes_effect_on_the_next_request(world, login_as):
     from app.models import SpecialistAssignment
     specialist = login_as(world["specialist_both"], world.firm_b)
-    assert "Borealis" in specialist.get("/").get_data(as_text=True)
+    assert "Borealis" in specialist.get("/", follow_redirects=True).get_data(as_text=True)
     for row in db.session.execute(select(SpecialistAssignment).where(
             SpecialistAssignment.user_id == world["specialist_both"].id,
             SpecialistAssignment.tenant_id == world.firm_b.id)).scalars():
         db.session.delete(row)
     db.session.commit()
-    page = specialist.get("/", follow_redirects=True).get_data(as_text=True)
+    page = specialist.get("/matters", follow_redirects=True).get_data(as_text=True)
     assert "Borealis Patent Group</option>" not in page and "Choose a client firm" in page
 
 

@@ -23,10 +23,9 @@ from ..patents.notifications.operations import (
 from ..patents.work_requests.models import REQUEST_STATES
 from ..permissions import Can, requires
 from ..tenancy import get_or_404, tenant_scope
-from ..web import register_home_panel, tenant_required
+from ..web import tenant_required
 
 bp = Blueprint("dashboards", __name__)
-register_home_panel("dashboard/_firm_panel.html")
 
 
 def _assigned_ids() -> list[int]:
@@ -47,13 +46,19 @@ def _dashboard_context():
     return {"unread_notification_count": unread_notification_count, "firm_dashboard_summary": firm_dashboard_summary}
 
 
+def firm_dashboard_page(team=()):
+    """The firm's home page: deadlines, requests, deliveries to review, reports, portfolio and team."""
+    return render_template("dashboard/firm.html", d=firm_dashboard(tenant_today(g.tenant)),
+                           windows=DEADLINE_WINDOWS, states=REQUEST_STATES, team=team,
+                           jurisdictions=JURISDICTIONS, matter_statuses=MATTER_STATUSES)
+
+
 @bp.get("/dashboard")
 @login_required
 @tenant_required
 def firm():
-    return render_template("dashboard/firm.html", d=firm_dashboard(tenant_today(g.tenant)),
-                           windows=DEADLINE_WINDOWS, states=REQUEST_STATES,
-                           jurisdictions=JURISDICTIONS, matter_statuses=MATTER_STATUSES)
+    """The dashboard is the home page; the old address leads there."""
+    return redirect(url_for("main.home"))
 
 
 @bp.get("/provider")

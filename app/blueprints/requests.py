@@ -4,7 +4,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import click
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -18,7 +18,7 @@ from ..extensions import db
 from ..files import FilePurpose, StoredFile, send_stored
 from ..models import Tenant, User, utcnow
 from ..patents.docketing.models import Matter
-from ..patents.work_requests import operations
+from ..patents.work_requests import operations, thread
 from ..patents.work_requests.jobs import notify_at_risk_in_every_firm
 from ..patents.work_requests.models import (
     PRIORITIES,
@@ -31,7 +31,6 @@ from ..patents.work_requests.models import (
 from ..patents.work_requests.queries import (
     STATE_FILTERS,
     assignable_people,
-    generated_files,
     request_query,
     sla_status,
     turnaround_hours,
@@ -39,7 +38,7 @@ from ..patents.work_requests.queries import (
 from ..permissions import Can, can, requires
 from ..tenancy import get_or_404, tenant_scope
 from ..uploads import ALLOWED_EXTENSIONS, UploadRejected, check_upload, store_upload
-from ..web import tenant_required
+from ..web import ACTIVE_TENANT_KEY, tenant_required
 
 bp = Blueprint("requests", __name__)
 
@@ -216,11 +215,16 @@ def _detail_page(work_request: WorkRequest, status: int = 200, **forms):
     assign_form = forms.get("assign_form") or AssignForm(prefix="assign", assignee_id=work_request.assignee_id or 0)
     assign_form.assignee_id.choices = people
     deliver_form = forms.get("deliver_form") or DeliverForm(prefix="deliver")
-    deliver_form.picked_files.choices = _generated_choices()
+    deliver_form.picked_files.choices = _generated_choices(work_request)
     user = current_user
     is_worker = operations.is_worker(work_request, user)
+    delivery = thread.latest_delivery_note(work_request) if work_request.delivery_round else None
     return render_template(
         "requests/detail.html", wr=work_request, files=files, history=history, comments=_comment_tree(work_request),
+        search_sessions=thread.sessions_of(work_request), checklists=thread.checklists_of(work_request),
+        delivery=delivery, delivered_files=[f for link, f in files if link.role == "delivery"
+                                            and link.delivery_round == work_request.delivery_round],
+        in_request_tenant=g.tenant is not None and g.tenant.id == work_request.tenant_id,
         sla=sla_status(work_request.state, work_request.target_at, utcnow()),
         accept_form=accept_form, assign_form=assign_form, deliver_form=deliver_form,
         return_form=forms.get("return_form") or ReasonForm(prefix="return"),
@@ -231,9 +235,10 @@ def _detail_page(work_request: WorkRequest, status: int = 200, **forms):
         can_cancel=operations.may_cancel(work_request, user), allowed=ALLOWED_EXTENSIONS), status
 
 
-def _generated_choices() -> list[tuple[int, str]]:
+def _generated_choices(work_request: WorkRequest) -> list[tuple[int, str]]:
+    """Only the work product of this request's own search sessions and checklists."""
     return [(f.id, f"{f.filename} ({f.purpose.replace('_', ' ').replace('-', ' ')}, {f.created_at:%Y-%m-%d})")
-            for f in generated_files()]
+            for f in thread.deliverable_files(work_request)]
 
 
 @bp.get("/requests/<int:request_id>")
@@ -292,19 +297,70 @@ def start(request_id: int):
 def deliver(request_id: int):
     with _request_tenant(request_id) as work_request:
         form = DeliverForm(prefix="deliver")
-        form.picked_files.choices = _generated_choices()
+        form.picked_files.choices = _generated_choices(work_request)
         if not form.validate_on_submit():
             return _detail_page(work_request, 400, error="Check the delivery form.", deliver_form=form)
         uploads = _uploaded(form.uploads)
         if form.uploads.errors:
             return _detail_page(work_request, 400, error="Check the delivery form.", deliver_form=form)
-        picked = db.session.execute(
-            select(StoredFile).where(StoredFile.id.in_(form.picked_files.data or []))).scalars().all()
+        offered = {f.id for f in thread.deliverable_files(work_request)}
+        picked = db.session.execute(select(StoredFile).where(
+            StoredFile.id.in_([i for i in form.picked_files.data or [] if i in offered]))).scalars().all()
 
         def change():
             operations.deliver(work_request, current_user, [*picked, *_store(uploads, FilePurpose.REQUEST_DELIVERY)],
                              form.note.data or "")
         return _run(work_request, change, "Delivered: the firm has been told.", deliver_form=form)
+
+
+def _work_in(work_request: WorkRequest) -> None:
+    """Provider staff continue in the request's firm: the session or checklist pages work inside one firm."""
+    if current_user.is_provider and session.get(ACTIVE_TENANT_KEY) != work_request.tenant_id:
+        session[ACTIVE_TENANT_KEY] = work_request.tenant_id
+        flash(f"You are now working in {db.session.get(Tenant, work_request.tenant_id).name}.", "info")
+
+
+@bp.post("/requests/<int:request_id>/search")
+@requires(Can.DELIVER_WORK)
+def start_search(request_id: int):
+    with _request_tenant(request_id) as work_request:
+        try:
+            found = thread.start_search(work_request, current_user)
+        except operations.WorkflowError as error:
+            db.session.rollback()
+            return _detail_page(work_request, 400, error=str(error))
+        _work_in(work_request)
+        flash("Search session started for this request; the date cut-off is the matter's earliest priority date. "
+              "Delivering its report delivers the request.", "success")
+        return redirect(url_for("search.session_detail", session_id=found.id))
+
+
+@bp.post("/requests/<int:request_id>/checklist")
+@requires(Can.DELIVER_WORK)
+def start_checklist(request_id: int):
+    with _request_tenant(request_id) as work_request:
+        try:
+            found = thread.start_checklist(work_request, current_user)
+        except operations.WorkflowError as error:
+            db.session.rollback()
+            return _detail_page(work_request, 400, error=str(error))
+        _work_in(work_request)
+        flash("Checklist started for this request.", "success")
+        return redirect(url_for("checklists.detail", checklist_id=found.id))
+
+
+@bp.post("/requests/<int:request_id>/docket")
+@requires(Can.DELIVER_WORK)
+def docket(request_id: int):
+    """Docketing work happens on the matter: go there, in the request's firm."""
+    with _request_tenant(request_id) as work_request:
+        if not operations.is_worker(work_request, current_user):
+            return _detail_page(work_request, 400, error="Only the assigned specialist or the provider's admin "
+                                                           "works on this request.")
+        if work_request.state == "accepted":
+            operations.start(work_request, current_user)
+        _work_in(work_request)
+        return redirect(url_for("matters.detail", matter_id=work_request.matter_id, _anchor="record"))
 
 
 @bp.post("/requests/<int:request_id>/return")

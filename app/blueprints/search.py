@@ -19,6 +19,7 @@ from ..patents.search.backends import SearchIndexes, SearchStopped, parse_engine
 from ..patents.search.engine import MAX_RESULT_WINDOW, search, similar
 from ..patents.search.models import CATEGORIES, MarkedHit, SearchQuery, SearchSession
 from ..patents.search.query import QuerySyntaxError
+from ..patents.work_requests import thread
 from ..permissions import Can, can, requires
 from ..tenancy import get_or_404
 from ..web import tenant_required
@@ -445,10 +446,19 @@ def deliver(session_id: int):
     ActionForm().validate_on_submit() or abort(400)
     if found.report_file_id is None:
         flash("Generate the report before delivering it.", "error")
-    else:
-        sessions.deliver_report(found, current_user)
+        return redirect(url_for("search.session_detail", session_id=found.id))
+    try:
+        delivered = thread.deliver_session(found, current_user, (request.form.get("note") or "").strip()[:5000])
+    except thread.WorkflowError as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+        return redirect(url_for("search.session_detail", session_id=found.id))
+    if delivered is None:
         flash("The report is delivered: the firm can now download it.", "success")
-    return redirect(url_for("search.session_detail", session_id=found.id))
+        return redirect(url_for("search.session_detail", session_id=found.id))
+    flash(f"Delivered request #{delivered.id} with the report: the firm has been told and can approve it or send "
+          f"it back.", "success")
+    return redirect(url_for("requests.detail", request_id=delivered.id))
 
 
 @bp.route("/sessions/<int:session_id>/report.pdf")

@@ -80,6 +80,9 @@ class Checklist(TenantScoped, db.Model):
     checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     check_job_id: Mapped[int | None] = mapped_column(ForeignKey("job_records.id"))  # the latest draft check
     pdf_job_id: Mapped[int | None] = mapped_column(ForeignKey("job_records.id"))  # the latest PDF
+    # The firm's request this checklist answers, if it was started from one.
+    work_request_id: Mapped[int | None] = mapped_column(ForeignKey("work_requests.id", ondelete="SET NULL"),
+                                                        index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     prepared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     prepared_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -95,6 +98,7 @@ class Checklist(TenantScoped, db.Model):
     signed_off_by: Mapped[User | None] = relationship(foreign_keys=[signed_off_by_id])
     check_job: Mapped[JobRecord | None] = relationship(foreign_keys=[check_job_id])
     pdf_job: Mapped[JobRecord | None] = relationship(foreign_keys=[pdf_job_id])
+    work_request = relationship("WorkRequest")
     items: Mapped[list[ChecklistItem]] = relationship(
         back_populates="checklist", cascade="all, delete-orphan", order_by="ChecklistItem.position")
     events: Mapped[list[ChecklistEvent]] = relationship(

@@ -116,11 +116,15 @@ class SearchSession(TenantScoped, db.Model):
     report_generated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     delivered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The firm's request this search answers: delivering the report delivers the request.
+    work_request_id: Mapped[int | None] = mapped_column(ForeignKey("work_requests.id", ondelete="SET NULL"),
+                                                        index=True)
 
     matter: Mapped[Matter] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     delivered_by: Mapped[User | None] = relationship(foreign_keys=[delivered_by_id])
     report_file: Mapped[StoredFile | None] = relationship()
+    work_request = relationship("WorkRequest")
     queries: Mapped[list[SearchQuery]] = relationship(
         back_populates="session", cascade="all, delete-orphan", order_by="SearchQuery.id")
     marks: Mapped[list[MarkedHit]] = relationship(

@@ -78,6 +78,7 @@ def may_cancel(work_request: WorkRequest, user: User) -> bool:
     return can(user, Can.OPEN_WORK_REQUEST) or is_worker(work_request, user)
 
 
+
 def _attach(work_request: WorkRequest, stored: StoredFile, role: str, by: User) -> None:
     db.session.add(WorkRequestFile(tenant_id=work_request.tenant_id, request_id=work_request.id, file_id=stored.id,
                                    role=role, delivery_round=work_request.delivery_round, added_by_id=by.id))
@@ -142,6 +143,7 @@ def deliver(work_request: WorkRequest, by: User, files: list[StoredFile], note: 
     work_request.delivery_round += 1
     for stored in files:
         _attach(work_request, stored, "delivery", by)
+        stored.visible_to_firm = True  # delivered work product is the firm's to read
     work_request.delivered_by_id, work_request.delivered_at = by.id, now
     work_request.first_delivered_at = work_request.first_delivered_at or now
     _transition(work_request, "delivered", "delivered", by, note or None)
