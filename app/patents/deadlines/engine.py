@@ -11,7 +11,7 @@ from datetime import date
 from .dates import Offset, end_of_month, parse_date, weekday_name
 from .errors import RuleError
 from .office_calendar import Calendar, get_calendar
-from .ruleset import FAR_FUTURE, AuxSpec, CompSpec, EventDef, ParamSpec, Rule, load_ruleset
+from .ruleset import FAR_FUTURE, _when_matches, AuxSpec, CompSpec, EventDef, ParamSpec, Rule, load_ruleset
 
 
 @dataclass(frozen=True)
@@ -321,6 +321,8 @@ def compute(jurisdiction: str, event_code: str, event_date, params: dict | None 
     ev = get_event(jurisdiction, event_code)
     d = parse_date(event_date, "event date")
     resolved = resolve_params(ev.params, params, ev.code, d, ev.date_label)
+    if no_deadline_reason(ev, resolved):
+        return []
     rules = [r for r in load_ruleset().rules[(ev.jurisdiction, ev.code)] if r.matches(resolved)]
     in_force = [r for r in rules if r.in_force(d)]
     if not in_force:
@@ -332,6 +334,15 @@ def compute(jurisdiction: str, event_code: str, event_date, params: dict | None 
         for item in rule.items:
             out.append(_compute_item(rule, item, ev, d, resolved))
     return out
+
+
+def no_deadline_reason(ev: EventDef, resolved: dict) -> str | None:
+    """The cited reason why these parameters produce no deadline (e.g. no maintenance fees for a
+    design patent), or None."""
+    for when, citation, note in ev.no_deadline:
+        if _when_matches(when, resolved):
+            return f"{note} ({citation})"
+    return None
 
 
 def preview(jurisdiction: str, event_code: str, date_str, params: dict | None = None) -> dict:
@@ -392,7 +403,8 @@ def events(jurisdiction: str) -> list[dict]:
         for r in rs.rules[(j, code)]:
             item = r.items[0]
             rules.append({
-                "id": r.id, "kind": r.kind, "when": dict(r.when), "citation": r.citation,
+                "id": r.id, "kind": r.kind, "when": {k: list(v) if isinstance(v, tuple) else v for k, v in r.when},
+                "citation": r.citation,
                 "effective_from": r.effective_from.isoformat(),
                 "effective_until": None if r.effective_until == FAR_FUTURE else r.effective_until.isoformat(),
                 "period": _period_text(item.period) + (f" (items {r.items[0].sequence}-{r.items[-1].sequence})"
@@ -403,5 +415,8 @@ def events(jurisdiction: str) -> list[dict]:
                                if r.extensions else None),
                 "rolled": r.roll, "note": r.note})
         out.append({"event": code, "description": ev.description, "date_label": ev.date_label,
-                    "parameters": [p.as_dict() for p in ev.params], "rules": rules})
+                    "parameters": [p.as_dict() for p in ev.params], "rules": rules,
+                    "no_deadline": [{"when": {k: list(v) if isinstance(v, tuple) else v for k, v in when},
+                                     "citation": citation, "note": note}
+                                    for when, citation, note in ev.no_deadline]})
     return out

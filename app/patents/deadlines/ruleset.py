@@ -20,7 +20,7 @@ from .errors import RuleDataError
 FAR_FUTURE = date(9999, 12, 31)
 
 _FILE_KEYS = {"rules", "jurisdiction", "event", "rule", "closing"}
-_EVENT_KEYS = {"code", "description", "date_label", "param"}
+_EVENT_KEYS = {"code", "description", "date_label", "param", "no_deadline"}
 _PARAM_KEYS = {"name", "type", "required", "default", "choices", "min", "max", "relation",
                "label", "description"}
 _RULE_KEYS = {"id", "event", "kind", "act", "effective_from", "effective_until", "calendar",
@@ -33,6 +33,22 @@ _SERIES_KEYS = {"first", "last", "step", "item"}
 _ITEM_KEYS = {"sequence", "period", "final", "window_opens"}
 _NF_KEYS = {"days", "applies_before", "citation", "citation_after"}
 _CLOSING_KEYS = {"event", "description", "closes", "closes_all", "extends", "supersedes", "sequence_param", "param"}
+
+
+def _when_matches(when, params: dict) -> bool:
+    """when: ((param, value or tuple of values), ...)"""
+    return all(params.get(k) in v if isinstance(v, tuple) else params.get(k) == v for k, v in when)
+
+
+def _parse_when(raw, where, event) -> tuple:
+    out = {}
+    for k, v in raw.items():
+        p = event.param(k)
+        values = tuple(v) if isinstance(v, list) else (v,)
+        if p is None or (p.choices and any(x not in p.choices for x in values)):
+            raise RuleDataError(f"{where}: 'when' {k}={v!r} does not match a parameter of {event.code}")
+        out[k] = values if isinstance(v, list) else v
+    return tuple(sorted(out.items()))
 
 
 def _check(table, allowed, where):
@@ -82,6 +98,7 @@ class EventDef:
     description: str
     date_label: str
     params: tuple
+    no_deadline: tuple = ()    # of (when tuple, citation, note): parameter values that produce nothing
 
     def param(self, name):
         for p in self.params:
@@ -160,7 +177,7 @@ class Rule:
         return self.effective_from <= d <= self.effective_until
 
     def matches(self, params: dict) -> bool:
-        return all(params.get(k) == v for k, v in self.when)
+        return _when_matches(self.when, params)
 
     def sequences(self) -> set:
         return {it.sequence for it in self.items}
@@ -296,11 +313,7 @@ def _parse_rule(raw, jur, version, events, calendars) -> Rule:
             raise RuleDataError(f"{where}: calendar parameter must be a choice parameter")
         if set(cal["map"]) != set(p.choices) or not set(cal["map"].values()) <= set(calendars):
             raise RuleDataError(f"{where}: calendar map must cover every choice with a known calendar")
-    when = raw.get("when", {})
-    for k, v in when.items():
-        p = event.param(k)
-        if p is None or (p.choices and v not in p.choices):
-            raise RuleDataError(f"{where}: 'when' {k}={v!r} does not match a parameter of {event.code}")
+    when = _parse_when(raw.get("when", {}), where, event)
     nf = raw.get("notification_fiction")
     if nf is not None:
         _check(nf, _NF_KEYS, f"{where} notification_fiction")
@@ -375,7 +388,7 @@ def _parse_rule(raw, jur, version, events, calendars) -> Rule:
         id=raw["id"], jurisdiction=jur, event=raw["event"], kind=kind, act=raw["act"],
         effective_from=eff_from, effective_until=eff_until, calendar=cal,
         rollover_citation=raw.get("rollover_citation"), citation=raw["citation"],
-        note=raw.get("note", "").strip(), when=tuple(sorted(when.items())),
+        note=raw.get("note", "").strip(), when=when,
         notification_fiction=nf, items=tuple(items), extensions=ext,
         roll=bool(raw.get("roll", True)), rules_version=version)
 
@@ -408,7 +421,15 @@ def build_ruleset(files: dict) -> RuleSet:
                 if (jur, ev["code"]) in events:
                     raise RuleDataError(f"{w}: declared twice")
                 params = tuple(_parse_param(p, f"{w} param") for p in ev.get("param", []))
-                events[(jur, ev["code"])] = EventDef(jur, ev["code"], ev["description"], ev["date_label"], params)
+                evdef = EventDef(jur, ev["code"], ev["description"], ev["date_label"], params)
+                nothing = []
+                for nd in ev.get("no_deadline", []):
+                    _check(nd, {"when", "citation", "note"}, f"{w} no_deadline")
+                    _need(nd, ("when", "citation", "note"), f"{w} no_deadline")
+                    nothing.append((_parse_when(nd["when"], f"{w} no_deadline", evdef), nd["citation"],
+                                    nd["note"].strip()))
+                events[(jur, ev["code"])] = EventDef(jur, ev["code"], ev["description"], ev["date_label"], params,
+                                                     tuple(nothing))
             raw_rules.extend((jur, data["rules"], r) for r in data.get("rule", []))
         closing_raw.extend((data["rules"], c) for c in data.get("closing", []))
 

@@ -68,7 +68,7 @@ def init_app(app: Flask) -> None:
                 click.echo(f"    param {p['name']} ({p['type']}{', required' if p['required'] else ''}): "
                            f"{p['description']}")
             for r in ev["rules"]:
-                when = "".join(f" when {k}={v}" for k, v in r["when"].items())
+                when = "".join(f" when {k}={'|'.join(v) if isinstance(v, list) else v}" for k, v in r["when"].items())
                 until = f" until {r['effective_until']}" if r["effective_until"] else ""
                 click.echo(f"    -> {r['kind']}{when}: {r['period']}  [{r['citation']}; "
                            f"in force from {r['effective_from']}{until}]")

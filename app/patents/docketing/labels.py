@@ -17,6 +17,14 @@ KIND_LABELS = {
     "US_REHEARING_REQUEST": "Request rehearing by the Board (optional)",
     "US_BOARD_NEW_GROUND_REPLY": "New ground by the Board: reopen or request rehearing",
     "US_COURT_REVIEW": "Appeal to the Federal Circuit or civil action",
+    "US_PTA_RECONSIDERATION": "Request PTA reconsideration",
+    "US_QUAYLE_REPLY": "Reply to ex parte Quayle action",
+    "US_NOTICE_REPLY": "Reply to USPTO notice",
+    "US_INTERVIEW_STATEMENT": "File statement of interview substance",
+    "US_IDS_STATEMENT_WINDOW": "IDS with 1.97(e)(1) statement (3 months from foreign citation)",
+    "US_REEXAM_OWNER_STATEMENT": "Patent owner statement (reexamination)",
+    "US_TRIAL_PRELIMINARY_RESPONSE": "Patent owner preliminary response (IPR/PGR)",
+    "US_TRIAL_REHEARING_REQUEST": "Request rehearing of final written decision",
     "US_MAINTENANCE_FEE": "Maintenance fee",
     "US_NATIONAL_STAGE": "Enter US national stage",
     "EP_REGIONAL_PHASE": "Enter European regional phase",
@@ -35,7 +43,9 @@ PARAMETER_LABELS = {"isr_date": "ISR date", "ipea": "IPEA", "priority_date": "Pr
                     "final_action_date": "Final action date",
                     "first_reply_within_two_months": "First reply within 2 months",
                     "new_ground": "New ground of rejection",
-                    "supplemental_answer_decision_date": "Supplemental answer decision date"}
+                    "supplemental_answer_decision_date": "Supplemental answer decision date",
+                    "extendable": "Extendable", "summary_mailed_date": "Interview summary date",
+                    "reply_already_filed": "Reply already filed", "proceeding": "Proceeding"}
 
 
 def kind_label(kind: str, sequence: int | None = None) -> str:

@@ -68,7 +68,7 @@ def test_closed_kinds():
     assert closed_kinds("NATIONAL_STAGE_ENTERED") == [("US_NATIONAL_STAGE", None)]
     assert closed_kinds("EP_REGIONAL_PHASE_ENTERED") == [("EP_REGIONAL_PHASE", None)]
     assert closed_kinds("DEMAND_FILED") == [("PCT_DEMAND", None)]
-    assert closed_kinds("IDS_FILED") == [("US_IDS_NO_FEE", None)]
+    assert closed_kinds("IDS_FILED") == [("US_IDS_NO_FEE", None), ("US_IDS_STATEMENT_WINDOW", None)]
     assert closed_kinds("APPEAL_BRIEF_FILED") == [("US_APPEAL_BRIEF", None)]
     assert closed_kinds("EXTENSION_FILED", {"months": 2}) == []
     everything = {k for k, _ in closed_kinds("ABANDONED")}
@@ -88,7 +88,8 @@ SPEC_VOCABULARY = {
     "US": {"PROVISIONAL_FILED", "PRIORITY_FILED", "NONPROVISIONAL_FILED", "NATIONAL_STAGE_ENTERED",
            "NONFINAL_OA", "FINAL_OA", "RESTRICTION", "NOTICE_OF_ALLOWANCE", "MISSING_PARTS",
            "NOTICE_OF_APPEAL", "GRANTED", "PCT_FILED", "ADVISORY_ACTION", "EXAMINERS_ANSWER", "BOARD_DECISION",
-           "REHEARING_DECIDED"},
+           "REHEARING_DECIDED", "QUAYLE_ACTION", "USPTO_NOTICE", "INTERVIEW_HELD", "FOREIGN_CITATION",
+           "REEXAM_ORDERED", "TRIAL_FILING_DATE_NOTICE", "TRIAL_FINAL_DECISION"},
     "EP": {"EP_FILED", "EP_COMMUNICATION", "EP_DECISION", "EP_GRANT_MENTIONED", "PCT_FILED"},
     "PCT": {"PRIORITY_FILED", "PCT_FILED"},
 }
