@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from .dates import Offset, end_of_month, parse_date, weekday_name
 from .errors import RuleError
@@ -159,9 +159,24 @@ class _Ctx:
         label = (p.label or name.replace("_", " ")) if p else name
         return self.params.get(name), label[0].upper() + label[1:] + " "
 
+    def _value(self, v) -> int:
+        if isinstance(v, list):
+            return sum(self._value(x) for x in v)
+        return self.params[v] if isinstance(v, str) else v
+
     def offset(self, raw: dict) -> Offset:
-        vals = {k: (self.params[v] if isinstance(v, str) else v) for k, v in raw.items()}
-        return Offset(**vals)
+        return Offset(**{k: self._value(v) for k, v in raw.items()})
+
+    def offset_parts(self, raw: dict) -> str:
+        """'; 4 months (period set) + 2 months (extension)' for an offset summed from parameters, else ''."""
+        parts = []
+        for k, v in raw.items():
+            if isinstance(v, list):
+                parts.extend(f"{self._value(x)} {k} ({self.ev.param(x).label or x.replace('_', ' ')})"
+                             if isinstance(x, str) and self.ev.param(x) else f"{x} {k}"
+                             for x in v if self._value(x))
+        return f"; {' + '.join(parts)}" if len(parts) > 1 else ""
+
 
     def arith(self, base: date, prefix: str, off: Offset, eom: bool, citation: str, lead: str = "") -> date:
         result, _ = off.apply(base)
@@ -212,7 +227,8 @@ def _compute_one(ctx: _Ctx, alt: CompSpec) -> date | None:
             f"No {name} given: the alternative {ctx.offset(alt.offset).describe()} "
             f"from it ({alt.citation}) cannot be computed yet; re-compute once it is known")
         return None
-    return ctx.arith(base, prefix, ctx.offset(alt.offset), alt.end_of_month, alt.citation)
+    return ctx.arith(base, prefix, ctx.offset(alt.offset), alt.end_of_month,
+                     alt.citation + ctx.offset_parts(alt.offset))
 
 
 def _compute_period(ctx: _Ctx, spec: CompSpec) -> tuple[date, CompSpec, list]:
@@ -224,12 +240,12 @@ def _compute_period(ctx: _Ctx, spec: CompSpec) -> tuple[date, CompSpec, list]:
             results.append((alt, r))
     chosen_alt, nominal = results[0]
     for alt, r in results[1:]:
-        if r > nominal:
+        if (r < nominal) if spec.earliest else (r > nominal):
             chosen_alt, nominal = alt, r
     if spec.later_of:
         shown = " and ".join(f"{r} ({a.label or a.citation})" for a, r in results)
         if len(results) > 1:
-            ctx.lines.append(f"Later of {shown}: {nominal} ({spec.citation})")
+            ctx.lines.append(f"{'Earlier' if spec.earliest else 'Later'} of {shown}: {nominal} ({spec.citation})")
         else:
             ctx.lines.append(f"Only one alternative can be computed: {nominal} ({spec.citation})")
     return nominal, chosen_alt, results
@@ -272,6 +288,28 @@ def _compute_extension(ctx: _Ctx, months: int, chosen: CompSpec, results: list, 
     return d
 
 
+def _late_receipt(ctx: _Ctx, nominal: date, event_date: date, params: dict) -> date:
+    """Amended Rule 126(2) EPC: a document received more than 7 days after the date it bears extends
+    the period by the days in excess of 7 (documents dated on or after 1 November 2023)."""
+    nf = ctx.rule.notification_fiction
+    if nf is None or nf.received_param is None or event_date < nf.applies_before:
+        return nominal
+    received = params.get(nf.received_param)
+    if received is None:
+        return nominal
+    late = (received - event_date).days
+    if late <= nf.late_receipt_days:
+        ctx.lines.append(f"Received {received}, {late} day(s) after the date the document bears: not more than "
+                         f"{nf.late_receipt_days} days, so the period is not extended ({nf.late_receipt_citation})")
+        return nominal
+    excess = late - nf.late_receipt_days
+    extended = nominal + timedelta(days=excess)
+    ctx.lines.append(f"Received {received}, {late} days after the date the document bears: the period is extended "
+                     f"by the {excess} day(s) beyond {nf.late_receipt_days}, {nominal} + {excess} days = {extended} "
+                     f"({nf.late_receipt_citation})")
+    return extended
+
+
 def _calendar_for(rule: Rule, params: dict) -> Calendar:
     if isinstance(rule.calendar, str):
         return get_calendar(rule.calendar)
@@ -282,6 +320,7 @@ def _compute_item(rule: Rule, item, ev: EventDef, event_date: date, params: dict
     cal = _calendar_for(rule, params)
     ctx = _Ctx(rule, ev, event_date, params, cal)
     nominal, chosen, results = _compute_period(ctx, item.period)
+    nominal = _late_receipt(ctx, nominal, event_date, params)
     due = ctx.roll(nominal)
 
     final_spec = chosen.final or item.final
@@ -376,12 +415,15 @@ def vocabulary() -> dict:
 
 
 def _offset_text(raw: dict) -> str:
-    return " ".join(f"{v} {k}" if isinstance(v, int) else f"<{v}> {k}" for k, v in raw.items())
+    def one(v):
+        return str(v) if isinstance(v, int) else "+".join(one(x) for x in v) if isinstance(v, list) else f"<{v}>"
+    return " ".join(f"{one(v)} {k}" for k, v in raw.items())
 
 
 def _period_text(spec: CompSpec) -> str:
     if spec.later_of:
-        return "later of " + " and ".join(_period_text(a) for a in spec.later_of)
+        word = "earlier" if spec.earliest else "later"
+        return f"{word} of " + " and ".join(_period_text(a) for a in spec.later_of)
     frm = "" if spec.from_ == "event" else f" from {spec.from_}"
     eom = ", to the end of that month" if spec.end_of_month else ""
     return f"{_offset_text(spec.offset)}{frm}{eom} ({spec.citation})"

@@ -26,12 +26,13 @@ _PARAM_KEYS = {"name", "type", "required", "default", "choices", "min", "max", "
 _RULE_KEYS = {"id", "event", "kind", "act", "effective_from", "effective_until", "calendar",
               "rollover_citation", "citation", "note", "when", "notification_fiction",
               "period", "final", "window_opens", "extensions", "series", "sequence", "roll"}
-_COMP_KEYS = {"from", "offset", "end_of_month", "citation", "label", "optional", "later_of", "final"}
+_COMP_KEYS = {"from", "offset", "end_of_month", "citation", "label", "optional", "later_of", "earlier_of", "final"}
 _AUX_KEYS = {"from", "offset", "end_of_month", "citation", "label"}
 _EXT_KEYS = {"months", "citation", "strategy"}
 _SERIES_KEYS = {"first", "last", "step", "item"}
 _ITEM_KEYS = {"sequence", "period", "final", "window_opens"}
 _NF_KEYS = {"days", "applies_before", "citation", "citation_after"}
+_NF_OPTIONAL = {"late_receipt_days", "received_param", "late_receipt_citation"}
 _CLOSING_KEYS = {"event", "description", "closes", "closes_all", "extends", "supersedes", "sequence_param", "param"}
 
 
@@ -126,8 +127,9 @@ class CompSpec:
     citation: str
     label: str | None
     optional: bool
-    later_of: tuple            # of CompSpec
+    later_of: tuple            # of CompSpec (alternatives, later_of or earlier_of)
     final: AuxSpec | None      # per-alternative final (later_of only)
+    earliest: bool = False     # True: the alternatives combine as "earlier of"
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,9 @@ class NotificationFiction:
     applies_before: date
     citation: str
     citation_after: str
+    late_receipt_days: int | None = None      # amended R 126(2) EPC: receipt more than N days late
+    received_param: str | None = None         # ...extends the period by the excess days
+    late_receipt_citation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -212,6 +217,12 @@ def _parse_offset(raw, where, event: EventDef | None) -> dict:
         raise RuleDataError(f"{where}: offset must be a non-empty table")
     _check(raw, {"years", "months", "days"}, f"{where} offset")
     for k, v in raw.items():
+        if isinstance(v, list):
+            if not v:
+                raise RuleDataError(f"{where}: offset {k} list is empty")
+            for part in v:
+                _parse_offset({k: part}, where, event)
+            continue
         if isinstance(v, str):
             p = event.param(v) if event else None
             if p is None or p.type != "int":
@@ -244,17 +255,22 @@ def _parse_comp(raw, where, event, allow_later_of=True) -> CompSpec:
     _check(raw, _COMP_KEYS, where)
     _need(raw, ("citation",), where)
     later = ()
-    if "later_of" in raw:
+    if "later_of" in raw and "earlier_of" in raw:
+        raise RuleDataError(f"{where}: give either later_of or earlier_of")
+    combine = "earlier_of" if "earlier_of" in raw else "later_of"
+    if combine in raw:
         if not allow_later_of:
-            raise RuleDataError(f"{where}: nested later_of is not supported")
+            raise RuleDataError(f"{where}: nested {combine} is not supported")
         if "offset" in raw:
-            raise RuleDataError(f"{where}: give either offset or later_of")
-        if len(raw["later_of"]) < 2:
-            raise RuleDataError(f"{where}: later_of needs at least two alternatives")
-        later = tuple(_parse_comp(alt, f"{where} later_of[{i}]", event, False)
-                      for i, alt in enumerate(raw["later_of"]))
+            raise RuleDataError(f"{where}: give either offset or {combine}")
+        if len(raw[combine]) < 2:
+            raise RuleDataError(f"{where}: {combine} needs at least two alternatives")
+        later = tuple(_parse_comp(alt, f"{where} {combine}[{i}]", event, False)
+                      for i, alt in enumerate(raw[combine]))
         if all(a.optional for a in later):
-            raise RuleDataError(f"{where}: at least one later_of alternative must be mandatory")
+            raise RuleDataError(f"{where}: at least one {combine} alternative must be mandatory")
+        if combine == "earlier_of" and any(a.final for a in later):
+            raise RuleDataError(f"{where}: earlier_of alternatives cannot carry their own final")
     elif "offset" not in raw:
         raise RuleDataError(f"{where}: missing offset")
     frm = raw.get("from", "event")
@@ -270,6 +286,7 @@ def _parse_comp(raw, where, event, allow_later_of=True) -> CompSpec:
         citation=raw["citation"], label=raw.get("label"), optional=bool(raw.get("optional", False)),
         later_of=later,
         final=_parse_aux(raw.get("final"), f"{where} final", event, "nominal", {"nominal", "event"}),
+        earliest=combine == "earlier_of" and bool(later),
     )
 
 
@@ -316,9 +333,16 @@ def _parse_rule(raw, jur, version, events, calendars) -> Rule:
     when = _parse_when(raw.get("when", {}), where, event)
     nf = raw.get("notification_fiction")
     if nf is not None:
-        _check(nf, _NF_KEYS, f"{where} notification_fiction")
+        _check(nf, _NF_KEYS | _NF_OPTIONAL, f"{where} notification_fiction")
         _need(nf, _NF_KEYS, f"{where} notification_fiction")
-        nf = NotificationFiction(nf["days"], parse_date(nf["applies_before"]), nf["citation"], nf["citation_after"])
+        rp = nf.get("received_param")
+        if rp is not None:
+            _need(nf, _NF_OPTIONAL, f"{where} notification_fiction")
+            p = event.param(rp)
+            if p is None or p.type != "date":
+                raise RuleDataError(f"{where}: received_param {rp!r} is not a date parameter of {event.code}")
+        nf = NotificationFiction(nf["days"], parse_date(nf["applies_before"]), nf["citation"], nf["citation_after"],
+                                 nf.get("late_receipt_days"), rp, nf.get("late_receipt_citation"))
     ext = raw.get("extensions")
     if ext is not None:
         _check(ext, _EXT_KEYS, f"{where} extensions")
@@ -363,7 +387,7 @@ def _parse_rule(raw, jur, version, events, calendars) -> Rule:
             if "period" not in raw:
                 raise RuleDataError(f"{where}: missing [rule.period]")
             base = _parse_comp(raw["period"], f"{where} period", event)
-            if base.later_of or any(isinstance(v, str) for v in base.offset.values()):
+            if base.later_of or any(isinstance(v, (str, list)) for v in base.offset.values()):
                 raise RuleDataError(f"{where}: a ranged series needs a fixed single offset")
             step = Offset(**_parse_offset(series["step"], f"{where} series step", None))
             final = _parse_aux(final_raw, f"{where} final", event, "nominal", {"nominal", "event"})

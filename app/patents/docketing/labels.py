@@ -33,6 +33,15 @@ KIND_LABELS = {
     "EP_APPEAL_NOTICE": "File EP notice of appeal",
     "EP_APPEAL_GROUNDS": "File EP grounds of appeal",
     "EP_OPPOSITION": "EP opposition period ends (watch)",
+    "EP_FILING_SEARCH_FEE": "Pay EP filing and search fees",
+    "EP_CONVENTION_FILING": "File EP application claiming priority",
+    "EP_EXAMINATION_REQUEST": "Request EP examination",
+    "EP_DESIGNATION_FEE": "Pay EP designation fee",
+    "EP_SEARCH_OPINION_REPLY": "Respond to extended European search report",
+    "EP_GRANT_APPROVAL": "Approve text for grant (Rule 71(3))",
+    "EP_FURTHER_PROCESSING": "Request further processing",
+    "EP_REESTABLISHMENT": "Request re-establishment of rights",
+    "EP_UNITARY_EFFECT_REQUEST": "Request unitary effect (optional)",
     "PCT_DEMAND": "File PCT demand (Chapter II)",
     "PCT_FILING": "File PCT application claiming priority",
 }
@@ -45,7 +54,10 @@ PARAMETER_LABELS = {"isr_date": "ISR date", "ipea": "IPEA", "priority_date": "Pr
                     "new_ground": "New ground of rejection",
                     "supplemental_answer_decision_date": "Supplemental answer decision date",
                     "extendable": "Extendable", "summary_mailed_date": "Interview summary date",
-                    "reply_already_filed": "Reply already filed", "proceeding": "Proceeding"}
+                    "reply_already_filed": "Reply already filed", "proceeding": "Proceeding",
+                    "extension_months": "Extension granted (months)", "received_date": "Date of receipt",
+                    "expired_time_limit_date": "Missed time limit expired", "parent_filing_date": "Parent filing date",
+                    "isr_publication_date": "ISR publication date"}
 
 
 def kind_label(kind: str, sequence: int | None = None) -> str:
