@@ -88,6 +88,19 @@ def _convert_param(spec: ParamSpec, value, event_code: str, event_date: date, ev
         if (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max):
             raise RuleError(f"parameter {name!r} for {event_code} must be between {spec.min} and {spec.max}, got {value}")
         return value
+    if spec.type == "multi":
+        items = value.split(",") if isinstance(value, str) else value if isinstance(value, (list, tuple)) else None
+        if items is None:
+            raise RuleError(f"parameter {name!r} for {event_code} must be a list of {', '.join(spec.choices)}")
+        chosen = set()
+        for item in items:
+            matches = [c for c in spec.choices if isinstance(item, str) and c.lower() == item.strip().lower()]
+            if len(matches) != 1:
+                raise RuleError(f"parameter {name!r} for {event_code}: {item!r} is not one of {', '.join(spec.choices)}")
+            chosen.add(matches[0])
+        if not chosen:
+            raise RuleError(f"parameter {name!r} for {event_code} needs at least one of {', '.join(spec.choices)}")
+        return tuple(c for c in spec.choices if c in chosen)
     if spec.type == "choice":
         if isinstance(value, str):
             matches = [c for c in spec.choices if c.lower() == value.strip().lower()]
@@ -407,7 +420,7 @@ def vocabulary() -> dict:
             "event": code, "description": ev.description, "date_label": ev.date_label,
             "parameters": [p.as_dict() for p in ev.params], "produces": kinds})
     closing = [{"event": c.event, "description": c.description,
-                "closes": list(rs.kinds) if c.closes_all else list(c.closes),
+                "closes": list(rs.kinds) if c.closes_all else list(c.closes) + [k for _, k in c.kind_map],
                 "closes_all": c.closes_all, "extends": list(c.extends), "supersedes": list(c.supersedes),
                 "parameters": [p.as_dict() for p in c.params]}
                for c in rs.closing.values()]

@@ -33,12 +33,18 @@ _SERIES_KEYS = {"first", "last", "step", "item"}
 _ITEM_KEYS = {"sequence", "period", "final", "window_opens"}
 _NF_KEYS = {"days", "applies_before", "citation", "citation_after"}
 _NF_OPTIONAL = {"late_receipt_days", "received_param", "late_receipt_citation"}
-_CLOSING_KEYS = {"event", "description", "closes", "closes_all", "extends", "supersedes", "sequence_param", "param"}
+_CLOSING_KEYS = {"event", "description", "closes", "closes_all", "extends", "supersedes", "sequence_param", "param",
+                 "kind_param", "kind_map"}
 
 
 def _when_matches(when, params: dict) -> bool:
     """when: ((param, value or tuple of values), ...)"""
-    return all(params.get(k) in v if isinstance(v, tuple) else params.get(k) == v for k, v in when)
+    def one(k, v):
+        have = params.get(k)
+        if isinstance(have, tuple):                 # a multi parameter: any listed value matches
+            return any(x in have for x in v) if isinstance(v, tuple) else v in have
+        return have in v if isinstance(v, tuple) else have == v
+    return all(one(k, v) for k, v in when)
 
 
 def _parse_when(raw, where, event) -> tuple:
@@ -69,7 +75,7 @@ def _need(table, keys, where):
 @dataclass(frozen=True)
 class ParamSpec:
     name: str
-    type: str                      # date | int | choice
+    type: str                      # date | int | choice | multi (several choices)
     required: bool = False
     default: object = None         # "$event" = the event date
     choices: tuple = ()
@@ -80,8 +86,9 @@ class ParamSpec:
     description: str = ""
 
     def as_dict(self) -> dict:
+        default = list(self.default) if isinstance(self.default, tuple) else self.default
         d = {"name": self.name, "type": self.type, "required": self.required,
-             "default": "event date" if self.default == "$event" else self.default,
+             "default": "event date" if default == "$event" else default,
              "description": self.description}
         if self.choices:
             d["choices"] = list(self.choices)
@@ -199,6 +206,8 @@ class ClosingEvent:
     params: tuple
     rules_version: str
     supersedes: tuple = ()     # kinds the event replaces (status superseded, not done)
+    kind_param: str | None = None   # a choice parameter that selects the kind closed...
+    kind_map: tuple = ()            # ...((choice, kind), ...)
 
 
 @dataclass(frozen=True)
@@ -293,15 +302,19 @@ def _parse_comp(raw, where, event, allow_later_of=True) -> CompSpec:
 def _parse_param(raw, where) -> ParamSpec:
     _check(raw, _PARAM_KEYS, where)
     _need(raw, ("name", "type", "description"), where)
-    if raw["type"] not in ("date", "int", "choice"):
+    if raw["type"] not in ("date", "int", "choice", "multi"):
         raise RuleDataError(f"{where}: unknown parameter type {raw['type']!r}")
-    if raw["type"] == "choice" and not raw.get("choices"):
-        raise RuleDataError(f"{where}: choice parameter needs choices")
+    if raw["type"] in ("choice", "multi") and not raw.get("choices"):
+        raise RuleDataError(f"{where}: {raw['type']} parameter needs choices")
     if raw.get("relation") not in (None, "not_after_event", "not_before_event"):
         raise RuleDataError(f"{where}: unknown relation {raw['relation']!r}")
     default = raw.get("default")
     if default is not None and raw["type"] == "choice" and default not in raw["choices"]:
         raise RuleDataError(f"{where}: default {default!r} not among choices")
+    if raw["type"] == "multi":
+        if default is None or not isinstance(default, list) or not set(default) <= set(raw["choices"]):
+            raise RuleDataError(f"{where}: a multi parameter needs a default list of its choices")
+        default = tuple(c for c in raw["choices"] if c in default)
     if raw.get("required") and default is not None:
         raise RuleDataError(f"{where}: a required parameter cannot have a default")
     return ParamSpec(raw["name"], raw["type"], bool(raw.get("required", False)), default,
@@ -483,19 +496,27 @@ def build_ruleset(files: dict) -> RuleSet:
         _need(c, ("event", "description"), w)
         closes, extends = tuple(c.get("closes", ())), tuple(c.get("extends", ()))
         supersedes = tuple(c.get("supersedes", ()))
-        if not (closes or extends or supersedes or c.get("closes_all")):
+        kind_map = tuple(sorted(c.get("kind_map", {}).items()))
+        if bool(kind_map) != ("kind_param" in c):
+            raise RuleDataError(f"{w}: kind_param and kind_map go together")
+        if not (closes or extends or supersedes or kind_map or c.get("closes_all")):
             raise RuleDataError(f"{w}: closes nothing")
-        for k in closes + extends + supersedes:
+        for k in closes + extends + supersedes + tuple(k for _, k in kind_map):
             if k not in kinds:
                 raise RuleDataError(f"{w}: unknown kind {k!r}")
         params = tuple(_parse_param(p, f"{w} param") for p in c.get("param", []))
         sp = c.get("sequence_param")
         if sp is not None and not any(p.name == sp for p in params):
             raise RuleDataError(f"{w}: sequence_param {sp!r} is not a parameter")
+        kp = c.get("kind_param")
+        if kp is not None:
+            spec = next((p for p in params if p.name == kp), None)
+            if spec is None or spec.type != "choice" or set(spec.choices) != {k for k, _ in kind_map}:
+                raise RuleDataError(f"{w}: kind_param {kp!r} must be a choice parameter covering the kind_map")
         if c["event"] in closing:
             raise RuleDataError(f"{w}: declared twice")
         closing[c["event"]] = ClosingEvent(c["event"], c["description"], closes, bool(c.get("closes_all")),
-                                           extends, sp, params, version, supersedes)
+                                           extends, sp, params, version, supersedes, kp, kind_map)
     return RuleSet(versions, events, {k: tuple(v) for k, v in rules.items()},
                    tuple(sorted({j for j, _ in events})), tuple(kinds), closing)
 

@@ -44,6 +44,21 @@ KIND_LABELS = {
     "EP_UNITARY_EFFECT_REQUEST": "Request unitary effect (optional)",
     "PCT_DEMAND": "File PCT demand (Chapter II)",
     "PCT_FILING": "File PCT application claiming priority",
+    "PCT_FILING_FEES": "Pay PCT filing fees",
+    "PCT_ART19_AMENDMENTS": "Article 19 amendments (optional)",
+    "PCT_PRIORITY_DOCUMENT": "Furnish priority document",
+    "PCT_PRIORITY_CORRECTION": "Correct or add priority claim (optional)",
+    "PCT_SIS_REQUEST": "Request supplementary international search (optional)",
+    "PCT_NATIONAL_PHASE_US": "Enter national phase: US",
+    "PCT_NATIONAL_PHASE_EP": "Enter national phase: EP (regional)",
+    "PCT_NATIONAL_PHASE_JP": "Enter national phase: Japan",
+    "PCT_NATIONAL_PHASE_CN": "Enter national phase: China",
+    "PCT_NATIONAL_PHASE_KR": "Enter national phase: Korea",
+    "PCT_NATIONAL_PHASE_CA": "Enter national phase: Canada",
+    "PCT_NATIONAL_PHASE_AU": "Enter national phase: Australia",
+    "PCT_NATIONAL_PHASE_IN": "Enter national phase: India",
+    "PCT_NATIONAL_PHASE_GB": "Enter national phase: UK",
+    "PCT_NATIONAL_PHASE_BR": "Enter national phase: Brazil",
 }
 PARAMETER_LABELS = {"isr_date": "ISR date", "ipea": "IPEA", "priority_date": "Priority date",
                     "receiving_office": "Receiving office", "period_months": "Period (months)",
@@ -57,7 +72,8 @@ PARAMETER_LABELS = {"isr_date": "ISR date", "ipea": "IPEA", "priority_date": "Pr
                     "reply_already_filed": "Reply already filed", "proceeding": "Proceeding",
                     "extension_months": "Extension granted (months)", "received_date": "Date of receipt",
                     "expired_time_limit_date": "Missed time limit expired", "parent_filing_date": "Parent filing date",
-                    "isr_publication_date": "ISR publication date"}
+                    "isr_publication_date": "ISR publication date", "designated_offices": "National phase offices",
+                    "office": "Office"}
 
 
 def kind_label(kind: str, sequence: int | None = None) -> str:

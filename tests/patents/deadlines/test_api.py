@@ -64,9 +64,9 @@ def test_closed_kinds():
     assert closed_kinds("ISSUE_FEE_PAID") == [("US_ISSUE_FEE", None)]
     assert closed_kinds("MAINTENANCE_FEE_PAID", {"sequence": 2}) == [("US_MAINTENANCE_FEE", 2)]
     assert closed_kinds("RENEWAL_PAID", {"sequence": "7"}) == [("EP_RENEWAL", 7)]
-    assert closed_kinds("NONPROVISIONAL_FILED") == [("US_NONPROVISIONAL_FILING", None)]
-    assert closed_kinds("NATIONAL_STAGE_ENTERED") == [("US_NATIONAL_STAGE", None)]
-    assert closed_kinds("EP_REGIONAL_PHASE_ENTERED") == [("EP_REGIONAL_PHASE", None)]
+    assert closed_kinds("NONPROVISIONAL_FILED") == [("US_NONPROVISIONAL_FILING", None), ("US_CONVENTION_FILING", None)]
+    assert closed_kinds("NATIONAL_STAGE_ENTERED") == [("US_NATIONAL_STAGE", None), ("PCT_NATIONAL_PHASE_US", None)]
+    assert closed_kinds("EP_REGIONAL_PHASE_ENTERED") == [("EP_REGIONAL_PHASE", None), ("PCT_NATIONAL_PHASE_EP", None)]
     assert closed_kinds("DEMAND_FILED") == [("PCT_DEMAND", None)]
     assert closed_kinds("IDS_FILED") == [("US_IDS_NO_FEE", None), ("US_IDS_STATEMENT_WINDOW", None)]
     assert closed_kinds("APPEAL_BRIEF_FILED") == [("US_APPEAL_BRIEF", None)]
@@ -102,7 +102,8 @@ def test_vocabulary_covers_the_spec():
     for jur, events in SPEC_VOCABULARY.items():
         assert {e["event"] for e in v["triggering"][jur]} == events
     pct = {e["event"]: e for e in v["triggering"]["PCT"]}["PCT_FILED"]
-    assert {p["name"] for p in pct["parameters"]} == {"priority_date", "isr_date", "ipea"}
+    assert {p["name"] for p in pct["parameters"]} == {"priority_date", "isr_date", "ipea", "receiving_office",
+                                                      "designated_offices"}
     assert "RESPONSE_FILED" in {c["event"] for c in v["closing"]}
     json.dumps(v)
 
