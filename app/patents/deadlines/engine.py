@@ -219,7 +219,17 @@ class _Ctx:
         if not skipped:
             self.lines.append(f"{lead}{d} ({weekday_name(d)}) is not a closing day of {self.cal.office}")
             return d
-        parts = [f"{c.day} is {c.reason}" for c in skipped]
+        parts = []
+        i = 0
+        while i < len(skipped):             # consecutive days closed for the same reason read as one range
+            j = i
+            while j + 1 < len(skipped) and skipped[j + 1].reason == skipped[i].reason:
+                j += 1
+            if j - i >= 2:
+                parts.append(f"{skipped[i].day} to {skipped[j].day} are {skipped[i].reason}")
+            else:
+                parts.extend(f"{c.day} is {c.reason}" for c in skipped[i:j + 1])
+            i = j + 1
         joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
         citation = self.rule.rollover_citation or self.cal.rollover_citation
         self.lines.append(f"{lead}{joined}, so {self.rule.act} is timely on {weekday_name(due)} {due} ({citation})")
