@@ -50,10 +50,17 @@ def init_app(app: Flask) -> None:
                 click.echo(f"    - {line}")
 
     @deadlines.command("events")
-    @click.option("--jurisdiction", required=True, help="US, EP or PCT")
+    @click.option("--jurisdiction", help="US, EP or PCT")
     @click.option("--json", "as_json", is_flag=True, help="print one JSON list")
-    def events(jurisdiction, as_json):
+    @click.option("--markdown", is_flag=True, help="print the README vocabulary of every jurisdiction")
+    def events(jurisdiction, as_json, markdown):
         """List the events of a jurisdiction, their parameters and the cited rules they fire."""
+        if markdown:
+            click.echo(engine.vocabulary_markdown(), nl=False)
+            return
+        if not jurisdiction:
+            click.echo("error: give --jurisdiction (or --markdown)", err=True)
+            sys.exit(2)
         try:
             listing = engine.events(jurisdiction)
         except engine.RuleError as error:

@@ -159,3 +159,12 @@ def test_preview_is_fast():
         preview("EP", "PCT_FILED", "2024-01-15", {})
     per_call = (time.perf_counter() - t) / (2 * n)
     assert per_call < 0.010
+
+
+def test_readme_vocabulary_is_generated_from_the_rule_data():
+    from pathlib import Path
+
+    from app.patents.deadlines import vocabulary_markdown
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- vocabulary:start -->\n", 1)[1].split("<!-- vocabulary:end -->", 1)[0]
+    assert block == vocabulary_markdown(), "run: flask --app wsgi deadlines events --markdown, paste into README.md"
