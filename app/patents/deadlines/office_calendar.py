@@ -24,6 +24,21 @@ _CLOSURE_KEYS = {"date", "dates", "from", "until", "name", "offices", "describe_
 
 _MAX_CLOSED_RUN = 120
 
+# Closures a provider admin declared at run time (stored in the database by
+# app/patents/docketing/closures.py): calendar id -> ((first, last, describe_as, name), ...)
+_DECLARED: dict[str, tuple] = {}
+
+
+def set_declared_closures(rows) -> None:
+    """Replace the run-time declared closures: rows of (calendar_id, first, last, name, citation)."""
+    declared: dict[str, list] = {}
+    for cal_id, first, last, name, citation in rows:
+        if cal_id not in load_calendars():
+            raise RuleDataError(f"declared closure for unknown calendar {cal_id!r}")
+        declared.setdefault(cal_id, []).append((first, last, "a declared closure", f"{name}; {citation}"))
+    _DECLARED.clear()
+    _DECLARED.update({k: tuple(v) for k, v in declared.items()})
+
 
 def _check_keys(table: dict, allowed: set, where: str) -> None:
     unknown = set(table) - allowed
@@ -58,7 +73,7 @@ class Calendar:
 
     def closed_reason(self, d: date) -> str | None:
         """None if open, else a human-readable reason ('a Sunday', ...)."""
-        for first, last, describe_as, name in self.ranges:
+        for first, last, describe_as, name in self.ranges + _DECLARED.get(self.id, ()):
             if first <= d <= last:
                 return f"{describe_as} ({name})"
         if d.weekday() in self.weekend:

@@ -11,7 +11,8 @@ from ...models import utcnow
 from ...tenancy import TenantScoped
 
 NOTIFICATION_KINDS = {"assigned": "Assigned to you", "delivered": "Delivered for review",
-                      "returned": "Sent back", "approved": "Approved", "at_risk": "Service level at risk"}
+                      "returned": "Sent back", "approved": "Approved", "at_risk": "Service level at risk",
+                      "recomputed": "Deadlines recomputed"}
 
 
 class Notification(TenantScoped, db.Model):
