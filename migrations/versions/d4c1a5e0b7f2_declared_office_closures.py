@@ -1,7 +1,7 @@
 """declared office closures (provider-level, cited)
 
 Revision ID: d4c1a5e0b7f2
-Revises: c1a2e0f4b812
+Revises: d7e3a91c5b20
 Create Date: 2026-11-23 21:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd4c1a5e0b7f2'
-down_revision = 'c1a2e0f4b812'
+down_revision = 'd7e3a91c5b20'
 branch_labels = None
 depends_on = None
 
