@@ -32,6 +32,7 @@ PER_PERSON_TABLES = ("login_sessions", "calendar_feeds", "notification_preferenc
 PROVIDER_TABLES = {
     "checklist_templates": "the provider's drafting checklist templates, shared by every firm",
     "checklist_template_versions": "versions of those templates, written by provider admins",
+    "declared_closures": "office closures declared by provider admins, with their citations (no firm data)",
     "patent_documents": "the public patent corpus",
     "reminder_provider_defaults": "the provider's default reminder ladders",
     "reminder_sweep_runs": "when the reminder sweep ran: minutes and counts, no firm data",

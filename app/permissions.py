@@ -51,6 +51,7 @@ class Can(StrEnum):
     MANAGE_FIRM_SECURITY = "set the firm's security settings and export all of its data"
     EXPORT_FIRM_DATA = "follow and download firm data exports"
     MANAGE_FIRMS = "add and edit client firms, assign staff to them, export and offboard any firm"
+    DECLARE_OFFICE_CLOSURES = "record a patent office's declared closure (deadlines move in every firm)"
 
 
 _EVERY_DOCKETER = {Can.DOCKET, Can.COMMENT_ON_WORK_REQUEST, Can.CANCEL_WORK_REQUEST, Can.EDIT_CHECKLIST}
@@ -68,7 +69,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Can]] = {
         Can.DELIVER_WORK, Can.MANAGE_WORK_REQUESTS, Can.SEE_PROVIDER_DASHBOARD, Can.SEARCH_PRIOR_ART,
         Can.UPLOAD_PRIVATE_ART, Can.PREPARE_CHECKLIST, Can.MANAGE_CHECKLIST_TEMPLATES, Can.SEE_REMINDER_OUTBOX,
         Can.SET_REMINDER_POLICY, Can.SET_REMINDER_DEFAULTS, Can.MANAGE_PEOPLE, Can.READ_AUDIT_LOG,
-        Can.EXPORT_FIRM_DATA, Can.MANAGE_FIRMS}),
+        Can.EXPORT_FIRM_DATA, Can.MANAGE_FIRMS, Can.DECLARE_OFFICE_CLOSURES}),
     "specialist": frozenset(_EVERY_DOCKETER | {
         Can.DELIVER_WORK, Can.SEE_PROVIDER_DASHBOARD, Can.SEARCH_PRIOR_ART, Can.UPLOAD_PRIVATE_ART,
         Can.PREPARE_CHECKLIST}),

@@ -8,6 +8,7 @@ def BLUEPRINTS():  # noqa: N802 - reads as the list it is
         api,
         auth,
         checklists,
+        closures,
         compliance,
         dashboards,
         docket,
@@ -25,4 +26,4 @@ def BLUEPRINTS():  # noqa: N802 - reads as the list it is
     )
     return [auth.bp, main.bp, matters.bp, docket.bp, api.bp, admin.bp, health.bp, jobs.bp, search.bp, checklists.bp,
             reminders.bp, requests.bp, dashboards.bp, tokens.bp, two_factor.bp, compliance.bp, sessions.bp,
-            security_keys.bp]
+            security_keys.bp, closures.bp]

@@ -55,6 +55,8 @@ def deadlines_preview():
     params = body.get("params") or {}
     if not isinstance(params, dict):
         abort(400, description="params must be an object of name: value.")
+    from ..patents.docketing.closures import sync
+    sync()   # closures a provider admin declared, from any process
     try:
         return jsonify(preview(body["jurisdiction"], body["event"], body["date"], params))
     except RuleError as error:

@@ -208,6 +208,8 @@ def record_event(matter_id: int):
         return _matter_page(matter, event_form=form, status=400)
     params = _submitted_params(matter, form.code.data)
     if "preview" in request.form:
+        from ..patents.docketing.closures import sync
+        sync()   # closures a provider admin declared, from any process
         try:
             role = operations.event_role(matter.jurisdiction, form.code.data)
             result = preview(matter.jurisdiction, form.code.data, form.event_date.data.isoformat(), params) \

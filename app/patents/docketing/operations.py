@@ -76,6 +76,8 @@ def _log(deadline: Deadline, change: str, summary: str, actor_id: int | None,
 
 
 def _computed(matter: Matter, event: Event) -> list[engine.ComputedDeadline]:
+    from .closures import sync
+    sync()   # declared closures added by a provider admin, from any process
     try:
         return engine.compute(matter.jurisdiction, event.code, event.event_date, event.params)
     except engine.RuleError as error:
@@ -102,7 +104,7 @@ def _extension_date(deadline: Deadline, months: int) -> date:
     raise DocketError(f"{deadline.label} cannot be extended by {months} month(s); available: {available}.")
 
 
-def _produce(matter: Matter, event: Event, actor_id: int | None) -> None:
+def _produce(matter: Matter, event: Event, actor_id: int | None, why: str | None = None) -> None:
     """Create, update or supersede the deadlines this event produces, matching by kind and sequence."""
     existing = {(d.kind, d.sequence): d for d in db.session.execute(
         select(Deadline).where(Deadline.source_event_id == event.id, Deadline.status != "superseded")).scalars()}
@@ -118,7 +120,7 @@ def _produce(matter: Matter, event: Event, actor_id: int | None) -> None:
         before = _snapshot(deadline)
         _apply_computed(deadline, computed)
         if _snapshot(deadline) != before:
-            _log(deadline, "recomputed", f"Recomputed after {event.code} changed", actor_id, before)
+            _log(deadline, "recomputed", why or f"Recomputed after {event.code} changed", actor_id, before)
     for stale in existing.values():
         _supersede(stale, f"No longer produced by {event.code} of {event.event_date}", actor_id)
 

@@ -12,7 +12,8 @@ from ...tenancy import TenantScoped
 from ...utc import UtcDateTime
 
 NOTIFICATION_KINDS = {"assigned": "Assigned to you", "delivered": "Delivered for review",
-                      "returned": "Sent back", "approved": "Approved", "at_risk": "Service level at risk"}
+                      "returned": "Sent back", "approved": "Approved", "at_risk": "Service level at risk",
+                      "recomputed": "Deadlines recomputed"}
 
 
 class Notification(TenantScoped, db.Model):

@@ -82,7 +82,9 @@ def test_life_of_a_us_application_from_provisional_to_third_maintenance_fee(worl
     for sequence in (1, 2, 3):
         record_event(us_matter, "MAINTENANCE_FEE_PAID", fees[sequence - 1].due, {"sequence": sequence}, actor)
     assert all(f.status == "done" for f in fees)
-    assert [d.kind for d in deadlines(us_matter) if d.is_open] == ["US_IDS_NO_FEE"]
+    # 37 CFR 1.705(b): 2028-01-04 + 2 months = Sat 2028-03-04 -> Mon 03-06
+    assert [(d.kind, d.due) for d in deadlines(us_matter) if d.is_open] == [
+        ("US_IDS_NO_FEE", date(2026, 5, 27)), ("US_PTA_RECONSIDERATION", date(2028, 3, 6))]
 
 
 def test_every_deadline_carries_rule_citation_and_arithmetic(world, us_matter):

@@ -204,7 +204,11 @@ def test_preview_cli_json_and_errors(app):
     assert body["jurisdiction"] == "US" and body["deadlines"][0]["due"] == "2028-05-01"
     maintenance = runner.invoke(args=["deadlines", "preview", "--jurisdiction", "US", "--event", "GRANTED",
                                       "--date", "2028-01-04", "--json"])
-    assert [d["sequence"] for d in json.loads(maintenance.output)["deadlines"]] == [1, 2, 3]
+    assert [d["sequence"] for d in json.loads(maintenance.output)["deadlines"]
+            if d["kind"] == "US_MAINTENANCE_FEE"] == [1, 2, 3]
+    design = runner.invoke(args=["deadlines", "preview", "--jurisdiction", "US", "--event", "GRANTED",
+                                 "--date", "2028-01-04", "--param", "application_type=design", "--json"])
+    assert json.loads(design.output)["deadlines"] == []
     with_param = runner.invoke(args=["deadlines", "preview", "--jurisdiction", "EP", "--event", "EP_COMMUNICATION",
                                      "--date", "2023-10-31", "--param", "period_months=4", "--json"])
     assert with_param.exit_code == 0
@@ -215,6 +219,17 @@ def test_preview_cli_json_and_errors(app):
     missing = runner.invoke(args=["deadlines", "preview", "--jurisdiction", "EP", "--event", "EP_COMMUNICATION",
                                   "--date", "2024-01-10", "--json"])
     assert missing.exit_code == 2 and "period_months" in missing.output
+
+
+def test_events_cli_lists_events_parameters_and_citations(app):
+    runner = app.test_cli_runner()
+    listing = json.loads(runner.invoke(args=["deadlines", "events", "--jurisdiction", "us", "--json"]).output)
+    board = {e["event"]: e for e in listing}["BOARD_DECISION"]
+    assert {r["kind"] for r in board["rules"]} >= {"US_REHEARING_REQUEST", "US_COURT_REVIEW"}
+    assert all(r["citation"] and r["effective_from"] for e in listing for r in e["rules"])
+    text = runner.invoke(args=["deadlines", "events", "--jurisdiction", "US"]).output
+    assert "-> US_COURT_REVIEW: 63 days (37 CFR 90.3(a))" in text
+    assert runner.invoke(args=["deadlines", "events", "--jurisdiction", "XX"]).exit_code == 2
 
 
 def test_preview_api(world, login_as, client):
