@@ -14,9 +14,9 @@ run: $(VENV)/.installed
 	HOST=$(HOST) PORT=$(PORT) $(FLASK) demo load
 	BASE_URL=$${BASE_URL:-http://$(HOST):$(PORT)} $(FLASK) run --host $(HOST) --port $(PORT)
 
-# ruff first (seconds; it reports and does not stop the run while branches of this session are still landing
-# unlinted; `make lint` fails on a finding), then the whole suite, on the embedded SQLite default and on PostgreSQL + Redis, side by side
-# (one core each); each backend's output is printed when it finishes.
+# ruff first (seconds; it reports, and does not stop the run while branches of this session still land unlinted;
+# `make lint` fails on a finding), then the whole suite, on the embedded SQLite default and on PostgreSQL + Redis,
+# side by side (one core each); each backend's output is printed when it finishes.
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check --exit-zero .
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgresql
