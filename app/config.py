@@ -140,6 +140,7 @@ def load_config(instance_path: str) -> dict:
     production = environment == "production"
     redis_url = _text("REDIS_URL")
     session_hours = _integer("SESSION_ABSOLUTE_HOURS", 12, minimum=1)
+    upload_mb = _number("MAX_UPLOAD_MB", 25.0)
     return {
         "PRODUCTION": production,
         "SECRET_KEY": _secret_key(instance, production),
@@ -180,9 +181,11 @@ def load_config(instance_path: str) -> dict:
         "SEARCH_ENGINES": _text("SEARCH_ENGINES", ""),  # e.g. "public=tantivy"; Whoosh otherwise
         "SEARCH_TIME_BUDGET_SECONDS": _number("SEARCH_TIME_BUDGET_SECONDS", 1.0),
         "UPLOAD_DIR": _text("UPLOAD_DIR", str(instance / "uploads")),
-        "MAX_CONTENT_LENGTH": _integer("MAX_UPLOAD_MB", 25, minimum=1) * 1024 * 1024,
-        "WORK_REQUEST_MAX_FILE_BYTES": _integer("WORK_REQUEST_MAX_FILE_MB", 10, minimum=1) * 1024 * 1024,
         "REMINDER_ACK_MAX_AGE_SECONDS": _integer("REMINDER_ACK_MAX_AGE_DAYS", 60, minimum=1) * 86400,
+        # One limit for every uploaded file (requests, deliveries, draft files, patent imports); a request may
+        # carry a few files, so the whole body may be four times that (app/uploads.py).
+        "MAX_UPLOAD_BYTES": int(upload_mb * 1024 * 1024),
+        "MAX_CONTENT_LENGTH": int(upload_mb * 1024 * 1024) * 4 + 1024 * 1024,
         "PASSWORD_HASHING": password_hashing(),
         # Issue 19: keys, second factors, exports and offboarding.
         "KEY_ENCRYPTION_KEYS": _key_encryption_keys(instance, production),

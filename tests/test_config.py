@@ -13,11 +13,11 @@ def test_settings_are_parsed_and_the_documented_rate_limits_are_read(monkeypatch
     monkeypatch.setenv("API_WRITE_RATE_LIMIT", "10/minute")
     monkeypatch.setenv("SESSION_IDLE_MINUTES", "5")
     monkeypatch.setenv("MAIL_USE_TLS", "yes")
-    monkeypatch.setenv("WORK_REQUEST_MAX_FILE_MB", "2")
+    monkeypatch.setenv("MAX_UPLOAD_MB", "2")
     config = load_config(str(tmp_path))
     assert (config["API_READ_RATE_LIMIT"], config["API_WRITE_RATE_LIMIT"]) == ("100 per minute", "10/minute")
     assert config["SESSION_IDLE_TIMEOUT"] == timedelta(minutes=5) and config["MAIL_USE_TLS"] is True
-    assert config["WORK_REQUEST_MAX_FILE_BYTES"] == 2 * 1024 * 1024
+    assert config["MAX_UPLOAD_BYTES"] == 2 * 1024 * 1024
     assert config["REMINDER_ACK_MAX_AGE_SECONDS"] == 60 * 86400
 
 

@@ -25,11 +25,11 @@ from ..patents.docketing.models import APPLICATION_TYPES, JURISDICTIONS, Matter
 from ..patents.drafts import DraftInputError, read_text
 from ..permissions import Can, can, requires
 from ..tenancy import get_or_404
+from ..uploads import limit_text, max_file_bytes, read_limited, size_refusal
 from ..web import tenant_required
 
 bp = Blueprint("checklists", __name__, url_prefix="/checklists")
 
-DRAFT_FILE_MAX_BYTES = 5 * 1024 * 1024
 DOCX_MAGIC = b"PK\x03\x04"
 NEW_ITEM_ROWS = 3
 
@@ -138,11 +138,12 @@ def _read_upload(field) -> str | None:
     upload = field.data
     if not upload or not upload.filename:
         return None
-    data = upload.read(DRAFT_FILE_MAX_BYTES + 1)
+    limit = max_file_bytes()
+    data, size = read_limited(upload, limit)
     name = upload.filename
-    if len(data) > DRAFT_FILE_MAX_BYTES:
-        raise DraftInputError(f"'{name}' is larger than {DRAFT_FILE_MAX_BYTES // (1024 * 1024)} MB; "
-                              f"upload the claims, abstract or description on their own.")
+    if size > limit:
+        raise DraftInputError(f"{size_refusal(repr(name), size, limit)} Upload the claims, abstract or "
+                              f"description on their own.")
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in ("txt", "docx"):
         raise DraftInputError(f"'{name}' is not a .txt or .docx file. Save it as one of those, or paste the text.")
@@ -257,9 +258,9 @@ def check_draft(checklist_id: int):
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _upload_too_large(error):
-    limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
-    flash(f"The upload was larger than {limit} MB altogether and was not read. Upload one file at a time, "
-          f"each under {DRAFT_FILE_MAX_BYTES // (1024 * 1024)} MB.", "error")
+    total = limit_text(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+    flash(f"The upload was larger than {total} altogether and was not read. Upload one file at a time, "
+          f"each at most {limit_text()}.", "error")
     checklist_id = (request.view_args or {}).get("checklist_id")
     return redirect(url_for("checklists.detail", checklist_id=checklist_id) if checklist_id
                     else url_for("checklists.index"))

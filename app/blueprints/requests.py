@@ -37,7 +37,15 @@ from ..patents.work_requests.queries import (
 )
 from ..permissions import Can, can, requires
 from ..tenancy import get_or_404, tenant_scope
-from ..uploads import ALLOWED_EXTENSIONS, UploadRejected, check_upload, store_upload
+from ..uploads import (
+    ALLOWED_EXTENSIONS,
+    UploadRejected,
+    check_upload,
+    limit_text,
+    max_file_bytes,
+    read_limited,
+    store_upload,
+)
 from ..web import ACTIVE_TENANT_KEY, tenant_required
 
 bp = Blueprint("requests", __name__)
@@ -46,24 +54,26 @@ PAGE_SIZE = 50
 
 
 def _max_file_bytes() -> int:
-    return current_app.config["WORK_REQUEST_MAX_FILE_BYTES"]
+    return max_file_bytes()
 
 
 # --- Forms ----------------------------------------------------------------------------------------------
 
 class NewRequestForm(FlaskForm):
-    matter_reference = StringField("Matter (firm docket reference)", validators=[DataRequired(), Length(max=60)])
+    matter_id = SelectField("Matter", coerce=int, validate_choice=True,
+                            validators=[DataRequired(message="Choose the matter this work is for.")])
     kind = SelectField("Kind of work", choices=list(REQUEST_KINDS.items()))
     title = StringField("Summary", validators=[DataRequired(), Length(max=200)])
     instructions = TextAreaField("Instructions", validators=[DataRequired(), Length(max=20000)])
     requested_due = DateField("Needed by", validators=[DataRequired()])
     priority = SelectField("Priority", coerce=int, default=3, choices=list(PRIORITIES.items()))
     attachments = MultipleFileField("Attachments")
+    kept = SelectMultipleField("Attached already", coerce=int, validate_choice=False)
 
-    def validate_matter_reference(self, field):
-        self.matter = db.session.execute(select(Matter).where(Matter.reference == field.data.strip())).scalar()
+    def validate_matter_id(self, field):
+        self.matter = db.session.get(Matter, field.data) if field.data else None
         if self.matter is None:
-            raise ValidationError("No matter of your firm has this reference.")
+            raise ValidationError("Choose one of your firm's matters.")
 
 
 class AcceptForm(FlaskForm):
@@ -108,9 +118,9 @@ def _uploaded(field) -> list[tuple[bytes, str]]:
     for storage in field.data or []:
         if not storage or not storage.filename:
             continue
-        data = storage.read(limit + 1)
+        data, size = read_limited(storage, limit)
         try:
-            check_upload(data, storage.filename, limit)
+            check_upload(data, storage.filename, limit, size=size)
         except UploadRejected as error:
             field.errors = [*field.errors, f"{error} Choose the file again after fixing it."]
             continue
@@ -160,11 +170,28 @@ def index():
 
 # --- Opening a request --------------------------------------------------------------------------------
 
+def _matter_by_reference(reference: str) -> Matter | None:
+    return db.session.execute(select(Matter).where(Matter.reference == reference.strip())).scalar()
+
+
+def _kept_attachments(ids: list[int]) -> list[StoredFile]:
+    """Files this person uploaded with a form that was sent back for a correction, not yet on any request."""
+    if not ids:
+        return []
+    linked = select(WorkRequestFile.file_id)
+    return list(db.session.execute(select(StoredFile).where(
+        StoredFile.id.in_(ids), StoredFile.created_by_id == current_user.id,
+        StoredFile.purpose == FilePurpose.REQUEST_ATTACHMENT, StoredFile.id.not_in(linked))
+        .order_by(StoredFile.id)).scalars())
+
+
 @bp.route("/requests/new", methods=["GET", "POST"])
 @requires(Can.OPEN_WORK_REQUEST)
 @tenant_required
 def new():
     form = NewRequestForm()
+    matters = db.session.execute(select(Matter).order_by(Matter.reference)).scalars().all()
+    form.matter_id.choices = [(0, "Choose a matter…")] + [(m.id, f"{m.reference} · {m.title[:90]}") for m in matters]
     if request.method == "GET" and request.args.get("matter"):
         form.matter_reference.data = request.args["matter"]
     if form.validate_on_submit():
@@ -183,7 +210,7 @@ def new():
 def too_large(error):
     db.session.rollback()
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-    return render_template("requests/too_large.html", limit_mb=limit // 1048576), 413
+    return render_template("requests/too_large.html", limit_total=limit_text(limit), limit=limit_text()), 413
 
 
 # --- A request's page ----------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Prior-art search pages: search, similarity, documents, uploads, sessions with marked hits, the report."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -10,11 +12,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from .. import uploads
 from ..extensions import db
 from ..files import FilePurpose, send_stored, store_bytes
 from ..jobs import JobKind, start_tracked_job
 from ..patents.docketing.models import Matter
-from ..patents.search import corpus, report, sessions
+from ..patents.search import corpus, listing, report, sessions
 from ..patents.search.backends import SearchIndexes, SearchStopped, parse_engine_setting
 from ..patents.search.engine import MAX_RESULT_WINDOW, search, similar
 from ..patents.search.models import CATEGORIES, MarkedHit, SearchQuery, SearchSession
@@ -124,6 +127,10 @@ def _matter_link(matter):
     return None
 
 
+def _hits(count: int) -> str:
+    return f"{count:,} hit" + ("" if count == 1 else "s")
+
+
 def _is_searcher() -> bool:
     return can(current_user, Can.SEARCH_PRIOR_ART)
 
@@ -163,7 +170,8 @@ def index():
         except (QuerySyntaxError, SearchStopped) as problem:
             error = problem
     return render_template("search/search.html", form=form, result=result, error=error, page=page,
-                           page_size=PAGE_SIZE, matter=matter, search_session=None, query=None)
+                           page_size=PAGE_SIZE, matter=matter, search_session=None, query=None,
+                           details=listing.hit_details(result.hits) if result else {})
 
 
 @bp.route("/help")
@@ -186,7 +194,8 @@ def similar_page():
                              count_limit=COUNT_LIMIT)
         except SearchStopped as problem:
             error = problem
-    return render_template("search/similar.html", form=form, result=result, error=error)
+    return render_template("search/similar.html", form=form, result=result, error=error,
+                           details=listing.hit_details(result.hits) if result else {})
 
 
 @bp.route("/documents/<number>")
@@ -204,10 +213,10 @@ def document(number: str):
 
 
 def _upload_targets():
-    targets = []
+    """The firm's private collection first (the default); the shared public corpus only as an explicit choice."""
+    targets = [("private", f"{g.tenant.name}'s own collection (only this firm can search it)")]
     if _is_searcher():
-        targets.append(("public", "Public corpus (shared by every firm)"))
-    targets.append(("private", f"{g.tenant.name}'s own collection (only this firm can search it)"))
+        targets.append(("public", "Public corpus (shared by every firm: choose only for published documents)"))
     return targets
 
 
@@ -239,12 +248,16 @@ def _content_problem(data: bytes, extension: str) -> str | None:
 def upload():
     form = UploadForm()
     form.target.choices = _upload_targets()
+    if request.method == "GET":
+        form.target.data = "private"
     if form.validate_on_submit():
         upload_file = form.file.data
         name = upload_file.filename or "upload"
         extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        data = upload_file.read()
+        limit = uploads.max_file_bytes()
+        data, size = uploads.read_limited(upload_file, limit)
         problem = (f"Only {', '.join(UPLOAD_TYPES)} files can be imported." if extension not in UPLOAD_TYPES
+                   else uploads.size_refusal(name, size, limit) + " Split it into smaller files." if size > limit
                    else _content_problem(data, extension))
         if problem:
             form.file.errors.append(problem)
@@ -259,15 +272,17 @@ def upload():
     return render_template("search/upload.html", form=form, limit_mb=_limit_mb()), (400 if form.errors else 200)
 
 
-def _limit_mb() -> int:
-    return (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+def _limit_mb() -> str:
+    return uploads.limit_text()
 
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(error):
     form = UploadForm(formdata=None)
     form.target.choices = _upload_targets() if g.get("tenant") else []
-    message = f"The file is larger than the {_limit_mb()} MB upload limit. Split it into smaller files."
+    total = uploads.limit_text(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+    message = (f"The upload was over the {total} upload limit (each file may be at most {_limit_mb()}). "
+               f"Split it into smaller files.")
     form.file.errors = [message]
     return render_template("search/upload.html", form=form, limit_mb=_limit_mb(), too_large=message), 413
 
@@ -357,7 +372,7 @@ def session_query(session_id: int, query_id: int):
     marked = {m.number: m for m in found.marks}
     return render_template("search/query.html", s=found, query=query, result=result, page=page, page_size=PAGE_SIZE,
                            marked=marked, mark_form=MarkForm(formdata=None), action=ActionForm(),
-                           can_search=_is_searcher())
+                           can_search=_is_searcher(), details=listing.hit_details(result.hits))
 
 
 @bp.route("/sessions/<int:session_id>/queries/<int:query_id>/rerun", methods=["POST"])
@@ -369,7 +384,7 @@ def rerun_query(session_id: int, query_id: int):
     query = _query_or_404(found, query_id)
     ActionForm().validate_on_submit() or abort(400)
     fresh, _ = sessions.rerun(query, current_user)
-    flash(f"Re-ran the saved search: {fresh.hit_count} hits today (was {query.hit_count}).", "success")
+    flash(f"Re-ran the saved search: {_hits(fresh.hit_count)} today (was {_hits(query.hit_count)}).", "success")
     return redirect(url_for("search.session_query", session_id=found.id, query_id=fresh.id))
 
 
@@ -399,6 +414,9 @@ def mark(session_id: int):
     if not form.validate_on_submit():
         flash("Choose a category (X, Y or A) for the document.", "error")
         return redirect(target)
+    earlier = next((m for m in found.marks if m.number == form.number.data), None)
+    if request.form.get("quick") and earlier is not None:  # X/Y/A from the list keeps what was written before
+        form.passage.data, form.claims.data, form.notes.data = earlier.passage, earlier.claims, earlier.notes
     try:
         marked = sessions.mark_hit(found, current_user, number=form.number.data, category=form.category.data,
                                    passage=form.passage.data or "", claims=form.claims.data or "",
@@ -459,6 +477,33 @@ def deliver(session_id: int):
     flash(f"Delivered request #{delivered.id} with the report: the firm has been told and can approve it or send "
           f"it back.", "success")
     return redirect(url_for("requests.detail", request_id=delivered.id))
+
+
+@bp.route("/sessions/<int:session_id>/citations.csv")
+@login_required
+@tenant_required
+def export_citations_csv(session_id: int):
+    """The session's cited documents for a spreadsheet."""
+    return _export_citations(_session_or_404(session_id), "csv")
+
+
+@bp.route("/sessions/<int:session_id>/citations.ris")
+@login_required
+@tenant_required
+def export_citations_ris(session_id: int):
+    """The session's cited documents for a reference manager (EndNote, Zotero, Citavi)."""
+    return _export_citations(_session_or_404(session_id), "ris")
+
+
+def _export_citations(found: SearchSession, kind: str):
+    reference = re.sub(r"[^A-Za-z0-9_-]+", "-", found.matter.reference)
+    if kind == "csv":
+        body, mimetype = "\ufeff" + listing.citations_csv(found), "text/csv"
+    else:
+        body, mimetype = listing.citations_ris(found), "application/x-research-info-systems"
+    response = current_app.response_class(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="citations-{reference}-{found.id}.{kind}"'
+    return response
 
 
 @bp.route("/sessions/<int:session_id>/report.pdf")

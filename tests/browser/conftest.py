@@ -279,11 +279,24 @@ class Journey:
                 self.identities[who] = self.driver.get_cookies()
 
     def _sign_in(self, who: str):
+        from selenium.webdriver.support.ui import WebDriverWait
+
         email = self.site.emails[who]
-        self.go("/login")
+        for attempt in range(3):  # a busy machine may answer the first load slowly; look again before failing
+            self.go("/login")
+            try:
+                WebDriverWait(self.driver, 10).until(
+                    lambda d: d.find_elements("css selector", "#email"))
+                break
+            except Exception as missing:
+                if attempt == 2:
+                    raise AssertionError(f"no sign-in form at {self.driver.current_url}: {self.text[:500]}") \
+                        from missing
         self.fill("#email", email)
         self.fill("#password", DEMO_PASSWORD)
-        self.press(self.button("Sign in"), f"sign-in page filled in, {who} signs in" if not self.steps else None)
+        if not self.steps:
+            self.step(f"the sign-in page, filled in by {who}")
+        self.press(self.button("Sign in"))
         if self.path.startswith("/login/second-factor"):
             self.fill("#code", pyotp.TOTP(self.site.totp[email]).now())
             self.press(self.button("Continue"))
@@ -298,6 +311,7 @@ class Journey:
         height = self.driver.execute_script(
             "return Math.min(Math.max(document.body.scrollHeight, document.documentElement.scrollHeight), 4000)")
         self.driver.set_window_size(WIDTH, max(HEIGHT, height + 120))
+        self.driver.execute_script("window.scrollTo(0, 0);")  # the whole page is in view; start at its top
         self.driver.save_screenshot(str(shot))
         self.driver.set_window_size(WIDTH, HEIGHT)
         violations = self.axe()

@@ -2,6 +2,9 @@
 the request, cites hits X/Y/A and delivers; the firm's attorney reads the note and approves."""
 import re
 from datetime import date, timedelta
+from pathlib import Path
+
+DISCLOSURE = Path(__file__).parent / "data" / "invention-disclosure.txt"
 
 
 def test_a_search_request_from_the_firm_to_an_approved_delivery(walk):
@@ -9,13 +12,18 @@ def test_a_search_request_from_the_firm_to_an_approved_delivery(walk):
     walk.as_("acme_paralegal")
     walk.go("/", "paralegal lands on the firm's home page")
     walk.press(walk.button("New work request"), "the request form")
-    walk.fill("#matter_reference", "ACME-0201")
+    walk.fill("#matter_id-search", "packaging film")  # search as you type among the firm's matters
+    assert walk.find("#matter_id option:checked").text.startswith("ACME-0201")
     walk.fill("#kind", "prior_art_search")
-    walk.fill("#title", "Novelty search: biodegradable packaging film")
     walk.fill("#instructions", "Search US and EP art on compostable multilayer films before our priority date.")
     walk.fill("#requested_due", (date.today() + timedelta(days=10)).isoformat())
     walk.fill("#priority", "2")
-    walk.press(walk.button("Send"), "the request as sent")
+    walk.find("#attachments").send_keys(str(DISCLOSURE))
+    walk.press(walk.button("Send"), "a missing summary: the form keeps the chosen file")
+    assert "Attached already" in walk.text and "invention-disclosure.txt" in walk.text
+    walk.fill("#title", "Novelty search: biodegradable packaging film")
+    walk.press(walk.button("Send"), "the request as sent, with its attachment")
+    assert "invention-disclosure.txt" in walk.text
     request_path = re.match(r"/requests/\d+", walk.path).group(0)
     assert "Submitted" in walk.text
 
@@ -37,16 +45,25 @@ def test_a_search_request_from_the_firm_to_an_approved_delivery(walk):
     assert "Answers" in walk.text and "Request #" in walk.text
     session_path = walk.path
     walk.fill("#q", "film OR packaging")
-    walk.press(walk.button("Run and record"), "results of the first query")
-    for number, category in enumerate(("X", "Y", "A")):
-        box = walk.find_all("details.mark-box")[number]
-        walk.driver.execute_script("arguments[0].open = true;", box)
-        box.find_element("css selector", "select").send_keys(category)
-        box.find_element("css selector", "textarea").send_keys(f"Passage cited as {category}.")
-        walk.press(box.find_element("css selector", "button"), f"hit {number + 1} cited as {category}"
-                   if number == 0 else None)
+    walk.press(walk.button("Run and record"), "results: a compact list with the first hit previewed")
+    assert "US7157516B2" in walk.text  # the demo's real film patents (app/data/demo_patents/README.md)
+    second = walk.find_all("a[data-preview-link]")[1]
+    second.click()  # the preview pane shows the second hit: no page load
+    assert walk.find("#preview-2").is_displayed() and not walk.find("#preview-1").is_displayed()
+    walk.step("the second hit previewed: abstract, first claim, key terms")
+    walk.find("table.results th button.sort").send_keys("\n")  # sort by a heading from the keyboard
+    assert walk.find("table.results th").get_attribute("aria-sort") in ("ascending", "descending")
+    walk.driver.refresh()
+    for row, category in enumerate(("X", "Y", "A"), start=1):
+        walk.press(walk.find(f"#hit-{row} button[value='{category}']"),
+                   "hit 1 cited as X from the list" if row == 1 else None)
+    box = walk.find("#preview-1 details.mark-box")
+    walk.driver.execute_script("arguments[0].open = true;", box)
+    box.find_element("css selector", "textarea").send_keys("Column 2, lines 10-30: a compostable film.")
+    walk.press(box.find_element("css selector", "button"), "a passage added to the X citation")
     walk.go(session_path, "the session with three citations")
-    assert "Cited documents (3)" in walk.text
+    assert "Cited documents (3)" in walk.text and "Column 2, lines 10-30" in walk.text
+    assert walk.find("a[href$='citations.ris']") and walk.find("a[href$='citations.csv']")
     walk.press(walk.button("Generate report (PDF)"))
     walk.wait_for_text("Finished", reload_every=1)
     walk.step("the report is made")

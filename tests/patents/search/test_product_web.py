@@ -185,7 +185,7 @@ def test_private_collection_is_invisible_to_other_tenants(app, world, login_as):
 
     b_specialist = login_as(world["specialist_both"], world.firm_b)
     page = b_specialist.get("/search/?q=zorblax").get_data(as_text=True)
-    assert "XX424242" not in page and "<strong>0</strong> documents" in page
+    assert "XX424242" not in page and "<strong>0 hits</strong>" in page
     assert b_specialist.get("/search/documents/XX424242").status_code == 404
     assert b_specialist.get("/search/documents/XX424242?c=private").status_code == 404
     b_matter = _matter(world.firm_b)
