@@ -89,3 +89,12 @@ def test_priority_year_with_restoration_by_the_receiving_office():
 def test_closing_one_office():
     assert closed_kinds("NATIONAL_PHASE_ENTERED", {"office": "kr"}) == [("PCT_NATIONAL_PHASE_KR", None)]
     assert ("PCT_NATIONAL_PHASE_US", None) in closed_kinds("NATIONAL_STAGE_ENTERED")
+
+
+def test_priority_year_before_restoration_existed():
+    # RO/EP before Rule 26bis.3 (1 April 2007): 2006-05-02 + 12 months = Wed 2007-05-02, no restoration
+    f = compute("PCT", "PRIORITY_FILED", D("2006-05-02"), {"receiving_office": "EP"})[0]
+    assert (f.rule_id, f.due, f.final_due) == ("PCT.FILING.EP.PRE2007", D("2007-05-02"), None)
+    # US utility before the PLT rules: 2012-05-02 + 12 months = Thu 2013-05-02, no restoration
+    u = compute("US", "PRIORITY_FILED", D("2012-05-02"), {})[0]
+    assert (u.rule_id, u.due, u.final_due) == ("US.PRIORITY.UTILITY.2000", D("2013-05-02"), None)
