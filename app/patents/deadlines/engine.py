@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from .dates import Offset, end_of_month, parse_date, weekday_name
 from .errors import RuleError
 from .office_calendar import Calendar, get_calendar
-from .ruleset import FAR_FUTURE, _when_matches, AuxSpec, CompSpec, EventDef, ParamSpec, Rule, load_ruleset
+from .ruleset import FAR_FUTURE, AuxSpec, CompSpec, EventDef, ParamSpec, Rule, _when_matches, load_ruleset
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,8 @@ def _convert_param(spec: ParamSpec, value, event_code: str, event_date: date, ev
         for item in items:
             matches = [c for c in spec.choices if isinstance(item, str) and c.lower() == item.strip().lower()]
             if len(matches) != 1:
-                raise RuleError(f"parameter {name!r} for {event_code}: {item!r} is not one of {', '.join(spec.choices)}")
+                raise RuleError(f"parameter {name!r} for {event_code}: {item!r} is not one of "
+                                f"{', '.join(spec.choices)}")
             chosen.add(matches[0])
         if not chosen:
             raise RuleError(f"parameter {name!r} for {event_code} needs at least one of {', '.join(spec.choices)}")

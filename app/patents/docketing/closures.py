@@ -95,8 +95,9 @@ def _recompute_in_firm(tenant_id: int, closure: DeclaredClosure, actor_id: int |
     events = {d.source_event_id for d in candidates}
     for event in db.session.execute(select(Event).where(Event.id.in_(events))).scalars():
         if event.deleted_at is None:
-            _produce(event.matter, event, actor_id, why=f"Recomputed for the declared closure {closure.name} "
-                                                          f"({closure.first_day} to {closure.last_day}; {closure.citation})")
+            why = (f"Recomputed for the declared closure {closure.name} "
+                   f"({closure.first_day} to {closure.last_day}; {closure.citation})")
+            _produce(event.matter, event, actor_id, why=why)
     moved = [d for d in candidates if _snapshot(d) != before[d.id]]
     by_attorney: dict[int, list[Deadline]] = {}
     for d in moved:
