@@ -191,7 +191,6 @@ class _Ctx:
                              for x in v if self._value(x))
         return f"; {' + '.join(parts)}" if len(parts) > 1 else ""
 
-
     def arith(self, base: date, prefix: str, off: Offset, eom: bool, citation: str, lead: str = "") -> date:
         result, _ = off.apply(base)
         if off.total_months == 0 and off.days == 0:
