@@ -43,12 +43,15 @@ def demo_matters(today: date):
          [("GRANTED", _months_ago(today, 41, 15), {})]),
         (dict(reference="{P}-0101", title="Heat pump defrost control", jurisdiction="EP", application_type="ep",
               application_number="EP22187654.3", filing_date=_months_ago(today, 31, 15)),
-         [("EP_FILED", _months_ago(today, 31, 15), {}), ("RENEWAL_PAID", _months_ago(today, 8), {"sequence": 3}),
+         [("EP_FILED", _months_ago(today, 31, 15), {}), ("EP_FEES_PAID", _months_ago(today, 31, 2), {}),
+          ("RENEWAL_PAID", _months_ago(today, 8), {"sequence": 3}),
           ("EP_COMMUNICATION", _months_ago(today, 3, 6), {"period_months": 4})]),
         (dict(reference="{P}-0201", title="Biodegradable packaging film", jurisdiction="PCT", application_type="pct",
               application_number="PCT/US2025/012345", filing_date=_months_ago(today, 10, 2)),
          [("PCT_FILED", _months_ago(today, 10, 2), {"priority_date": _months_ago(today, 21, 2).isoformat(),
-                                                     "isr_date": _months_ago(today, 4, 12).isoformat()})]),
+                                                     "isr_date": _months_ago(today, 4, 12).isoformat()}),
+          ("PCT_FEES_PAID", _months_ago(today, 10, 1), {}),
+          ("PRIORITY_DOCUMENT_FILED", _months_ago(today, 10, 1), {})]),
     ]
 
 

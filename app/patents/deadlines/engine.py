@@ -192,7 +192,6 @@ class _Ctx:
                              for x in v if self._value(x))
         return f"; {' + '.join(parts)}" if len(parts) > 1 else ""
 
-
     def arith(self, base: date, prefix: str, off: Offset, eom: bool, citation: str, lead: str = "") -> date:
         result, _ = off.apply(base)
         if off.total_months == 0 and off.days == 0:
@@ -397,8 +396,18 @@ def compute(jurisdiction: str, event_code: str, event_date, params: dict | None 
     out = []
     for rule in in_force:
         for item in rule.items:
+            if rule.only_after and not _after(rule, item, d, resolved):
+                continue
             out.append(_compute_item(rule, item, ev, d, resolved))
     return out
+
+
+def _after(rule: Rule, item, event_date: date, params: dict) -> bool:
+    """only_after: is this series item's unrolled date (before any end-of-month step) after the date
+    parameter?  E.g. Unitary Patent renewal fees exist only for the years after the grant year."""
+    spec = item.period
+    base = event_date if spec.from_ == "event" else params[spec.from_]
+    return Offset(**spec.offset).apply(base)[0] > params[rule.only_after["param"]]
 
 
 def no_deadline_reason(ev: EventDef, resolved: dict) -> str | None:

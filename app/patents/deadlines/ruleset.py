@@ -25,7 +25,7 @@ _PARAM_KEYS = {"name", "type", "required", "default", "choices", "min", "max", "
                "label", "description"}
 _RULE_KEYS = {"id", "event", "kind", "act", "effective_from", "effective_until", "calendar",
               "rollover_citation", "citation", "note", "when", "notification_fiction",
-              "period", "final", "window_opens", "extensions", "series", "sequence", "roll"}
+              "period", "final", "window_opens", "extensions", "series", "sequence", "roll", "only_after"}
 _COMP_KEYS = {"from", "offset", "end_of_month", "citation", "label", "optional", "later_of", "earlier_of", "final"}
 _AUX_KEYS = {"from", "offset", "end_of_month", "citation", "label"}
 _EXT_KEYS = {"months", "citation", "strategy"}
@@ -184,6 +184,8 @@ class Rule:
     extensions: ExtSpec | None
     roll: bool
     rules_version: str
+    only_after: dict | None = None   # {"param": date param, "citation": ...}: series items whose unrolled
+                                     # anniversary is not after that date are not produced
 
     def in_force(self, d: date) -> bool:
         return self.effective_from <= d <= self.effective_until
@@ -417,6 +419,13 @@ def _parse_rule(raw, jur, version, events, calendars) -> Rule:
             raise RuleDataError(f"{where}: series sequences must be unique and increasing")
     if ext is not None and any(it.final is None for it in items):
         raise RuleDataError(f"{where}: a rule with extensions needs a final (statutory maximum)")
+    only_after = raw.get("only_after")
+    if only_after is not None:
+        _check(only_after, {"param", "citation"}, f"{where} only_after")
+        _need(only_after, ("param", "citation"), f"{where} only_after")
+        p = event.param(only_after["param"])
+        if p is None or p.type != "date" or series is None:
+            raise RuleDataError(f"{where}: only_after needs a date parameter and a series")
     eff_from = parse_date(raw["effective_from"], f"{where} effective_from")
     eff_until = (parse_date(raw["effective_until"], f"{where} effective_until") if "effective_until" in raw
                  else FAR_FUTURE)
@@ -428,7 +437,7 @@ def _parse_rule(raw, jur, version, events, calendars) -> Rule:
         rollover_citation=raw.get("rollover_citation"), citation=raw["citation"],
         note=raw.get("note", "").strip(), when=when,
         notification_fiction=nf, items=tuple(items), extensions=ext,
-        roll=bool(raw.get("roll", True)), rules_version=version)
+        roll=bool(raw.get("roll", True)), rules_version=version, only_after=only_after)
 
 
 def _check_overlaps(rules) -> None:

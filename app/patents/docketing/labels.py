@@ -42,6 +42,7 @@ KIND_LABELS = {
     "EP_FURTHER_PROCESSING": "Request further processing",
     "EP_REESTABLISHMENT": "Request re-establishment of rights",
     "EP_UNITARY_EFFECT_REQUEST": "Request unitary effect (optional)",
+    "UP_RENEWAL": "Unitary Patent renewal fee",
     "PCT_DEMAND": "File PCT demand (Chapter II)",
     "PCT_FILING": "File PCT application claiming priority",
     "PCT_FILING_FEES": "Pay PCT filing fees",
@@ -73,14 +74,14 @@ PARAMETER_LABELS = {"isr_date": "ISR date", "ipea": "IPEA", "priority_date": "Pr
                     "extension_months": "Extension granted (months)", "received_date": "Date of receipt",
                     "expired_time_limit_date": "Missed time limit expired", "parent_filing_date": "Parent filing date",
                     "isr_publication_date": "ISR publication date", "designated_offices": "National phase offices",
-                    "office": "Office"}
+                    "office": "Office", "filing_date": "Filing date", "grant_mention_date": "Grant mentioned"}
 
 
 def kind_label(kind: str, sequence: int | None = None) -> str:
     label = KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
     if sequence is None:
         return label
-    return f"{label}, year {sequence}" if kind == "EP_RENEWAL" else f"{label} #{sequence}"
+    return f"{label}, year {sequence}" if kind in ("EP_RENEWAL", "UP_RENEWAL") else f"{label} #{sequence}"
 
 
 def kind_choices() -> list[tuple[str, str]]:

@@ -165,13 +165,17 @@ def _extend(matter: Matter, event: Event, kinds, actor_id: int | None) -> None:
     candidates = _open_deadlines(matter, kinds)
     if not candidates:
         raise DocketError("There is no open reply deadline on this matter that an extension could move.")
-    deadline = candidates[0]
+    # The extension buys time for the period for reply: every deadline the same action opened on that period
+    # moves with it (the reply to a final rejection and the notice of appeal, 37 CFR 41.31(a)(1)).
+    first = candidates[0]
     months = int(event.params["months"])
-    before = _snapshot(deadline)
-    deadline.current_due = _extension_date(deadline, months)
-    deadline.extended_months, deadline.extension_event_id, deadline.status = months, event.id, "extended"
-    _log(deadline, "extended", f"Extended by {months} month(s) to {deadline.current_due} "
-                               f"(counted from the mailing date, MPEP 710.01(a))", actor_id, before)
+    for deadline in [d for d in candidates if d is first or (d.source_event_id == first.source_event_id
+                                                             and d.current_due == first.current_due)]:
+        before = _snapshot(deadline)
+        deadline.current_due = _extension_date(deadline, months)
+        deadline.extended_months, deadline.extension_event_id, deadline.status = months, event.id, "extended"
+        _log(deadline, "extended", f"Extended by {months} month(s) to {deadline.current_due} "
+                                   f"(counted from the mailing date, MPEP 710.01(a))", actor_id, before)
 
 
 def _undo_closing(event: Event, actor_id: int | None) -> None:

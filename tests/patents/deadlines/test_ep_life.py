@@ -120,3 +120,18 @@ def test_appeal_periods_with_late_receipt():
     # the safeguard does not exist for documents dated before 2023-11-01 (the 10-day fiction applies)
     old = {d.kind: d for d in compute("EP", "EP_DECISION", D("2023-10-02"), {"received_date": "2023-10-20"})}
     assert old["EP_APPEAL_NOTICE"].due == D("2023-12-12")   # deemed 10-12 + 2 months = Tue 12-12
+
+
+def test_unitary_patent_renewal_fees_start_after_the_grant_year():
+    # filed 2020-03-10, grant mentioned 2026-03-20: patent year 7 began 2026-03-10, before the mention, so
+    # year 7 is still a European renewal fee (Art. 86(2)); the Unitary Patent pays from year 8:
+    # due 2027-03-31 (Wed), with additional fee to the end of the 6th month, 2027-09-30 (Thu).
+    up = compute("EP", "UNITARY_EFFECT_REGISTERED", D("2026-04-10"),
+                 {"filing_date": "2020-03-10", "grant_mention_date": "2026-03-20"})
+    assert [d.sequence for d in up] == list(range(8, 21))
+    assert (up[0].kind, up[0].due, up[0].final_due) == ("UP_RENEWAL", D("2027-03-31"), D("2027-09-30"))
+    # filed 2020-03-25: the 6th anniversary (2026-03-25) is after the mention, so year 7 (due Tue 2026-03-31)
+    # is already a Unitary Patent fee
+    up = compute("EP", "UNITARY_EFFECT_REGISTERED", D("2026-04-10"),
+                 {"filing_date": "2020-03-25", "grant_mention_date": "2026-03-20"})
+    assert (up[0].sequence, up[0].due) == (7, D("2026-03-31"))

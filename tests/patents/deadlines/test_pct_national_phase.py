@@ -89,3 +89,23 @@ def test_priority_year_with_restoration_by_the_receiving_office():
 def test_closing_one_office():
     assert closed_kinds("NATIONAL_PHASE_ENTERED", {"office": "kr"}) == [("PCT_NATIONAL_PHASE_KR", None)]
     assert ("PCT_NATIONAL_PHASE_US", None) in closed_kinds("NATIONAL_STAGE_ENTERED")
+
+
+def test_priority_year_before_restoration_existed():
+    # RO/EP before Rule 26bis.3 (1 April 2007): 2006-05-02 + 12 months = Wed 2007-05-02, no restoration
+    f = compute("PCT", "PRIORITY_FILED", D("2006-05-02"), {"receiving_office": "EP"})[0]
+    assert (f.rule_id, f.due, f.final_due) == ("PCT.FILING.EP.PRE2007", D("2007-05-02"), None)
+    # US utility before the PLT rules: 2012-05-02 + 12 months = Thu 2013-05-02, no restoration
+    u = compute("US", "PRIORITY_FILED", D("2012-05-02"), {})[0]
+    assert (u.rule_id, u.due, u.final_due) == ("US.PRIORITY.UTILITY.2000", D("2013-05-02"), None)
+
+
+def test_jpo_year_end_holidays_and_ukipo_christmas():
+    # JP: priority 2024-06-29 + 30 months = 2026-12-29; JPO closed 29 Dec - 3 Jan (administrative holidays),
+    # 2027-01-02/03 weekend -> Monday 2027-01-04 (Japanese Patent Act Art. 3(2))
+    jp = pct("2025-06-01", priority_date="2024-06-29", designated_offices="JP")["PCT_NATIONAL_PHASE_JP"]
+    assert (jp.nominal, jp.due) == (D("2026-12-29"), D("2027-01-04"))
+    # GB: priority 2024-05-25 + 31 months = Fri 2026-12-25 (Christmas), Sat, Sun, Mon 28 Boxing Day (observed)
+    # -> Tuesday 2026-12-29
+    gb = pct("2025-06-01", priority_date="2024-05-25", designated_offices="GB")["PCT_NATIONAL_PHASE_GB"]
+    assert (gb.nominal, gb.due) == (D("2026-12-25"), D("2026-12-29"))

@@ -243,3 +243,13 @@ def test_preview_api(world, login_as, client):
     assert bad.status_code == 400 and bad.mimetype == "application/problem+json" and "NOPE" in bad.get_json()["detail"]
     missing = signed_in.post("/api/v1/deadlines/preview", json={"jurisdiction": "US"})
     assert missing.status_code == 400 and "event" in missing.get_json()["detail"]
+    # new events and parameters, same shape: a PCT national phase for two offices (a list parameter)
+    pct = signed_in.post("/api/v1/deadlines/preview", json={
+        "jurisdiction": "PCT", "event": "PCT_FILED", "date": "2025-03-14",
+        "params": {"priority_date": "2024-03-15", "designated_offices": ["JP", "KR"]}}).get_json()
+    phases = {d["kind"]: d["due"] for d in pct["deadlines"] if d["kind"].startswith("PCT_NATIONAL_PHASE_")}
+    assert phases == {"PCT_NATIONAL_PHASE_JP": "2026-09-15", "PCT_NATIONAL_PHASE_KR": "2026-10-15"}
+    board = signed_in.post("/api/v1/deadlines/preview", json={"jurisdiction": "US", "event": "BOARD_DECISION",
+                                                              "date": "2026-03-02"}).get_json()
+    assert set(board) == {"jurisdiction", "event", "date", "deadlines"}
+    assert {d["kind"]: d["due"] for d in board["deadlines"]}["US_COURT_REVIEW"] == "2026-05-04"
