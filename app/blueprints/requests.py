@@ -193,17 +193,26 @@ def new():
     matters = db.session.execute(select(Matter).order_by(Matter.reference)).scalars().all()
     form.matter_id.choices = [(0, "Choose a matter…")] + [(m.id, f"{m.reference} · {m.title[:90]}") for m in matters]
     if request.method == "GET" and request.args.get("matter"):
-        form.matter_reference.data = request.args["matter"]
-    if form.validate_on_submit():
-        files = _uploaded(form.attachments)
-        if not form.attachments.errors:
-            work_request = operations.submit(form.matter, form.kind.data, form.title.data.strip(),
-                                           form.instructions.data, form.requested_due.data, form.priority.data,
-                                           current_user, _store(files, FilePurpose.REQUEST_ATTACHMENT))
-            flash(f"Request #{work_request.id} sent to the provider.", "success")
-            return redirect(url_for("requests.detail", request_id=work_request.id))
-    return render_template("requests/new.html", form=form, allowed=ALLOWED_EXTENSIONS,
-                           limit_mb=_max_file_bytes() // 1048576), 400 if form.errors else 200
+        chosen = _matter_by_reference(request.args["matter"])
+        form.matter_id.data = chosen.id if chosen else 0
+    if request.method == "POST" and not request.form.get("matter_id") and request.form.get("matter_reference"):
+        chosen = _matter_by_reference(request.form["matter_reference"])  # scripts may still name the reference
+        form.matter_id.data = chosen.id if chosen else 0
+    valid = form.validate_on_submit()
+    kept = _kept_attachments(form.kept.data or []) if request.method == "POST" else []
+    if request.method == "POST":
+        # Files are checked and kept even when another field needs correcting, so nobody chooses them twice.
+        kept += _store(_uploaded(form.attachments), FilePurpose.REQUEST_ATTACHMENT)
+    if valid and not form.attachments.errors:
+        work_request = operations.submit(form.matter, form.kind.data, form.title.data.strip(),
+                                         form.instructions.data, form.requested_due.data, form.priority.data,
+                                         current_user, kept)
+        flash(f"Request #{work_request.id} sent to the provider.", "success")
+        return redirect(url_for("requests.detail", request_id=work_request.id))
+    if kept:
+        db.session.commit()  # the files stay for the corrected form, although this answer is an error
+    return render_template("requests/new.html", form=form, allowed=ALLOWED_EXTENSIONS, kept=kept,
+                           limit=limit_text()), 400 if form.errors else 200
 
 
 @bp.app_errorhandler(RequestEntityTooLarge)
