@@ -9,14 +9,21 @@ from wtforms import BooleanField
 from ..models import utcnow
 from ..patents.dashboards.firm import DEADLINE_WINDOWS, firm_dashboard
 from ..patents.dashboards.provider import provider_dashboard, turnaround_bars
-from ..patents.notifications.models import Notification
-from ..patents.notifications.operations import (mark_all_read, mark_read, recent_for, set_email_preference,
-                                                unread_count, wants_email)
-from ..patents.docketing.queries import tenant_today
 from ..patents.docketing.models import JURISDICTIONS, MATTER_STATUSES
+from ..patents.docketing.queries import tenant_today
+from ..patents.notifications.models import Notification
+from ..patents.notifications.operations import (
+    mark_all_read,
+    mark_read,
+    recent_for,
+    set_email_preference,
+    unread_count,
+    wants_email,
+)
 from ..patents.work_requests.models import REQUEST_STATES
+from ..permissions import Can, requires
 from ..tenancy import get_or_404, tenant_scope
-from ..web import roles_required, tenant_required
+from ..web import tenant_required
 
 bp = Blueprint("dashboards", __name__)
 
@@ -55,7 +62,7 @@ def firm():
 
 
 @bp.get("/provider")
-@roles_required("provider_admin", "specialist")
+@requires(Can.SEE_PROVIDER_DASHBOARD)
 def provider():
     tenants = g.assigned_tenants
     tenant_ids = [t.id for t in tenants]

@@ -14,8 +14,8 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from .. import uploads
 from ..extensions import db
-from ..files import send_stored, store_bytes
-from ..jobs import start_tracked_job
+from ..files import FilePurpose, send_stored, store_bytes
+from ..jobs import JobKind, start_tracked_job
 from ..patents.docketing.models import Matter
 from ..patents.search import corpus, listing, report, sessions
 from ..patents.search.backends import SearchIndexes, SearchStopped, parse_engine_setting
@@ -23,15 +23,12 @@ from ..patents.search.engine import MAX_RESULT_WINDOW, search, similar
 from ..patents.search.models import CATEGORIES, MarkedHit, SearchQuery, SearchSession
 from ..patents.search.query import QuerySyntaxError
 from ..patents.work_requests import thread
+from ..permissions import Can, can, requires
 from ..tenancy import get_or_404
-from ..web import register_nav, roles_required, tenant_required
+from ..web import tenant_required
 
 bp = Blueprint("search", __name__, url_prefix="/search")
-register_nav("Search", "search.index")
 
-SEARCHERS = ("provider_admin", "specialist")
-PRIVATE_UPLOADERS = SEARCHERS + ("firm_admin", "attorney")
-EVERYONE = SEARCHERS + ("firm_admin", "attorney", "paralegal", "viewer")
 PAGE_SIZE = 20
 MAX_PAGE = MAX_RESULT_WINDOW // PAGE_SIZE
 COUNT_LIMIT = 10_000  # counts are exact up to here, then "more than 10,000"
@@ -45,7 +42,7 @@ def _configure_indexes(state) -> None:
     state.app.extensions["patentdesk.search"] = SearchIndexes(
         root=config["SEARCH_INDEX_DIR"],
         engines=parse_engine_setting(config.get("SEARCH_ENGINES")),
-        time_budget=float(config.get("SEARCH_TIME_BUDGET_SECONDS", 1.0)))
+        time_budget=config["SEARCH_TIME_BUDGET_SECONDS"])
     corpus.use_indexes(lambda: current_app.extensions["patentdesk.search"])
 
 
@@ -135,7 +132,7 @@ def _hits(count: int) -> str:
 
 
 def _is_searcher() -> bool:
-    return current_user.role in SEARCHERS
+    return can(current_user, Can.SEARCH_PRIOR_ART)
 
 
 @bp.app_template_filter("snippet")
@@ -186,7 +183,7 @@ def help_page():
 @bp.route("/similar", methods=["GET", "POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def similar_page():
     form = SimilarForm()
     result = None
@@ -247,7 +244,7 @@ def _content_problem(data: bytes, extension: str) -> str | None:
 @bp.route("/upload", methods=["GET", "POST"])
 @login_required
 @tenant_required
-@roles_required(*PRIVATE_UPLOADERS)
+@requires(Can.UPLOAD_PRIVATE_ART)
 def upload():
     form = UploadForm()
     form.target.choices = _upload_targets()
@@ -266,9 +263,10 @@ def upload():
             form.file.errors.append(problem)
         else:
             private = form.target.data == "private"
-            stored = store_bytes(data, name, "application/octet-stream", "search-import", created_by_id=current_user.id)
+            stored = store_bytes(data, name, "application/octet-stream", FilePurpose.SEARCH_IMPORT,
+                                 created_by_id=current_user.id)
             label = f"Import {stored.filename} into " + ("the firm's collection" if private else "the public corpus")
-            job = start_tracked_job("indexing", "search-import", label, corpus.import_upload, stored.id, private,
+            job = start_tracked_job("indexing", JobKind.SEARCH_IMPORT, label, corpus.import_upload, stored.id, private,
                                     created_by_id=current_user.id)
             return redirect(url_for("jobs.job_page", job_id=job.id))
     return render_template("search/upload.html", form=form, limit_mb=_limit_mb()), (400 if form.errors else 200)
@@ -303,7 +301,7 @@ def session_list():
 @bp.route("/sessions/new", methods=["GET", "POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def new_session():
     form = SessionForm()
     matters = db.session.execute(select(Matter).order_by(Matter.reference)).scalars().all()
@@ -333,7 +331,7 @@ def session_detail(session_id: int):
 @bp.route("/sessions/<int:session_id>/queries", methods=["POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def run_session_query(session_id: int):
     found = _session_or_404(session_id)
     mode = "similar" if request.form.get("mode") == "similar" else "query"
@@ -380,7 +378,7 @@ def session_query(session_id: int, query_id: int):
 @bp.route("/sessions/<int:session_id>/queries/<int:query_id>/rerun", methods=["POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def rerun_query(session_id: int, query_id: int):
     found = _session_or_404(session_id)
     query = _query_or_404(found, query_id)
@@ -393,7 +391,7 @@ def rerun_query(session_id: int, query_id: int):
 @bp.route("/sessions/<int:session_id>/queries/<int:query_id>/save", methods=["POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def save_query(session_id: int, query_id: int):
     found = _session_or_404(session_id)
     query = _query_or_404(found, query_id)
@@ -406,7 +404,7 @@ def save_query(session_id: int, query_id: int):
 @bp.route("/sessions/<int:session_id>/marks", methods=["POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def mark(session_id: int):
     found = _session_or_404(session_id)
     form = MarkForm()
@@ -432,7 +430,7 @@ def mark(session_id: int):
 @bp.route("/sessions/<int:session_id>/marks/<int:mark_id>/delete", methods=["POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def unmark(session_id: int, mark_id: int):
     found = _session_or_404(session_id)
     marked = get_or_404(MarkedHit, mark_id)
@@ -447,11 +445,11 @@ def unmark(session_id: int, mark_id: int):
 @bp.route("/sessions/<int:session_id>/report", methods=["POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def make_report(session_id: int):
     found = _session_or_404(session_id)
     ActionForm().validate_on_submit() or abort(400)
-    job = start_tracked_job("reports", "search-report", f"Search report for {found.matter.reference}",
+    job = start_tracked_job("reports", JobKind.SEARCH_REPORT, f"Search report for {found.matter.reference}",
                             report.generate_report, found.id, current_user.id,
                             url_for("search.session_detail", session_id=found.id), created_by_id=current_user.id)
     return redirect(url_for("jobs.job_page", job_id=job.id))
@@ -460,7 +458,7 @@ def make_report(session_id: int):
 @bp.route("/sessions/<int:session_id>/deliver", methods=["POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def deliver(session_id: int):
     found = _session_or_404(session_id)
     ActionForm().validate_on_submit() or abort(400)

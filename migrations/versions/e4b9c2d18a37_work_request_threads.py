@@ -5,9 +5,8 @@ Revises: d7e3a91c5b20
 Create Date: 2026-11-23 21:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e4b9c2d18a37'

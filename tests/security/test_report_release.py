@@ -2,9 +2,8 @@
 from sqlalchemy import select
 
 from app.extensions import db
-from app.jobs import start_tracked_job
 from app.files import StoredFile
-from app.jobs import JobRecord
+from app.jobs import JobRecord, start_tracked_job
 from app.patents.docketing.models import Matter
 from app.patents.search import report, sessions
 from app.tenancy import tenant_scope

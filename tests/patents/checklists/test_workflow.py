@@ -5,9 +5,9 @@ import re
 from sqlalchemy import select
 
 from app.extensions import db
+from app.jobs import JobRecord
 from app.patents.checklists import operations
 from app.patents.checklists.models import Checklist
-from app.jobs import JobRecord
 from app.tenancy import tenant_scope
 
 from .conftest import DEFECTIVE_CLAIMS, add_matter
@@ -123,7 +123,8 @@ def test_uploads_are_read_and_bad_ones_explained_keeping_what_was_typed(app, wor
     app.config["MAX_UPLOAD_BYTES"] = 5 * 1024 * 1024  # the one upload limit (MAX_UPLOAD_MB)
     too_large = specialist.post(url, data={"entity": "large", "claims_file": (
         io.BytesIO(b"1. A widget. " + b"x" * (5 * 1024 * 1024)), "claims.txt")}, content_type="multipart/form-data")
-    assert too_large.status_code == 400 and "is over 5 MB; the limit per file is 5 MB" in too_large.get_data(as_text=True)
+    assert too_large.status_code == 400
+    assert "is over 5 MB; the limit per file is 5 MB" in too_large.get_data(as_text=True)
 
     unparseable = specialist.post(url, data={"entity": "large", "claims": "Nothing numbered here"})
     assert unparseable.status_code == 400

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.files import StoredFile
 from app.patents.work_requests.models import WorkRequest
-from app.uploads import UploadRejected, check_upload
 from app.tenancy import tenant_scope
+from app.uploads import UploadRejected, check_upload
 
 from .conftest import PDF
 

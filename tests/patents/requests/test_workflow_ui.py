@@ -28,7 +28,8 @@ def test_a_request_from_submission_to_approval(world, login_as, make_matter, gen
     paralegal = login_as(world["a_paralegal"])
     submitted = paralegal.post("/requests/new", content_type="multipart/form-data", data={
         "matter_id": matter.id, "kind": "prior_art_search", "title": "Novelty search for the flange",
-        "instructions": "Focus on EP and US art before 2020.", "requested_due": (date.today() + timedelta(days=7)).isoformat(),
+        "instructions": "Focus on EP and US art before 2020.",
+        "requested_due": (date.today() + timedelta(days=7)).isoformat(),
         "priority": "2", "attachments": pdf_upload("invention-disclosure.pdf")})
     request_id = _request_id(submitted)
     page = paralegal.get(f"/requests/{request_id}").get_data(as_text=True)

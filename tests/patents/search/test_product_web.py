@@ -3,13 +3,9 @@ import io
 import json
 import subprocess
 from datetime import date
-from pathlib import Path
-
-import pytest
 
 from app.extensions import db
 from app.patents.docketing.models import Matter, PriorityClaim
-from app.patents.search import corpus
 from app.patents.search.models import PatentDocument, SearchSession
 from app.patents.search.report import build_report_pdf
 from app.patents.search.sessions import safe_snippet
