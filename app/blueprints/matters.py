@@ -18,6 +18,7 @@ from ..patents.docketing.models import (APPLICATION_TYPES, Deadline, DeadlineCha
                                         MATTER_STATUSES, Matter, PriorityClaim)
 from ..patents.docketing.queries import matters_query
 from ..tenancy import get_or_404
+from ..urls import safe_local_path
 from ..web import register_nav, roles_required, tenant_required
 
 bp = Blueprint("matters", __name__)
@@ -334,8 +335,7 @@ def verify(deadline_id: int):
         flash(str(error), "error")
     else:
         flash("Verified.", "success")
-    return redirect(request.form.get("back") if request.form.get("back", "").startswith("/")
-                    else url_for("matters.deadline", deadline_id=deadline.id))
+    return redirect(safe_local_path(request.form.get("back")) or url_for("matters.deadline", deadline_id=deadline.id))
 
 
 @bp.route("/deadlines/<int:deadline_id>/override", methods=["POST"])
