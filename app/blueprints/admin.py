@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 from .. import accounts, audit, two_factor
 from ..extensions import db
 from ..models import FIRM_ROLES, PROVIDER_ROLES, ROLE_LABELS, AuditEntry, SpecialistAssignment, Tenant, User
+from ..single_line import NoControlCharacters
 from ..web import roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -49,7 +50,7 @@ class UniqueEmail:
 
 
 class UserForm(FlaskForm):
-    name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
+    name = StringField("Full name", validators=[DataRequired(), Length(max=200), NoControlCharacters()])
     email = EmailField("E-mail", validators=[DataRequired(), EMAIL_SHAPE, Length(max=254), UniqueEmail()])
     role = SelectField("Role")
     active = BooleanField("Active", default=True)
@@ -164,7 +165,7 @@ def _time_zone_choices():
 
 
 class TenantForm(FlaskForm):
-    name = StringField("Firm name", validators=[DataRequired(), Length(max=200)])
+    name = StringField("Firm name", validators=[DataRequired(), Length(max=200), NoControlCharacters()])
     slug = StringField("Short code", validators=[
         DataRequired(), Length(max=40),
         Regexp(r"^[a-z0-9-]+$", message="Use lower-case letters, digits and hyphens only.")])
@@ -178,7 +179,8 @@ class TenantForm(FlaskForm):
 
 
 class NewTenantForm(TenantForm):
-    admin_name = StringField("First firm admin's name", validators=[DataRequired(), Length(max=200)])
+    admin_name = StringField("First firm admin's name", validators=[DataRequired(), Length(max=200),
+                                                                    NoControlCharacters()])
     admin_email = EmailField("First firm admin's e-mail",
                              validators=[DataRequired(), EMAIL_SHAPE, Length(max=254), UniqueEmail()])
     admin_password = PasswordField("Initial password", validators=[DataRequired()])

@@ -17,6 +17,7 @@ from ..patents.docketing import operations
 from ..patents.docketing.models import (APPLICATION_TYPES, Deadline, DeadlineChange, Event, JURISDICTIONS,
                                         MATTER_STATUSES, Matter, PriorityClaim)
 from ..patents.docketing.queries import matters_query
+from ..single_line import NoControlCharacters
 from ..tenancy import get_or_404
 from ..urls import safe_local_path
 from ..web import register_nav, roles_required, tenant_required
@@ -42,8 +43,10 @@ def _people_choices(roles) -> list[tuple[int, str]]:
 
 
 class MatterForm(FlaskForm):
-    reference = StringField("Firm docket reference", validators=[DataRequired(), Length(max=60)])
-    client_reference = StringField("Client reference", validators=[Optional(), Length(max=120)])
+    reference = StringField("Firm docket reference", validators=[DataRequired(), Length(max=60),
+                                                                 NoControlCharacters()])
+    client_reference = StringField("Client reference", validators=[Optional(), Length(max=120),
+                                                                   NoControlCharacters()])
     title = TextAreaField("Title", validators=[DataRequired(), Length(max=2000)])
     jurisdiction = SelectField("Jurisdiction", choices=list(JURISDICTIONS.items()))
     application_type = SelectField("Application type", choices=list(APPLICATION_TYPES.items()))
@@ -144,7 +147,7 @@ class EventForm(FlaskForm):
 
 
 class ManualDeadlineForm(FlaskForm):
-    label = StringField("What is due", validators=[DataRequired(), Length(max=200)])
+    label = StringField("What is due", validators=[DataRequired(), Length(max=200), NoControlCharacters()])
     due = DateField("Due date", validators=[DataRequired()])
     note = StringField("Note", validators=[Optional(), Length(max=500)])
 

@@ -27,6 +27,7 @@ from ..files import StoredFile
 from ..patents.docketing.models import Matter
 from ..patents.work_requests.models import (OPEN_STATES, PRIORITIES, REQUEST_KINDS, REQUEST_STATES, WorkRequest,
                                             WorkRequestComment, WorkRequestFile, WorkRequestTransition)
+from ..single_line import NoControlCharacters
 from ..tenancy import get_or_404, tenant_scope
 from ..web import register_nav, roles_required, tenant_required
 
@@ -48,7 +49,7 @@ def _max_file_bytes() -> int:
 class NewRequestForm(FlaskForm):
     matter_reference = StringField("Matter (firm docket reference)", validators=[DataRequired(), Length(max=60)])
     kind = SelectField("Kind of work", choices=list(REQUEST_KINDS.items()))
-    title = StringField("Summary", validators=[DataRequired(), Length(max=200)])
+    title = StringField("Summary", validators=[DataRequired(), Length(max=200), NoControlCharacters()])
     instructions = TextAreaField("Instructions", validators=[DataRequired(), Length(max=20000)])
     requested_due = DateField("Needed by", validators=[DataRequired()])
     priority = SelectField("Priority", coerce=int, default=3, choices=list(PRIORITIES.items()))

@@ -19,6 +19,7 @@ from ..patents.search.backends import SearchIndexes, SearchStopped, parse_engine
 from ..patents.search.engine import MAX_RESULT_WINDOW, search, similar
 from ..patents.search.models import CATEGORIES, MarkedHit, SearchQuery, SearchSession
 from ..patents.search.query import QuerySyntaxError
+from ..single_line import NoControlCharacters
 from ..tenancy import get_or_404
 from ..web import register_nav, roles_required, tenant_required
 
@@ -75,7 +76,7 @@ class SimilarForm(FlaskForm):
 
 class SessionForm(FlaskForm):
     matter = SelectField("Matter", coerce=int, validators=[DataRequired()])
-    title = StringField("Title", validators=[Length(max=200)])
+    title = StringField("Title", validators=[Length(max=200), NoControlCharacters()])
     classes_searched = TextAreaField("Classes searched", validators=[Length(max=2000)],
                                      description="Comma-separated; classes used in queries are added automatically.")
 
