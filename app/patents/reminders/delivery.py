@@ -125,6 +125,16 @@ def _claim(candidate_ids: list[int], tenant_id: int, now: datetime, lease_second
         return None
     reclaimed = db.session.execute(select(OutboxMessage.id).where(
         OutboxMessage.id.in_(candidate_ids), OutboxMessage.claimed_until.is_not(None))).scalars().all()
+    given_up = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_(candidate_ids), *_sendable_rows(tenant_id, now),
+                                    OutboxMessage.attempts >= MAX_ATTEMPTS)
+        .values(status="failed", claimed_until=None, claim_token=None,
+                last_error=f"gave up after {MAX_ATTEMPTS} attempts: each was interrupted before it finished "
+                           "(the worker stopped or was killed while sending)")
+        .execution_options(synchronize_session=False)).rowcount
+    if given_up:
+        log.error("outbox rows among %s: %s gave up after %s interrupted attempts", candidate_ids, given_up,
+                  MAX_ATTEMPTS)
     token = secrets.token_hex(16)
     taken = db.session.execute(
         update(OutboxMessage).where(OutboxMessage.id.in_(candidate_ids), *_sendable_rows(tenant_id, now))
@@ -158,9 +168,9 @@ def deliver_pending(tenant_id: int, now: datetime | None = None, lease_seconds: 
             candidates = db.session.execute(
                 select(OutboxMessage.id).where(*_sendable_rows(tenant_id, now), OutboxMessage.delivery == "immediate")
                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(batch_size)).scalars().all()
-            token = _claim(candidates, tenant_id, now, lease_seconds)
-            if token is None and not candidates:
+            if not candidates:
                 break
+            token = _claim(candidates, tenant_id, now, lease_seconds)
             for row in _claimed_rows(token) if token else []:
                 _deliver_unit([row], token, tenant, now, connection, report)
         digest_recipients = db.session.execute(
@@ -204,50 +214,69 @@ def recipient_may_receive(user: User, tenant_id: int) -> bool:
         SpecialistAssignment.user_id == user.id, SpecialistAssignment.tenant_id == tenant_id)).first() is not None
 
 
-def _finish(rows: list[OutboxMessage], token: str, **values) -> None:
-    ids = [r.id for r in rows]
+def _finish(ids: list[int], token: str, **values) -> int:
+    """Record an outcome for the rows this claim still holds (in a transaction of its own); returns how many."""
     done = db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.claim_token == token)
                               .values(claimed_until=None, claim_token=None, **values)
                               .execution_options(synchronize_session=False)).rowcount
     if done != len(ids):
         log.warning("outbox rows %s: the claim lapsed before the outcome was recorded; lease too short?", ids)
     db.session.commit()
+    return done
+
+
+def _fail(ids: list[int], token: str, report: DeliveryReport, why: str) -> None:
+    _finish(ids, token, status="failed", last_error=why[:2000])
+    report.failed += len(ids)
 
 
 def _deliver_unit(rows: list[OutboxMessage], token: str, tenant: Tenant, now: datetime,
                   connection: SmtpConnection, report: DeliveryReport) -> None:
-    live = []
-    for row in rows:
-        reason = why_not_sendable(row, tenant.id)
-        if reason:
-            _finish([row], token, status="cancelled", cancel_reason=reason[:80])
-            report.cancelled += 1
-        else:
-            live.append(row)
-    if not live:
-        return
-    message = build_message(live, tenant, now)
-    log.info("outbox rows %s: sending %s to %s", [r.id for r in live], message["Message-ID"], live[0].recipient.email)
+    """One e-mail (one reminder, or one person's digest). Whatever goes wrong, these rows get an outcome
+    (sent, cancelled, retrying or failed with the error) and the caller goes on with the next unit."""
+    ids = [r.id for r in rows]
     try:
-        connection.send(message, live[0].recipient.email)
+        live = []
+        for row in rows:
+            reason = why_not_sendable(row, tenant.id)
+            if reason:
+                _finish([row.id], token, status="cancelled", cancel_reason=reason[:80])
+                report.cancelled += 1
+            else:
+                live.append(row)
+        if not live:
+            return
+        ids = [r.id for r in live]
+        message = build_message(live, tenant, now)
+        recipient, attempts = live[0].recipient.email, max(r.attempts for r in live)
+    except Exception as error:  # noqa: BLE001 - bad data in one message must not stop the others
+        db.session.rollback()
+        log.exception("outbox rows %s: the message could not be built; marked failed", ids)
+        _fail(ids, token, report, f"could not build the message: {type(error).__name__}: {error}")
+        return
+    log.info("outbox rows %s: sending %s to %s", ids, message["Message-ID"], recipient)
+    try:
+        connection.send(message, recipient)
     except TransientMailError as error:
-        attempts = max(r.attempts for r in live)
         if attempts >= MAX_ATTEMPTS:
-            _finish(live, token, status="failed", last_error=f"gave up after {attempts} attempts: {error}"[:2000])
-            report.failed += len(live)
+            _fail(ids, token, report, f"gave up after {attempts} attempts: {error}")
         else:
             delay = RETRY_DELAYS_SECONDS[min(attempts, len(RETRY_DELAYS_SECONDS)) - 1]
-            _finish(live, token, next_attempt_at=now + timedelta(seconds=delay), last_error=str(error)[:2000])
-            report.retrying += len(live)
-        log.warning("outbox rows %s: temporary failure (%s), attempt %s", [r.id for r in live], error, attempts)
+            _finish(ids, token, next_attempt_at=now + timedelta(seconds=delay), last_error=str(error)[:2000])
+            report.retrying += len(ids)
+        log.warning("outbox rows %s: temporary failure (%s), attempt %s", ids, error, attempts)
         return
     except PermanentMailError as error:
-        _finish(live, token, status="failed", last_error=str(error)[:2000])
-        report.failed += len(live)
-        log.error("outbox rows %s: permanent failure: %s", [r.id for r in live], error)
+        _fail(ids, token, report, str(error))
+        log.error("outbox rows %s: permanent failure: %s", ids, error)
         return
-    _finish(live, token, status="sent", sent_at=utcnow(), last_error=None)
-    report.sent += len(live)
+    except Exception as error:  # noqa: BLE001 - e.g. an address smtplib cannot encode: this row only
+        connection.close()
+        log.exception("outbox rows %s: sending failed unexpectedly; marked failed", ids)
+        _fail(ids, token, report, f"could not send the message: {type(error).__name__}: {error}")
+        return
+    _finish(ids, token, status="sent", sent_at=utcnow(), last_error=None)
+    report.sent += len(ids)
 
 
 def days_left_phrase(days: int) -> str:

@@ -1,6 +1,7 @@
 """The per-minute jobs and command: reminder sweep and delivery, notification e-mails, `flask reminders sweep`."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 
 import click
@@ -8,28 +9,36 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...jobs import app_context, enqueue, tenant_job
-from ...models import Tenant
+from ...models import Tenant, utcnow
 from ...tenancy import tenant_scope
 from ..notifications.email import email_pending
 from .delivery import DEFAULT_LEASE_SECONDS, deliver_pending
 from .sweep import run_sweep
 
+log = logging.getLogger("patentdesk.reminders")
 
 def sweep_job_id(minute: datetime) -> str:
     return f"reminder-sweep-{minute.astimezone(timezone.utc):%Y%m%d%H%M}"
 
 
 def sweep_and_enqueue_delivery(minute_iso: str | None = None) -> dict | None:
-    """The periodic job: sweep every tenant, then queue one delivery job per tenant with mail waiting."""
+    """The periodic job: sweep every firm, queueing each firm's delivery as soon as its sweep has committed.
+
+    A firm whose sweep failed is reported in the result and in its FirmSweep row; the job itself
+    succeeds, so RQ does not re-run the firms that went well (the next minute retries the failed one).
+    """
     with app_context():
         now = datetime.fromisoformat(minute_iso) if minute_iso else None
-        summary = run_sweep(now)
-        if summary is None:
+        minute = sweep_job_id(now or utcnow()).rsplit("-", 1)[1]
+
+        def queue_delivery(tenant_id: int) -> None:
+            enqueue("reminders", deliver_reminders, tenant_id, job_id=f"reminder-send-{tenant_id}-{minute}")
+        summary = run_sweep(now, on_firm_swept=queue_delivery)
+        if summary.already_swept:
             return None
-        for tenant_id in summary.tenants_with_mail:
-            enqueue("reminders", deliver_reminders, tenant_id, job_id=f"reminder-send-{tenant_id}-{summary.minute}")
         enqueue("reminders", email_notifications_everywhere, job_id=f"notification-email-{summary.minute}")
-        return {"minute": summary.minute, "written": summary.written, "cancelled": summary.cancelled}
+        return {"minute": summary.minute, "written": summary.written, "cancelled": summary.cancelled,
+                "firms failed": summary.failed}
 
 
 @tenant_job
@@ -57,9 +66,14 @@ def sweep_and_deliver_inline(now: datetime | None) -> tuple:
     summary = run_sweep(now)
     totals = {"sent": 0, "retrying": 0, "failed": 0, "cancelled": 0}
     for tenant_id in _active_tenant_ids():
-        with tenant_scope(tenant_id):
-            report = deliver_pending(tenant_id, now=now)
-            db.session.commit()
+        try:
+            with tenant_scope(tenant_id):
+                report = deliver_pending(tenant_id, now=now)
+                db.session.commit()
+        except Exception:  # noqa: BLE001 - one firm's trouble stops no other firm's mail
+            db.session.rollback()
+            log.exception("reminder delivery for firm %s failed; the other firms go on", tenant_id)
+            continue
         for key, value in vars(report).items():
             totals[key] += value
     totals["notification e-mails"] = email_notifications_everywhere(now)
@@ -75,9 +89,12 @@ def sweep_command(now_text: str | None) -> None:
         now = datetime.fromisoformat(now_text)
         now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
     summary, totals = sweep_and_deliver_inline(now)
-    if summary is None:
+    if summary.already_swept:
         click.echo("This minute was already swept; delivered what was waiting.")
     else:
         click.echo(f"Swept {summary.tenants} firms at {summary.minute}: {summary.written} reminders written, "
                    f"{summary.cancelled} cancelled, {summary.missed} deadlines marked missed.")
+    if summary.failed:
+        click.echo(f"The sweep failed for {len(summary.failed)} firm(s): ids {summary.failed} (see the log; "
+                   "the next run tries again).")
     click.echo("Delivery: " + ", ".join(f"{count} {what}" for what, count in totals.items()))

@@ -47,8 +47,6 @@ class ReminderPolicy(_PolicyColumns, TenantScoped, db.Model):
     __audit__ = True
 
     supervising_attorney_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    # The tenant-local date of the last sweep: a sweep after downtime catches up on the stages it skipped.
-    last_swept_on: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     supervising_attorney: Mapped[User | None] = relationship()
@@ -136,7 +134,11 @@ class Acknowledgement(TenantScoped, db.Model):
 
 
 class SweepRun(db.Model):
-    """One row per scheduled minute: a second scheduler or a re-delivered job finds it taken."""
+    """One row per swept minute: when it started and finished, what it wrote, how many firms failed.
+
+    It is a record, not a lock: which firm was swept for which minute is decided per firm
+    (``FirmSweep``), so a sweep killed half-way is simply run again.
+    """
 
     __tablename__ = "reminder_sweep_runs"
 
@@ -144,3 +146,26 @@ class SweepRun(db.Model):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reminders_written: Mapped[int | None] = mapped_column(Integer)
+    firms_swept: Mapped[int | None] = mapped_column(Integer)
+    firms_failed: Mapped[int | None] = mapped_column(Integer)
+
+
+class FirmSweep(TenantScoped, db.Model):
+    """Where a firm's sweep stands (one row per firm, updated in the sweep's own transaction, never audited).
+
+    ``last_minute`` is taken in the same transaction that writes the firm's reminders, so a killed or
+    failed sweep leaves it unchanged and the minute is swept again; a second sweep of the same minute
+    finds the row locked or already at that minute and leaves the firm alone.
+    """
+
+    __tablename__ = "reminder_firm_sweeps"
+    __table_args__ = (UniqueConstraint("tenant_id", name="uq_reminder_firm_sweeps_tenant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_minute: Mapped[str | None] = mapped_column(String(12))  # YYYYMMDDHHMM, UTC
+    # The firm-local date of the last sweep: a sweep after downtime catches up on the stages it skipped.
+    last_swept_on: Mapped[date | None] = mapped_column(Date)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    last_error_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failures_in_a_row: Mapped[int] = mapped_column(Integer, default=0)

@@ -143,15 +143,15 @@ def kind_ladders(policy: ReminderPolicy) -> dict[str, list[int]]:
     return ladders
 
 
-def stage_windows(policy: ReminderPolicy, today: date) -> list[StageWindow]:
+def stage_windows(policy: ReminderPolicy, today: date, last_swept_on: date | None = None) -> list[StageWindow]:
     """Which due dates are at which stage today, including stages passed since the last sweep.
 
     A deadline is at stage d while p < days left <= d (p: the next smaller stage). The stage fires once
     its day (due - d) has come; after downtime, only the latest stage reached is sent, never older ones.
     """
     catch_up_from = today
-    if policy.last_swept_on is not None and policy.last_swept_on < today:
-        catch_up_from = max(policy.last_swept_on + timedelta(days=1), today - timedelta(days=MAX_CATCH_UP_DAYS))
+    if last_swept_on is not None and last_swept_on < today:
+        catch_up_from = max(last_swept_on + timedelta(days=1), today - timedelta(days=MAX_CATCH_UP_DAYS))
     windows = []
     classes = [(None, list(policy.statutory_ladder))] + sorted(kind_ladders(policy).items())
     for kind, ladder in classes:

@@ -1,6 +1,7 @@
 """The reminder sweep: set-based SQL that decides which reminders are due and writes them to the outbox.
 
-Tenant by tenant, inside that tenant's scope, one transaction each: mark missed deadlines, cancel
+Tenant by tenant, inside that tenant's scope, one transaction each (with lock and statement time-outs on
+PostgreSQL, and a failure recorded and passed over, never stopping the next firm): mark missed deadlines, cancel
 outbox rows whose deadline moved or closed, then INSERT … SELECT the due ladder stages and
 escalations with ON CONFLICT DO NOTHING on the outbox's unique key. Core statements bypass the ORM
 tenant filter, so every table in them is filtered by tenant id explicitly (RLS checks it again).
@@ -16,10 +17,10 @@ from sqlalchemy import (DateTime, and_, case, exists, func, literal, null, or_, 
 
 from ...extensions import db
 from ...models import SpecialistAssignment, Tenant, User, utcnow
-from ...tenancy import tenant_scope
+from ...tenancy import current_tenant_id, tenant_scope
 from ..docketing.operations import mark_missed
 from ..docketing.models import Deadline, Matter, OPEN_STATUSES
-from .models import (ESCALATION_STAGE, OVERDUE_STAGE, Acknowledgement, MatterWatcher, OutboxMessage,
+from .models import (ESCALATION_STAGE, OVERDUE_STAGE, Acknowledgement, FirmSweep, MatterWatcher, OutboxMessage,
                      SweepRun, UserReminderPreference)
 from .policy import insert_ignoring_conflicts, local_today, next_digest_at, stage_windows, tenant_policy
 
@@ -36,6 +37,11 @@ users, watchers, acks = User.__table__, MatterWatcher.__table__, Acknowledgement
 assignments, preferences = SpecialistAssignment.__table__, UserReminderPreference.__table__
 
 
+# Each firm's sweep is one transaction that must not wait behind a lock, or run long, at the others' cost.
+FIRM_LOCK_TIMEOUT = "5s"
+FIRM_STATEMENT_TIMEOUT = "60s"
+
+
 @dataclass
 class SweepSummary:
     minute: str
@@ -44,65 +50,156 @@ class SweepSummary:
     cancelled: int = 0
     missed: int = 0
     tenants_with_mail: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)  # already swept for this minute, or being swept elsewhere
+    failed: list[int] = field(default_factory=list)
+
+    @property
+    def already_swept(self) -> bool:
+        return not self.tenants and not self.failed and bool(self.skipped)
+
+
+@dataclass
+class FirmSweepResult:
+    written: int = 0
+    cancelled: int = 0
+    missed: int = 0
+    sendable: bool = False
+    swept: bool = True  # False: this minute was already swept for the firm, or another sweep holds it
 
 
 def minute_key(now: datetime) -> str:
     return now.astimezone(timezone.utc).strftime("%Y%m%d%H%M")
 
 
-def claim_minute(minute: str) -> bool:
-    """Take this minute's run row; False when another scheduler or a re-delivered job already did."""
-    statement = insert_ignoring_conflicts(SweepRun.__table__).values(minute=minute, started_at=utcnow())
-    taken = db.session.execute(statement.returning(SweepRun.__table__.c.minute)).first() is not None
+def _record_start(minute: str) -> None:
+    db.session.execute(insert_ignoring_conflicts(SweepRun.__table__).values(minute=minute, started_at=utcnow()))
     db.session.commit()
-    return taken
 
 
-def run_sweep(now: datetime | None = None) -> SweepSummary | None:
-    """Sweep every active tenant once for this minute; None when the minute was already swept."""
+def run_sweep(now: datetime | None = None, on_firm_swept=None) -> SweepSummary:
+    """Sweep every active firm for this minute, each in its own transaction; one firm's failure stops no other.
+
+    ``on_firm_swept(tenant_id)`` is called as soon as a firm's sweep has committed with mail waiting
+    (the scheduler queues that firm's delivery there). A firm already swept for this minute is skipped,
+    so a second scheduler or a retried job costs little, and a sweep that was killed is simply done again.
+    """
     now = now or utcnow()
     summary = SweepSummary(minute_key(now))
-    if not claim_minute(summary.minute):
-        log.info("reminder sweep for %s already ran; skipping", summary.minute)
-        return None
+    _record_start(summary.minute)
     tenants = db.session.execute(select(Tenant.id, Tenant.time_zone).where(Tenant.active.is_(True))
                                  .order_by(Tenant.id)).all()
-    for tenant_id, time_zone in tenants:
-        written, cancelled, missed, sendable = sweep_tenant(tenant_id, time_zone, now)
-        summary.tenants += 1
-        summary.written += written
-        summary.cancelled += cancelled
-        summary.missed += missed
-        if sendable:
-            summary.tenants_with_mail.append(tenant_id)
-    db.session.execute(update(SweepRun).where(SweepRun.minute == summary.minute)
-                       .values(finished_at=utcnow(), reminders_written=summary.written))
     db.session.commit()
-    log.info("reminder sweep %s: %s tenants, %s written, %s cancelled, %s missed", summary.minute,
-             summary.tenants, summary.written, summary.cancelled, summary.missed)
+    for tenant_id, time_zone in tenants:
+        try:
+            result = sweep_tenant(tenant_id, time_zone, now)
+        except Exception as error:  # noqa: BLE001 - recorded for /healthz; the other firms go on
+            log.exception("reminder sweep %s of firm %s failed; the other firms go on", summary.minute, tenant_id)
+            record_firm_failure(tenant_id, error)
+            summary.failed.append(tenant_id)
+            continue
+        if not result.swept:
+            summary.skipped.append(tenant_id)
+            continue
+        summary.tenants += 1
+        summary.written += result.written
+        summary.cancelled += result.cancelled
+        summary.missed += result.missed
+        if result.sendable:
+            summary.tenants_with_mail.append(tenant_id)
+            if on_firm_swept is not None:
+                on_firm_swept(tenant_id)
+    db.session.execute(update(SweepRun).where(SweepRun.minute == summary.minute).values(
+        finished_at=utcnow(), firms_failed=len(summary.failed),
+        reminders_written=func.coalesce(SweepRun.reminders_written, 0) + summary.written,
+        firms_swept=func.coalesce(SweepRun.firms_swept, 0) + summary.tenants))
+    db.session.commit()
+    log.info("reminder sweep %s: %s firms swept, %s skipped, %s failed; %s written, %s cancelled, %s missed",
+             summary.minute, summary.tenants, len(summary.skipped), len(summary.failed), summary.written,
+             summary.cancelled, summary.missed)
     return summary
 
 
-def sweep_tenant(tenant_id: int, time_zone: str, now: datetime) -> tuple[int, int, int, bool]:
-    """One tenant, one transaction: (reminders written, rows cancelled, deadlines missed, mail waiting)."""
+def _limit_waiting() -> None:
+    """PostgreSQL: a lock held elsewhere (an admin editing the policy, a stuck transaction) fails this firm's
+    sweep after a few seconds instead of holding up every firm behind it."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text(f"SET LOCAL lock_timeout = '{FIRM_LOCK_TIMEOUT}'"))
+        db.session.execute(text(f"SET LOCAL statement_timeout = '{FIRM_STATEMENT_TIMEOUT}'"))
+
+
+def _take_firm_minute(minute: str) -> FirmSweep | None:
+    """The firm's sweep row, locked for this transaction, if this minute is still to be swept; else None.
+
+    SKIP LOCKED: while another sweep holds the row, this one leaves the firm to it (PostgreSQL;
+    SQLite serialises writers anyway).
+    """
+    locked = select(FirmSweep).with_for_update(skip_locked=True)
+    row = db.session.execute(locked).scalar_one_or_none()
+    if row is None and db.session.execute(select(FirmSweep.id)).first() is None:  # the firm's first sweep
+        db.session.execute(insert_ignoring_conflicts(FirmSweep.__table__).values(
+            tenant_id=current_tenant_id(), failures_in_a_row=0))
+        row = db.session.execute(locked).scalar_one_or_none()
+    if row is None or (row.last_minute is not None and row.last_minute >= minute):
+        return None
+    row.last_minute = minute
+    return row
+
+
+def sweep_tenant(tenant_id: int, time_zone: str, now: datetime) -> FirmSweepResult:
+    """One firm, one transaction: mark missed, cancel stale rows, write due reminders and escalations."""
     with tenant_scope(tenant_id):
         try:
             _plan_for_these_dates()
+            _limit_waiting()
+            state = _take_firm_minute(minute_key(now))
+            if state is None:
+                db.session.rollback()
+                return FirmSweepResult(swept=False)
             today = local_today(now, time_zone)
-            missed = mark_missed(today)
+            result = FirmSweepResult(missed=mark_missed(today))
             policy = tenant_policy()
-            cancelled = cancel_stale_messages(tenant_id, now)
-            written = write_ladder_reminders(tenant_id, policy, today, now, time_zone)
-            written += write_escalations(tenant_id, policy, today, now)
-            policy.last_swept_on = today
-            sendable = db.session.execute(select(exists().where(
+            result.cancelled = cancel_stale_messages(tenant_id, now)
+            result.written = write_ladder_reminders(tenant_id, policy, today, now, time_zone, state.last_swept_on)
+            result.written += write_escalations(tenant_id, policy, today, now)
+            state.last_swept_on = max(today, state.last_swept_on or today)
+            state.finished_at = utcnow()
+            state.failures_in_a_row = 0
+            result.sendable = bool(db.session.execute(select(exists().where(
                 outbox.c.tenant_id == tenant_id, outbox.c.status == "pending",
-                outbox.c.next_attempt_at <= now))).scalar()
+                outbox.c.next_attempt_at <= now))).scalar())
             db.session.commit()
         except BaseException:
             db.session.rollback()
             raise
-    return written, cancelled, missed, bool(sendable)
+    return result
+
+
+def describe_failure(error: BaseException) -> str:
+    """What /healthz and the provider's page say about a failed firm sweep: the kind of fault, no firm data."""
+    text_of_error = str(getattr(error, "orig", error)).lower()
+    if "lock timeout" in text_of_error:
+        return "waited too long for a lock held by another transaction"
+    if "statement timeout" in text_of_error:
+        return "took too long and was stopped"
+    if "could not connect" in text_of_error or "connection" in text_of_error:
+        return "could not reach the database"
+    return f"failed with {type(error).__name__}"
+
+
+def record_firm_failure(tenant_id: int, error: BaseException) -> None:
+    """In a fresh transaction after the rollback; a failure to record is logged, never raised."""
+    try:
+        with tenant_scope(tenant_id):
+            _limit_waiting()
+            db.session.execute(insert_ignoring_conflicts(FirmSweep.__table__).values(
+                tenant_id=tenant_id, failures_in_a_row=0))
+            db.session.execute(update(FirmSweep).where(FirmSweep.tenant_id == tenant_id).values(
+                last_error=describe_failure(error)[:200], last_error_at=utcnow(),
+                failures_in_a_row=FirmSweep.failures_in_a_row + 1).execution_options(synchronize_session=False))
+            db.session.commit()
+    except Exception:  # noqa: BLE001
+        db.session.rollback()
+        log.exception("could not record the failed sweep of firm %s", tenant_id)
 
 
 def _plan_for_these_dates() -> None:
@@ -171,9 +268,10 @@ def _stage_expression(windows):
     return case(*branches, else_=null()), due_in_a_window
 
 
-def write_ladder_reminders(tenant_id: int, policy, today, now: datetime, time_zone: str) -> int:
+def write_ladder_reminders(tenant_id: int, policy, today, now: datetime, time_zone: str,
+                           last_swept_on=None) -> int:
     """INSERT … SELECT every (deadline, recipient, stage, due date) whose stage is due and not yet written."""
-    windows = stage_windows(policy, today)
+    windows = stage_windows(policy, today, last_swept_on)
     if not windows:
         return 0
     stage, due_in_a_window = _stage_expression(windows)
