@@ -41,9 +41,10 @@ class NoControlCharacters:
         self.message = message
 
     def __call__(self, form, field) -> None:
-        from wtforms.validators import ValidationError
+        from wtforms.validators import StopValidation
         if isinstance(field.data, str) and has_control_characters(field.data):
-            raise ValidationError(self.message)
+            # Stop: later checks (a uniqueness lookup) must not send a NUL to the database.
+            raise StopValidation(self.message)
 
 
 def _attributes():
