@@ -8,9 +8,13 @@ re-claim is logged.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 import smtplib
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
@@ -19,7 +23,8 @@ from urllib.parse import urlparse
 
 import icalendar
 from flask import current_app, render_template
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
+from rq.timeouts import JobTimeoutException
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
@@ -34,7 +39,10 @@ from .sweep import QUIET_MATTER_STATUSES
 
 log = logging.getLogger("patentdesk.reminders")
 
-DEFAULT_LEASE_SECONDS = 600
+# A claim is short and renewed while its batch is worked through, so a dead worker's rows come back soon.
+DEFAULT_LEASE_SECONDS = 60
+# PostgreSQL advisory lock class for "someone is delivering this firm's reminders" (the key is the firm's id).
+DELIVERY_LOCK_CLASS = 7212
 DEFAULT_BATCH_SIZE = 50
 SMTP_TIMEOUT_SECONDS = 20
 RETRY_DELAYS_SECONDS = (60, 300, 900, 3600, 3 * 3600, 6 * 3600)
@@ -67,10 +75,13 @@ def mail_domain() -> str:
 
 
 def message_id_for(rows: list[OutboxMessage]) -> str:
-    """Deterministic per outbox row (per digest: its first row), so a re-send carries the same Message-ID."""
+    """Deterministic per outbox row, so a re-send carries the same Message-ID. A digest's depends on every row
+    in it: retried with the same items it is the same message, with other items a new one."""
     first = min(rows, key=lambda r: r.id)
-    kind = "digest" if first.delivery == "digest" else "reminder"
-    return f"<{kind}-{first.tenant_id}-{first.id}@{mail_domain()}>"
+    if first.delivery != "digest":
+        return f"<reminder-{first.tenant_id}-{first.id}@{mail_domain()}>"
+    items = hashlib.sha256(",".join(str(r.id) for r in sorted(rows, key=lambda r: r.id)).encode()).hexdigest()[:12]
+    return f"<digest-{first.tenant_id}-{first.id}-{items}@{mail_domain()}>"
 
 
 class SmtpConnection:
@@ -113,20 +124,55 @@ def _classified(code: int, text) -> Exception:
     return PermanentMailError(detail) if 500 <= code < 600 else TransientMailError(detail)
 
 
-def _sendable_rows(tenant_id: int, now: datetime):
+def database_now() -> datetime:
+    """The database's clock, which every worker and cron run shares (the embedded SQLite is on this machine)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return utcnow()
+    return as_utc(db.session.execute(select(func.statement_timestamp())).scalar())
+
+
+def _sendable_rows(tenant_id: int, now: datetime, clock: datetime):
+    """Due by the run's (possibly simulated) time ``now``; unclaimed or lease lapsed by the database ``clock``."""
     return (OutboxMessage.tenant_id == tenant_id, OutboxMessage.status == "pending",
             OutboxMessage.next_attempt_at <= now,
-            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < clock))
 
 
-def _claim(candidate_ids: list[int], tenant_id: int, now: datetime, lease_seconds: int) -> str | None:
-    """Conditional UPDATE: only rows still pending and unclaimed are taken; returns the claim token."""
+class Lease:
+    """One claim on a batch of rows: a token, an expiry set from the database clock, renewed as work goes on.
+
+    Ownership is the token: the holder alone records outcomes, and a renewal updates only rows that
+    still carry it. Before each send ``still_ours`` answers from the time of the last renewal while
+    less than a third of the lease has passed (nobody can take a row whose lease has not run out),
+    and otherwise renews, which asks the database again.
+    """
+
+    def __init__(self, token: str, seconds: int, taken_at: float):
+        self.token, self.seconds, self.renewed_at = token, seconds, taken_at
+
+    def still_ours(self, ids: list[int]) -> bool:
+        if time.monotonic() - self.renewed_at < self.seconds / 3:
+            return True
+        started = time.monotonic()
+        held = set(db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.claim_token == self.token, OutboxMessage.status == "pending")
+            .values(claimed_until=database_now() + timedelta(seconds=self.seconds))
+            .returning(OutboxMessage.id).execution_options(synchronize_session=False)).scalars())
+        db.session.commit()
+        self.renewed_at = started
+        return set(ids) <= held
+
+
+def _claim(candidate_ids: list[int], tenant_id: int, now: datetime, lease_seconds: int) -> Lease | None:
+    """Conditional UPDATE: only rows still pending and unclaimed are taken; the lease runs on the database clock."""
     if not candidate_ids:
         return None
+    taken_at, clock = time.monotonic(), database_now()
+    sendable = _sendable_rows(tenant_id, now, clock)
     reclaimed = db.session.execute(select(OutboxMessage.id).where(
         OutboxMessage.id.in_(candidate_ids), OutboxMessage.claimed_until.is_not(None))).scalars().all()
     given_up = db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id.in_(candidate_ids), *_sendable_rows(tenant_id, now),
+        update(OutboxMessage).where(OutboxMessage.id.in_(candidate_ids), *sendable,
                                     OutboxMessage.attempts >= MAX_ATTEMPTS)
         .values(status="failed", claimed_until=None, claim_token=None,
                 last_error=f"gave up after {MAX_ATTEMPTS} attempts: each was interrupted before it finished "
@@ -137,8 +183,8 @@ def _claim(candidate_ids: list[int], tenant_id: int, now: datetime, lease_second
                   MAX_ATTEMPTS)
     token = secrets.token_hex(16)
     taken = db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id.in_(candidate_ids), *_sendable_rows(tenant_id, now))
-        .values(claimed_until=now + timedelta(seconds=lease_seconds), claim_token=token,
+        update(OutboxMessage).where(OutboxMessage.id.in_(candidate_ids), *sendable)
+        .values(claimed_until=clock + timedelta(seconds=lease_seconds), claim_token=token,
                 attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
@@ -146,7 +192,7 @@ def _claim(candidate_ids: list[int], tenant_id: int, now: datetime, lease_second
         log.warning("outbox row %s: an earlier delivery attempt was interrupted (worker killed?); re-sending. "
                     "If that attempt had already received 250, the recipient gets a duplicate with the same "
                     "Message-ID.", row_id)
-    return token if taken else None
+    return Lease(token, lease_seconds, taken_at) if taken else None
 
 
 def _claimed_rows(token: str) -> list[OutboxMessage]:
@@ -156,33 +202,88 @@ def _claimed_rows(token: str) -> list[OutboxMessage]:
         .order_by(OutboxMessage.id)).unique().scalars())
 
 
+def release_claims(leases: list[Lease], in_flight: set[int]) -> None:
+    """After a failure that ends the run: give back every row still claimed and not sent, at once.
+
+    Rows never tried get their attempt back; a row that was being sent keeps it (it may have arrived).
+    """
+    tokens = [lease.token for lease in leases]
+    if not tokens:
+        return
+    try:
+        db.session.rollback()
+        base = update(OutboxMessage).where(OutboxMessage.claim_token.in_(tokens), OutboxMessage.status == "pending")
+        db.session.execute(base.where(OutboxMessage.id.not_in(in_flight or [-1])).values(
+            claimed_until=None, claim_token=None, attempts=OutboxMessage.attempts - 1)
+            .execution_options(synchronize_session=False))
+        db.session.execute(base.values(claimed_until=None, claim_token=None)
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - the database may be what failed; the short lease frees them soon anyway
+        db.session.rollback()
+        log.exception("could not release the claimed outbox rows; they come free when their lease runs out")
+
+
+@contextmanager
+def firm_delivery_lock(tenant_id: int) -> Iterator[bool]:
+    """PostgreSQL: at most one delivery run per firm at a time, across cron runs and workers (yields False
+    when another run holds it). Held on a connection of its own, so it survives the run's commits and
+    ends with the process if that is killed."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        yield True
+        return
+    connection, got = db.engine.connect(), False
+    try:
+        got = connection.execute(select(func.pg_try_advisory_lock(DELIVERY_LOCK_CLASS, tenant_id))).scalar()
+        connection.commit()
+        yield bool(got)
+    finally:
+        try:
+            if got:
+                connection.execute(select(func.pg_advisory_unlock(DELIVERY_LOCK_CLASS, tenant_id)))
+                connection.commit()
+        except Exception:  # noqa: BLE001 - a connection that cannot unlock must not go back to the pool
+            connection.invalidate()
+        connection.close()
+
+
 def deliver_pending(tenant_id: int, now: datetime | None = None, lease_seconds: int = DEFAULT_LEASE_SECONDS,
                     batch_size: int = DEFAULT_BATCH_SIZE) -> DeliveryReport:
-    """Send every due outbox row of the tenant in scope; commits after each message."""
+    """Send every due outbox row of the tenant in scope. If the run fails, its unsent claims are released."""
     now = now or utcnow()
     report = DeliveryReport()
     tenant = db.session.get(Tenant, tenant_id)
     connection = SmtpConnection()
+    leases: list[Lease] = []
+    in_flight: set[int] = set()
     try:
         while True:
             candidates = db.session.execute(
-                select(OutboxMessage.id).where(*_sendable_rows(tenant_id, now), OutboxMessage.delivery == "immediate")
+                select(OutboxMessage.id).where(*_sendable_rows(tenant_id, now, database_now()),
+                                               OutboxMessage.delivery == "immediate")
                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(batch_size)).scalars().all()
             if not candidates:
                 break
-            token = _claim(candidates, tenant_id, now, lease_seconds)
-            for row in _claimed_rows(token) if token else []:
-                _deliver_unit([row], token, tenant, now, connection, report)
+            lease = _claim(candidates, tenant_id, now, lease_seconds)
+            if lease is None:
+                continue
+            leases.append(lease)
+            for row in _claimed_rows(lease.token):
+                _deliver_unit([row], lease, tenant, now, connection, report, in_flight)
         digest_recipients = db.session.execute(
-            select(OutboxMessage.recipient_id).where(*_sendable_rows(tenant_id, now),
+            select(OutboxMessage.recipient_id).where(*_sendable_rows(tenant_id, now, database_now()),
                                                      OutboxMessage.delivery == "digest").distinct()).scalars().all()
         for recipient_id in digest_recipients:
             candidates = db.session.execute(select(OutboxMessage.id).where(
-                *_sendable_rows(tenant_id, now), OutboxMessage.delivery == "digest",
+                *_sendable_rows(tenant_id, now, database_now()), OutboxMessage.delivery == "digest",
                 OutboxMessage.recipient_id == recipient_id)).scalars().all()
-            token = _claim(candidates, tenant_id, now, lease_seconds)
-            if token:
-                _deliver_unit(_claimed_rows(token), token, tenant, now, connection, report)
+            lease = _claim(candidates, tenant_id, now, lease_seconds)
+            if lease:
+                leases.append(lease)
+                _deliver_unit(_claimed_rows(lease.token), lease, tenant, now, connection, report, in_flight)
+    except BaseException:
+        release_claims(leases, in_flight)
+        raise
     finally:
         connection.close()
     return report
@@ -230,11 +331,11 @@ def _fail(ids: list[int], token: str, report: DeliveryReport, why: str) -> None:
     report.failed += len(ids)
 
 
-def _deliver_unit(rows: list[OutboxMessage], token: str, tenant: Tenant, now: datetime,
-                  connection: SmtpConnection, report: DeliveryReport) -> None:
+def _deliver_unit(rows: list[OutboxMessage], lease: Lease, tenant: Tenant, now: datetime,
+                  connection: SmtpConnection, report: DeliveryReport, in_flight: set[int]) -> None:
     """One e-mail (one reminder, or one person's digest). Whatever goes wrong, these rows get an outcome
     (sent, cancelled, retrying or failed with the error) and the caller goes on with the next unit."""
-    ids = [r.id for r in rows]
+    ids, token = [r.id for r in rows], lease.token
     try:
         live = []
         for row in rows:
@@ -254,7 +355,11 @@ def _deliver_unit(rows: list[OutboxMessage], token: str, tenant: Tenant, now: da
         log.exception("outbox rows %s: the message could not be built; marked failed", ids)
         _fail(ids, token, report, f"could not build the message: {type(error).__name__}: {error}")
         return
+    if not lease.still_ours(ids):
+        log.warning("outbox rows %s: the claim lapsed and another run took them; not sending", ids)
+        return
     log.info("outbox rows %s: sending %s to %s", ids, message["Message-ID"], recipient)
+    in_flight.update(ids)
     try:
         connection.send(message, recipient)
     except TransientMailError as error:
@@ -270,6 +375,8 @@ def _deliver_unit(rows: list[OutboxMessage], token: str, tenant: Tenant, now: da
         _fail(ids, token, report, str(error))
         log.error("outbox rows %s: permanent failure: %s", ids, error)
         return
+    except JobTimeoutException:
+        raise  # the job's time is up: end the run (its claims are released), RQ retries it
     except Exception as error:  # noqa: BLE001 - e.g. an address smtplib cannot encode: this row only
         connection.close()
         log.exception("outbox rows %s: sending failed unexpectedly; marked failed", ids)

@@ -12,7 +12,7 @@ from ...jobs import app_context, enqueue, tenant_job
 from ...models import Tenant, utcnow
 from ...tenancy import tenant_scope
 from ..notifications.email import email_pending
-from .delivery import DEFAULT_LEASE_SECONDS, deliver_pending
+from .delivery import DEFAULT_LEASE_SECONDS, deliver_pending, firm_delivery_lock
 from .sweep import run_sweep
 
 log = logging.getLogger("patentdesk.reminders")
@@ -43,8 +43,11 @@ def sweep_and_enqueue_delivery(minute_iso: str | None = None) -> dict | None:
 
 @tenant_job
 def deliver_reminders(tenant_id: int, lease_seconds: int = DEFAULT_LEASE_SECONDS) -> dict:
-    report = deliver_pending(tenant_id, lease_seconds=lease_seconds)
-    return vars(report)
+    with firm_delivery_lock(tenant_id) as mine:
+        if not mine:
+            return {"skipped": "another run is delivering this firm's reminders"}
+        report = deliver_pending(tenant_id, lease_seconds=lease_seconds)
+        return vars(report)
 
 
 def _active_tenant_ids() -> list[int]:
@@ -67,7 +70,10 @@ def sweep_and_deliver_inline(now: datetime | None) -> tuple:
     totals = {"sent": 0, "retrying": 0, "failed": 0, "cancelled": 0}
     for tenant_id in _active_tenant_ids():
         try:
-            with tenant_scope(tenant_id):
+            with tenant_scope(tenant_id), firm_delivery_lock(tenant_id) as mine:
+                if not mine:
+                    log.info("firm %s: another run is delivering its reminders; leaving them to it", tenant_id)
+                    continue
                 report = deliver_pending(tenant_id, now=now)
                 db.session.commit()
         except Exception:  # noqa: BLE001 - one firm's trouble stops no other firm's mail

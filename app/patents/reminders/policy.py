@@ -115,6 +115,11 @@ def local_today(now: datetime, time_zone: str) -> date:
     return now.astimezone(ZoneInfo(time_zone)).date()
 
 
+def next_digest_local_date(now: datetime, time_zone: str, digest_hour: int) -> date:
+    """The firm-local date of the next digest: a reminder due before that day cannot wait for it."""
+    return next_digest_at(now, time_zone, digest_hour).astimezone(ZoneInfo(time_zone)).date()
+
+
 def next_digest_at(now: datetime, time_zone: str, digest_hour: int) -> datetime:
     """The next digest hour in the firm's local time, as UTC (today's if it is still ahead)."""
     zone = ZoneInfo(time_zone)
@@ -128,12 +133,14 @@ def next_digest_at(now: datetime, time_zone: str, digest_hour: int) -> datetime:
 
 @dataclass(frozen=True)
 class StageWindow:
-    """Deadlines of ``kind`` (None: every kind without a ladder of its own) due in [low, high] are at ``stage``."""
+    """Deadlines of ``kind`` (None: every kind without a ladder of its own) due in [low, high] reach ``stage``
+    today (or reached it since the last sweep); any due in [rung_low, high] are at that rung of the ladder."""
 
     kind: str | None
     stage: int
     low: date
     high: date
+    rung_low: date
 
 
 def kind_ladders(policy: ReminderPolicy) -> dict[str, list[int]]:
@@ -148,6 +155,8 @@ def stage_windows(policy: ReminderPolicy, today: date, last_swept_on: date | Non
 
     A deadline is at stage d while p < days left <= d (p: the next smaller stage). The stage fires once
     its day (due - d) has come; after downtime, only the latest stage reached is sent, never older ones.
+    A deadline docketed (or moved) inside its ladder is at a rung whose day has passed: the sweep sends
+    it that rung at once (the catch-up rule, see ``sweep.write_ladder_reminders``).
     """
     catch_up_from = today
     if last_swept_on is not None and last_swept_on < today:
@@ -158,8 +167,8 @@ def stage_windows(policy: ReminderPolicy, today: date, last_swept_on: date | Non
         ladder = sorted(ladder, reverse=True)
         for index, stage in enumerate(ladder):
             smaller = ladder[index + 1] if index + 1 < len(ladder) else -1
-            low = max(today + timedelta(days=smaller + 1), catch_up_from + timedelta(days=stage))
+            rung_low = today + timedelta(days=smaller + 1)
+            low = max(rung_low, catch_up_from + timedelta(days=stage))
             high = today + timedelta(days=stage)
-            if low <= high:
-                windows.append(StageWindow(kind, stage, low, high))
+            windows.append(StageWindow(kind, stage, low, high, rung_low))
     return windows

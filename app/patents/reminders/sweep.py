@@ -22,7 +22,8 @@ from ..docketing.operations import mark_missed
 from ..docketing.models import Deadline, Matter, OPEN_STATUSES
 from .models import (ESCALATION_STAGE, OVERDUE_STAGE, Acknowledgement, FirmSweep, MatterWatcher, OutboxMessage,
                      SweepRun, UserReminderPreference)
-from .policy import insert_ignoring_conflicts, local_today, next_digest_at, stage_windows, tenant_policy
+from .policy import (insert_ignoring_conflicts, local_today, next_digest_at, next_digest_local_date, stage_windows,
+                     tenant_policy)
 
 log = logging.getLogger("patentdesk.reminders")
 
@@ -159,7 +160,9 @@ def sweep_tenant(tenant_id: int, time_zone: str, now: datetime) -> FirmSweepResu
             result = FirmSweepResult(missed=mark_missed(today))
             policy = tenant_policy()
             result.cancelled = cancel_stale_messages(tenant_id, now)
-            result.written = write_ladder_reminders(tenant_id, policy, today, now, time_zone, state.last_swept_on)
+            changed_since = as_utc(state.finished_at or utcnow()) - CATCH_UP_MARGIN
+            result.written = write_ladder_reminders(tenant_id, policy, today, now, time_zone, state.last_swept_on,
+                                                    changed_since)
             result.written += write_escalations(tenant_id, policy, today, now)
             state.last_swept_on = max(today, state.last_swept_on or today)
             state.finished_at = utcnow()
@@ -202,6 +205,11 @@ def record_firm_failure(tenant_id: int, error: BaseException) -> None:
         log.exception("could not record the failed sweep of firm %s", tenant_id)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
 def _plan_for_these_dates() -> None:
     """psycopg prepares a statement after five runs, and PostgreSQL may then reuse one generic plan for all
     tenants, blind to which due dates are asked for: 0.2 s instead of a few ms per tenant. Plan each run."""
@@ -220,10 +228,11 @@ def _still_current(tenant_id: int):
 
 def cancel_stale_messages(tenant_id: int, now: datetime) -> int:
     """Pending rows whose deadline moved, closed or went quiet are cancelled (rows being sent are left to the sender)."""
+    from .delivery import database_now  # leases run on the database clock
     result = db.session.execute(
         update(outbox).where(
             outbox.c.tenant_id == tenant_id, outbox.c.status == "pending",
-            or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
+            or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < database_now()),
             ~_still_current(tenant_id))
         .values(status="cancelled", cancel_reason="deadline moved, closed or matter inactive", claimed_until=None,
                 claim_token=None)
@@ -249,33 +258,48 @@ def _not_yet_written(stage_column):
                            outbox.c.stage == stage_column, outbox.c.due_date == deadlines.c.current_due)
 
 
-def _stage_expression(windows):
-    """SQL: the ladder stage a deadline is at today (NULL: none), and an index-friendly filter on its due date.
+def _stage_expression(windows, changed_since: datetime | None):
+    """SQL: the ladder stage a deadline reaches today (NULL: none), and an index-friendly filter on its due date.
 
-    One range per stage window, OR-ed, lets PostgreSQL combine index scans on current_due instead of
-    joining every open deadline against a table of stages.
+    A stage is reached on its day (``low``–``high``: today, or the days since the last sweep). The
+    catch-up rule: a deadline docketed or changed since the last sweep (``changed_since``; None: every
+    deadline counts as new) that is already inside its ladder is at the rung it has passed, and gets
+    that rung now. One range per window, OR-ed, lets PostgreSQL combine index scans
+    on current_due instead of joining every open deadline against a table of stages.
     """
     special_kinds = sorted({w.kind for w in windows if w.kind})
-    branches = []
+    changed = true() if changed_since is None else deadlines.c.updated_at >= changed_since
+    branches, ranges = [], []
     for window in windows:
         if window.kind:
             kind_matches = deadlines.c.kind == window.kind
         else:
             kind_matches = deadlines.c.kind.not_in(special_kinds) if special_kinds else true()
-        branches.append((and_(kind_matches, deadlines.c.current_due.between(window.low, window.high)),
-                         literal(str(window.stage))))
-    due_in_a_window = or_(*[deadlines.c.current_due.between(w.low, w.high) for w in windows])
-    return case(*branches, else_=null()), due_in_a_window
+        reached = [deadlines.c.current_due.between(window.low, window.high)] if window.low <= window.high else []
+        caught_up = and_(changed, deadlines.c.current_due.between(window.rung_low, window.high))
+        branches.append((and_(kind_matches, or_(*reached, caught_up)), literal(str(window.stage))))
+        ranges.extend(reached + [caught_up])
+    return case(*branches, else_=null()), or_(*ranges)
+
+
+# Deadlines changed this long before the previous sweep finished still count as new: transactions that were
+# open during that sweep, and clocks of other machines, are covered (the outbox key prevents duplicates).
+CATCH_UP_MARGIN = timedelta(minutes=10)
 
 
 def write_ladder_reminders(tenant_id: int, policy, today, now: datetime, time_zone: str,
-                           last_swept_on=None) -> int:
-    """INSERT … SELECT every (deadline, recipient, stage, due date) whose stage is due and not yet written."""
+                           last_swept_on=None, changed_since: datetime | None = None) -> int:
+    """INSERT … SELECT every (deadline, recipient, stage, due date) whose stage is due and not yet written.
+
+    A digest reader gets a reminder at once when the next digest would come after its due date.
+    """
     windows = stage_windows(policy, today, last_swept_on)
     if not windows:
         return 0
-    stage, due_in_a_window = _stage_expression(windows)
-    delivery = func.coalesce(preferences.c.delivery, "immediate")
+    stage, due_in_a_window = _stage_expression(windows, changed_since)
+    digest_day = next_digest_local_date(now, time_zone, policy.digest_hour)
+    delivery = case((and_(preferences.c.delivery == "digest", deadlines.c.current_due >= digest_day),
+                     literal("digest")), else_=literal("immediate"))
     send_at = case((delivery == "digest", literal(next_digest_at(now, time_zone, policy.digest_hour),
                                                   DateTime(timezone=True))),
                    else_=literal(now, DateTime(timezone=True)))

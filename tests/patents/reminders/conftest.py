@@ -78,12 +78,21 @@ def add_matter(tenant, reference, attorney=None, specialist=None, status="pendin
         return _detached(matter)
 
 
+DOCKETED_LONG_AGO = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
 def add_deadline(matter, due: date, kind="US_OA_REPLY", status="open", final_due: date | None = None,
-                 label="Reply to non-final Office action"):
+                 label="Reply to non-final Office action", docketed_at: datetime | None = DOCKETED_LONG_AGO):
+    """A deadline docketed long ago (before its ladder began) unless ``docketed_at`` is None: just now.
+
+    Tests move through simulated time while the row's timestamps are real; "long ago" keeps the sweep's
+    catch-up rule (new deadlines get their current rung at once) out of tests about the ladder's days.
+    """
     with tenant_scope(matter.tenant_id):
+        stamps = {"created_at": docketed_at, "updated_at": docketed_at} if docketed_at else {}
         deadline = Deadline(matter_id=matter.id, kind=kind, label=label, nominal=due, due=due, current_due=due,
                             final_due=final_due, status=status, extensions=[], citation="35 U.S.C. 133",
-                            explanation=["Mailed 2025-12-02", "+3 months"])
+                            explanation=["Mailed 2025-12-02", "+3 months"], **stamps)
         db.session.add(deadline)
         db.session.commit()
         return _detached(deadline)
