@@ -39,7 +39,8 @@ def _matter(tenant, reference="ACME-1") -> int:
 def test_the_matter_form_refuses_control_characters_in_the_reference(world, login_as, value):
     paralegal = login_as(world["a_paralegal"])
     response = paralegal.post("/matters/new", data={**NEW_MATTER, "reference": value})
-    assert response.status_code == 400 and ONE_LINE in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400 and (ONE_LINE in body or "NUL" in body)  # NUL: app/odd_input.py
     with tenant_scope(world.firm_a.id):
         assert db.session.execute(select(Matter.id)).first() is None
 
