@@ -239,8 +239,9 @@ def check_draft(checklist_id: int):
     except DraftInputError as unreadable:
         form.claims.errors = [str(unreadable)]
         return _checklist_page(checklist, 400, draft_form=form)
+    operations.attach_draft(checklist, draft)
     job = start_tracked_job("reports", "draft_check", f"Draft check for {checklist.matter.reference}",
-                            operations.attach_draft_and_run_checks, checklist.id, draft, current_user.id,
+                            operations.run_draft_checks, checklist.id, current_user.id,
                             created_by_id=current_user.id)
     checklist.check_job_id = job.id
     flash("Draft checks finished: the findings are shown next to their items." if job.status == "finished"
