@@ -332,6 +332,7 @@ def override_finding(checklist_id: int, fingerprint: str):
 @bp.route("/<int:checklist_id>/pdf", methods=["POST"])
 @login_required
 @tenant_required
+@roles_required(*operations.EDITOR_ROLES)  # viewers read the PDFs others made; they start no jobs
 def make_pdf(checklist_id: int):
     checklist = get_or_404(Checklist, checklist_id)
     job = start_tracked_job("reports", "checklist_pdf", f"Checklist PDF for {checklist.matter.reference}",

@@ -1,0 +1,34 @@
+"""Smaller points of issue 11, item 14, each with its regression test."""
+from __future__ import annotations
+
+import re
+
+from app.extensions import db
+from app.patents.checklists import operations
+from app.patents.docketing.models import Matter
+from app.tenancy import tenant_scope
+from tests.conftest import AuthActions
+from tests.test_tenancy import add_matter
+
+
+def test_the_calendar_feed_address_comes_from_base_url_not_the_host_header(app, world):
+    app.config["BASE_URL"] = "https://desk.example.com/"
+    client = app.test_client()
+    client.environ_base["HTTP_HOST"] = "evil.example"  # every request of this client names a forged host
+    AuthActions(client).login(world["a_attorney"])
+    page = client.post("/calendar-feed", data={"action": "create"})
+    assert page.status_code == 200, page.status_code
+    urls = re.findall(r"[a-z]+://[^\s\"<]+\.ics", page.get_data(as_text=True))
+    assert urls and all(url.startswith("https://desk.example.com/ical/") for url in urls)
+
+
+def test_viewers_cannot_start_checklist_pdf_jobs(world, login_as):
+    matter_id = add_matter(world.firm_a, "A-1")
+    with tenant_scope(world.firm_a.id):
+        matter = db.session.get(Matter, matter_id)
+        checklist = operations.start_checklist(matter, operations.default_template_for(matter),
+                                               world["specialist_a"])
+        db.session.commit()
+        checklist_id = checklist.id
+    assert login_as(world["a_viewer"]).post(f"/checklists/{checklist_id}/pdf").status_code == 403
+    assert login_as(world["a_attorney"]).post(f"/checklists/{checklist_id}/pdf").status_code == 302
