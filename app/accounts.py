@@ -63,13 +63,21 @@ def set_password(user: User, password: str) -> None:
     end_all_sessions(user, reason="password changed")
 
 
+def may_sign_in(user: User) -> bool:
+    """An active account; for a firm's people, of a firm that is active too (a deactivated firm's
+    admin must not keep signing in and creating users)."""
+    if not user.active:
+        return False
+    return user.is_provider or (user.home_tenant is not None and user.home_tenant.active)
+
+
 def authenticate(email: str, password: str) -> User | None:
     user = db.session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return None
-    if user is None or not user.active:
+    if user is None or not may_sign_in(user):
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)

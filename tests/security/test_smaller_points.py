@@ -32,3 +32,22 @@ def test_viewers_cannot_start_checklist_pdf_jobs(world, login_as):
         checklist_id = checklist.id
     assert login_as(world["a_viewer"]).post(f"/checklists/{checklist_id}/pdf").status_code == 403
     assert login_as(world["a_attorney"]).post(f"/checklists/{checklist_id}/pdf").status_code == 302
+
+
+def test_people_of_a_deactivated_firm_cannot_sign_in_or_keep_working(app, world, login_as, client):
+    from app.models import Tenant
+    from tests.conftest import PASSWORD
+    admin = login_as(world["a_firm_admin"])  # signed in before the firm is deactivated
+    db.session.get(Tenant, world.firm_a.id).active = False
+    db.session.commit()
+    refused = client.post("/login", data={"email": world["a_firm_admin"].email, "password": PASSWORD})
+    assert refused.status_code != 302
+    created = admin.post("/admin/users/new", data={"name": "New", "email": "new@acme.test", "role": "viewer",
+                                                   "password": "a long enough passphrase 9"})
+    assert created.status_code == 302 and "/login" in created.location
+    with tenant_scope([world.firm_a.id]):
+        from sqlalchemy import select
+        from app.models import User
+        assert db.session.execute(select(User.id).where(User.email == "new@acme.test")).first() is None
+    # The other firm and the provider are unaffected.
+    assert client.post("/login", data={"email": world["b_firm_admin"].email, "password": PASSWORD}).status_code == 302
