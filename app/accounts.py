@@ -63,6 +63,19 @@ def set_password(user: User, password: str) -> None:
     end_all_sessions(user, reason="password changed")
 
 
+def disable_account(user: User) -> None:
+    """Everything that lets the person in ends now, not only their sessions: API tokens and calendar
+    feeds are revoked, so re-enabling the account later does not bring old credentials back to life."""
+    from .api.tokens import ApiToken
+    from .patents.docketing.models import CalendarFeed
+    end_all_sessions(user, reason="account disabled")
+    now = utcnow()
+    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=now))
+    db.session.execute(update(CalendarFeed).where(CalendarFeed.user_id == user.id, CalendarFeed.revoked_at.is_(None))
+                       .values(revoked_at=now))
+
+
 def may_sign_in(user: User) -> bool:
     """An active account; for a firm's people, of a firm that is active too (a deactivated firm's
     admin must not keep signing in and creating users)."""

@@ -119,7 +119,7 @@ def edit_user(user_id: int):
             user.name, user.email = form.name.data.strip(), form.email.data.strip().lower()
             user.role, user.active = form.role.data, form.active.data
             if was_active and not user.active:
-                accounts.end_all_sessions(user, reason="account disabled")
+                accounts.disable_account(user)
             flash(f"Saved {user.name}.", "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user, password_form=password_form,

@@ -51,3 +51,19 @@ def test_people_of_a_deactivated_firm_cannot_sign_in_or_keep_working(app, world,
         assert db.session.execute(select(User.id).where(User.email == "new@acme.test")).first() is None
     # The other firm and the provider are unaffected.
     assert client.post("/login", data={"email": world["b_firm_admin"].email, "password": PASSWORD}).status_code == 302
+
+
+def test_re_enabling_an_account_does_not_revive_its_old_tokens_and_feeds(app, world, login_as, token_for):
+    paralegal = world["a_paralegal"]
+    headers = token_for(paralegal, world.firm_a)
+    page = login_as(paralegal).post("/calendar-feed", data={"action": "create"}).get_data(as_text=True)
+    feed_path = re.search(r"(/ical/[^\s\"<]+\.ics)", page).group(1)
+    reader = app.test_client()
+    assert reader.get("/api/v1/matters", headers=headers).status_code == 200
+    assert reader.get(feed_path).status_code == 200
+    admin = login_as(world["a_firm_admin"])
+    fields = {"name": paralegal.name, "email": paralegal.email, "role": "paralegal"}
+    assert admin.post(f"/admin/users/{paralegal.id}", data=fields).status_code == 302  # unchecked: disabled
+    assert admin.post(f"/admin/users/{paralegal.id}", data={**fields, "active": "y"}).status_code == 302
+    assert reader.get("/api/v1/matters", headers=headers).status_code == 401
+    assert reader.get(feed_path).status_code == 404
