@@ -17,6 +17,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import logs
     logs.configure(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        # The client's address as the nearest trusted proxy saw it; without proxies the header is
+        # the client's own claim and is ignored, so it cannot dodge the per-address throttle.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        proxies = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())

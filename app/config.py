@@ -75,6 +75,10 @@ def load_config(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_THROTTLE_PER_ACCOUNT": os.environ.get("LOGIN_THROTTLE_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_THROTTLE_PER_ADDRESS": os.environ.get("LOGIN_THROTTLE_PER_ADDRESS", "30 per 15 minutes"),
+        # Per account from any address: the slow backstop against a guesser with many addresses.
+        "LOGIN_THROTTLE_PER_ACCOUNT_GLOBAL": os.environ.get("LOGIN_THROTTLE_PER_ACCOUNT_GLOBAL", "50 per hour"),
+        # How many reverse proxies in front of the app set X-Forwarded-For; 0 ignores the header.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "SESSION_IDLE_TIMEOUT": timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30"))),
         "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))),

@@ -29,6 +29,12 @@ def _account_key() -> str:
     return "signin:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
+def _account_and_address_key() -> str:
+    """The usual pairing: a guesser at one address is stopped quickly, without locking the account's
+    owner out everywhere else (anyone could lock a named account with five wrong passwords)."""
+    return _account_key() + "|" + (request.remote_addr or "")
+
+
 def _address_key() -> str:
     return "signin-addr:" + (request.remote_addr or "")
 
@@ -38,7 +44,9 @@ def _failed(response) -> bool:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_THROTTLE_PER_ACCOUNT"], key_func=_account_key,
+@limiter.limit(lambda: current_app.config["LOGIN_THROTTLE_PER_ACCOUNT"], key_func=_account_and_address_key,
+               methods=["POST"], deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_THROTTLE_PER_ACCOUNT_GLOBAL"], key_func=_account_key,
                methods=["POST"], deduct_when=_failed)
 @limiter.limit(lambda: current_app.config["LOGIN_THROTTLE_PER_ADDRESS"], key_func=_address_key,
                methods=["POST"], deduct_when=_failed)
