@@ -6,8 +6,6 @@ trusted proxies; otherwise it is the client's own claim and is ignored.
 """
 from __future__ import annotations
 
-import uuid
-
 from app import create_app
 from tests.conftest import PASSWORD
 
@@ -15,8 +13,9 @@ WRONG = "not the password at all"
 
 
 def _app(database_config, **settings):
+    # No RATELIMIT_KEY_PREFIX: Flask-Limiter keeps the first one it sees for every later app. The counters
+    # start empty anyway: memory storage is new per app, and the app fixture empties Redis per test.
     return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "REDIS_URL": None, **database_config,
-                       "RATELIMIT_KEY_PREFIX": f"throttle-{uuid.uuid4().hex}",
                        "LOGIN_THROTTLE_PER_ACCOUNT": "5 per 15 minutes",
                        "LOGIN_THROTTLE_PER_ADDRESS": "1000 per minute", **settings})
 
