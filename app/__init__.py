@@ -15,7 +15,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["RATELIMIT_STORAGE_URI"] = test_config.get(
             "RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
 
-    from . import logs
+    from . import accounts, logs
     logs.configure(app)
     if app.config.get("TRUSTED_PROXIES"):
         # The client's address as the nearest trusted proxy saw it; without proxies the header is
@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
         proxies = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
+    accounts.configure_password_hashing(app.config["PASSWORD_HASHING"])
 
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
@@ -38,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     odd_input.init_app(app)  # before any route is added, and before any other request hook runs
 
     from . import audit, files, jobs, models, tenancy, web  # noqa: F401  (models and listeners register on import)
+    from .patents.docketing import closures as docketing_closures  # noqa: F401
     from .patents.docketing import models as docketing_models  # noqa: F401
     from . import single_line
     single_line.install()

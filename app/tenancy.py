@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
-from typing import Iterable, Iterator
 
 from flask import abort, has_app_context
 from sqlalchemy import ForeignKey, event, inspect, or_, select, text

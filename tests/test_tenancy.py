@@ -3,23 +3,30 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import (case, create_engine, delete, exists, func, insert, literal_column, select, text, union_all,
-                        update)
+from sqlalchemy import (
+    case,
+    create_engine,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.patents.docketing.models import Deadline, Matter
 from app.tenancy import TenantScopeError, get_or_404, tenant_scope, unfiltered
-from tests.conftest import BACKEND, _pg_url, APP_ROLE
+from tests import builders
+from tests.conftest import APP_ROLE, BACKEND, _pg_url
 
 
-def add_matter(tenant, reference, **fields):
-    with tenant_scope(tenant.id):
-        matter = Matter(reference=reference, title=fields.pop("title", f"Title {reference}"),
-                        jurisdiction="US", application_type="utility", **fields)
-        db.session.add(matter)
-        db.session.commit()
-        return matter.id
+def add_matter(tenant, reference, **fields) -> int:
+    return builders.add_matter(tenant, reference, **fields).id
 
 
 def references():
@@ -139,7 +146,6 @@ def add_deadline(tenant, reference):
 
 
 matters, deadlines = Matter.__table__, Deadline.__table__
-other = aliased(Matter)
 # Each statement counts matters (or says whether one exists); firm A has one matter, firm B two.
 STATEMENT_SHAPES = {
     "count(*) select_from model": lambda: select(func.count()).select_from(Matter),
@@ -155,7 +161,8 @@ STATEMENT_SHAPES = {
     "CTE": lambda: select(func.count()).select_from(select(matters.c.id).cte()),
     "UNION ALL": lambda: select(func.count()).select_from(union_all(select(matters.c.id),
                                                                    select(matters.c.id)).subquery()),
-    "aliased self-join": lambda: select(func.count(other.id)).join(Matter, Matter.id == other.id),
+    "aliased self-join": lambda: (lambda other: select(func.count(other.id)).join(Matter, Matter.id == other.id))(
+        aliased(Matter)),
     "Core join": lambda: select(func.count()).select_from(matters.join(deadlines.alias(), isouter=True)),
     "IN (subquery)": lambda: select(func.count(Matter.id)).where(Matter.id.in_(select(matters.c.id))),
 }

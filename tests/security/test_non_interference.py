@@ -131,7 +131,7 @@ def test_nothing_firm_a_does_changes_what_firm_b_sees(app, world, login_as, toke
     owner_engine = create_engine(database_config.get("MIGRATION_DATABASE_URL")
                                  or database_config["SQLALCHEMY_DATABASE_URI"])
     for client in clients.values():
-        client.get("/")  # the "now working in" message is shown once
+        client.get("/", follow_redirects=True)  # the "now working in" message is shown once
     before = _render(clients, api_headers, pages, api, api_client, owner_engine)
 
     _firm_a_adds_everything(world)
