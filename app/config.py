@@ -154,6 +154,10 @@ def load_config(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_THROTTLE_PER_ACCOUNT": _rate_limit("LOGIN_THROTTLE_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_THROTTLE_PER_ADDRESS": _rate_limit("LOGIN_THROTTLE_PER_ADDRESS", "30 per 15 minutes"),
+        # Per account from any address: the slow backstop against a guesser with many addresses.
+        "LOGIN_THROTTLE_PER_ACCOUNT_GLOBAL": _rate_limit("LOGIN_THROTTLE_PER_ACCOUNT_GLOBAL", "50 per hour"),
+        # How many reverse proxies in front of the app set X-Forwarded-For; 0 ignores the header.
+        "TRUSTED_PROXIES": _integer("TRUSTED_PROXIES", 0, minimum=0),
         "API_READ_RATE_LIMIT": _rate_limit("API_READ_RATE_LIMIT", "600 per minute"),
         "API_WRITE_RATE_LIMIT": _rate_limit("API_WRITE_RATE_LIMIT", "60 per minute"),
         "SESSION_IDLE_TIMEOUT": timedelta(minutes=_integer("SESSION_IDLE_MINUTES", 30, minimum=1)),
