@@ -1,0 +1,76 @@
+"""Deadline reminders on the real processes while Redis goes away: nothing dies, nothing is lost or sent twice.
+
+The scheduler runs on a simulated clock (``--now``, a minute every few real seconds), so a minute tick
+falls inside the outage within seconds; the SMTP server is a recording aiosmtpd on the deployment's
+MAIL_PORT. Redis is the deployment's own redis-server (no persistence): killing it loses every queued
+job, as the worst real outage would.
+"""
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests.patents.reminders.conftest import RecordingHandler, add_deadline, add_matter
+from tests.production.harness import wait_until
+
+MINUTE_SECONDS = 4
+DUE = date(2026, 3, 9)  # 7 days after the simulated 2 March: a ladder rung in New York and in Berlin
+
+
+@pytest.fixture
+def mail_sink(deployment):
+    handler = RecordingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=int(deployment.env["MAIL_PORT"]))
+    controller.start()
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def simulated_scheduler(app, deployment):
+    """Swap the deployment's scheduler for one on a simulated clock; put the usual one back afterwards."""
+    usual = list(deployment.scheduler.command)
+    deployment.scheduler.stop()
+
+    def start(now_iso: str):
+        deployment.scheduler.command = usual + ["--now", now_iso, "--minute-seconds", str(MINUTE_SECONDS)]
+        return deployment.scheduler.start()
+    yield start
+    deployment.scheduler.stop()
+    deployment.scheduler.command = usual
+
+
+def portfolio(world, per_firm=3):
+    for firm, attorney in ((world.firm_a, world["a_attorney"]), (world.firm_b, world["b_attorney"])):
+        for number in range(per_firm):
+            add_deadline(add_matter(firm, f"{firm.slug.upper()}-{number}", attorney=attorney), DUE)
+    return 2 * per_firm
+
+
+def test_reminders_survive_redis_down_across_a_tick_and_mid_delivery(world, deployment, mail_sink,
+                                                                     simulated_scheduler):
+    expected = portfolio(world)
+    mail_sink.delay = 0.4
+    worker_pid = deployment.worker.pid
+
+    deployment.redis.kill()  # down before the first tick of the simulated clock, and across it
+    scheduler = simulated_scheduler("2026-03-02T14:59:30+00:00")
+    time.sleep(MINUTE_SECONDS * 1.5)
+    assert scheduler.running and deployment.worker.running, deployment.logs()
+    deployment.redis.start().wait_ready()
+
+    wait_until(mail_sink.receiving.is_set, timeout=60, what="delivery under way after Redis returned")
+    deployment.redis.kill()  # mid-delivery: the queued delivery of the other firm is lost with Redis
+    time.sleep(4)
+    assert scheduler.running and deployment.worker.running, deployment.logs()
+    deployment.redis.start().wait_ready()
+
+    wait_until(lambda: len(mail_sink.messages) >= expected, timeout=90, what=f"{expected} reminders delivered")
+    time.sleep(MINUTE_SECONDS)  # another minute: nothing more may arrive
+    ids = [m["Message-ID"] for m in mail_sink.messages]
+    assert len(ids) == expected and len(set(ids)) == expected, deployment.logs()
+    assert deployment.worker.pid == worker_pid and deployment.worker.running  # no restart by anyone
+    assert "Redis is unreachable" in deployment.scheduler.log_text()
