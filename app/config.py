@@ -105,4 +105,7 @@ def load_config(instance_path: str) -> dict:
         "TWO_FACTOR_FRESH_MINUTES": int(os.environ.get("TWO_FACTOR_FRESH_MINUTES", "10")),
         "EXPORT_DOWNLOAD_HOURS": int(os.environ.get("EXPORT_DOWNLOAD_HOURS", "24")),
         "OFFBOARDING_RETENTION_DAYS": int(os.environ.get("OFFBOARDING_RETENTION_DAYS", "30")),
+        # Issue 12: when /healthz calls reminder delivery late (503).
+        "REMINDER_SWEEP_LATE_MINUTES": int(os.environ.get("REMINDER_SWEEP_LATE_MINUTES", "5")),
+        "REMINDER_WAIT_ALERT_MINUTES": int(os.environ.get("REMINDER_WAIT_ALERT_MINUTES", "15")),
     }

@@ -22,6 +22,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutErr
 
 from app import create_app
 from app.jobs import enqueue, redis_connection
+from app.patents.reminders.health import SCHEDULER_HEARTBEAT_KEY
 from app.patents.reminders.jobs import sweep_and_enqueue_delivery, sweep_job_id
 from app.patents.work_requests.jobs import notify_at_risk_in_every_firm
 
@@ -96,9 +97,6 @@ def run_forever(connection, clock: SimulatedClock) -> None:
         failures = 0
         next_minute = minute + timedelta(minutes=1)
         time.sleep(max(clock.real_seconds_until(next_minute), 0.05))
-
-
-SCHEDULER_HEARTBEAT_KEY = "patentdesk:scheduler:heartbeat"
 
 
 def heartbeat(connection, clock: SimulatedClock) -> None:

@@ -1,16 +1,20 @@
 """Reminder pages: my reminders, acknowledgement links, watchers, the outbox, and the policies."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import accounts
 from ..extensions import db
-from ..models import Tenant, User
+from ..models import Tenant, User, utcnow
 from ..patents.docketing.models import Deadline, Matter, OPEN_STATUSES
 from ..patents.reminders import operations, policy as policies
+from ..patents.reminders.health import firm_sweep_states, plain_error, reminder_health
 from ..patents.reminders.jobs import sweep_command
+from ..patents.reminders.sweep import as_utc
 from ..patents.reminders.links import AckLinkError, read_ack_token
 from ..patents.reminders.models import DELIVERY_MODES, OUTBOX_STATUSES, MatterWatcher, OutboxMessage, \
     UserReminderPreference
@@ -20,6 +24,7 @@ from ..web import register_nav, roles_required, tenant_required
 bp = Blueprint("reminders", __name__)
 bp.cli.add_command(sweep_command)
 register_nav("Reminders", "reminders.my_reminders")
+register_nav("Delivery", "reminders.delivery_health", roles=("provider_admin",))
 
 OUTBOX_ROLES = ("firm_admin", "provider_admin")
 WATCHER_EDITORS = ("firm_admin", "attorney", "paralegal", "provider_admin", "specialist")
@@ -107,8 +112,46 @@ def outbox():
         rows = db.session.execute(query).scalars().all()
         page = render_template("reminders/outbox.html", rows=rows, statuses=OUTBOX_STATUSES, status=status,
                                tenant_names=dict(db.session.execute(select(Tenant.id, Tenant.name).where(
-                                   Tenant.id.in_(tenant_ids))).all()))
+                                   Tenant.id.in_(tenant_ids))).all()),
+                               now=utcnow(), as_utc=as_utc, plain_error=plain_error, age_in_words=age_in_words,
+                               alert_after=timedelta(minutes=current_app.config["REMINDER_WAIT_ALERT_MINUTES"]))
     return page
+
+
+def age_in_words(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "less than a minute"
+    if minutes < 120:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} hours"
+    return f"{hours // 24} days"
+
+
+@bp.get("/reminders/health")
+@roles_required("provider_admin")
+def delivery_health():
+    """For the provider's admins: is delivery on time, per firm they look after."""
+    tenants = accounts.assigned_tenants(current_user)
+    tenant_ids = [t.id for t in tenants]
+    health = reminder_health(tenant_ids=tenant_ids)
+    states = firm_sweep_states(tenant_ids)
+    now = utcnow()
+    per_firm = []
+    with tenant_scope(tenant_ids):
+        for tenant in tenants:
+            waiting = db.session.execute(select(func.min(OutboxMessage.next_attempt_at), func.count()).where(
+                OutboxMessage.tenant_id == tenant.id, OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at <= now)).one()
+            failed = db.session.execute(select(func.count()).select_from(OutboxMessage).where(
+                OutboxMessage.tenant_id == tenant.id, OutboxMessage.status == "failed")).scalar()
+            per_firm.append({"tenant": tenant, "state": states.get(tenant.id), "failed": failed,
+                             "waiting": waiting[1], "oldest": as_utc(waiting[0]) if waiting[0] else None})
+    db.session.commit()
+    return render_template("reminders/health.html", health=health, per_firm=per_firm, now=now, as_utc=as_utc,
+                           age_in_words=age_in_words)
 
 
 @bp.post("/reminders/outbox/<int:outbox_id>/retry")

@@ -54,7 +54,7 @@ def test_a_line_break_in_a_matter_reference_fails_that_row_only(world, mailbox, 
     assert "could not build the message" in failed.last_error and failed.claim_token is None
     assert _deliver(world.firm_a).sent == 0  # not claimed again and again
     page = login_as(world["a_firm_admin"]).get("/reminders/outbox?status=failed").get_data(as_text=True)
-    assert "could not build the message" in page
+    assert "characters that cannot go into an e-mail" in page
 
 
 def test_a_bad_recipient_address_fails_that_row_only(world, mailbox):
