@@ -3,13 +3,16 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
 
 .PHONY: run test test-sqlite test-postgresql worker bench fuzz
 
+# PORT=5001 make run serves on another port; e-mail links follow unless BASE_URL is set.
 run: $(VENV)/.installed
 	$(FLASK) db upgrade heads
-	$(FLASK) demo load
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	HOST=$(HOST) PORT=$(PORT) $(FLASK) demo load
+	BASE_URL=$${BASE_URL:-http://$(HOST):$(PORT)} $(FLASK) run --host $(HOST) --port $(PORT)
 
 # The whole suite, on the embedded SQLite default and on PostgreSQL + Redis, side by side (one core each);
 # each backend's output is printed when it finishes.

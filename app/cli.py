@@ -1,6 +1,8 @@
 """Command-line entry points: `flask --app wsgi demo load`, and the domain commands as they land."""
 from __future__ import annotations
 
+import os
+
 import click
 from flask import Flask
 from sqlalchemy import select
@@ -88,7 +90,8 @@ def init_app(app: Flask) -> None:
         click.echo("\nPatentDesk demo sign-ins (password for all: %s)" % DEMO_PASSWORD)
         for name, email, role in sign_ins:
             click.echo(f"  {email:34} {role:15} {name}")
-        click.echo("\nOpen http://127.0.0.1:5000 and sign in.\n")
+        address = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+        click.echo(f"\nOpen {address} and sign in.\n")
 
     @app.cli.command("create-provider-admin")
     @click.option("--email", required=True)

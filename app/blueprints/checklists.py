@@ -61,6 +61,10 @@ class SignOffForm(FlaskForm):
     comments = TextAreaField("Comments", validators=[Optional(), Length(max=4000)])
 
 
+class OverrideForm(FlaskForm):
+    reason = TextAreaField("Why this error may stand", validators=[Optional(), Length(max=4000)])
+
+
 class TemplateItemForm(Form):
     key = StringField("Key", validators=[Optional(), Length(max=40)])
     section = StringField("Section", validators=[Optional(), Length(max=80)])
@@ -91,7 +95,8 @@ def _can_edit() -> bool:
 
 def _checklist_page(checklist: Checklist, status: int = 200, draft_form: DraftForm | None = None,
                     failed_item: tuple[int, ItemStateForm] | None = None,
-                    sign_form: SignOffForm | None = None):
+                    sign_form: SignOffForm | None = None,
+                    failed_override: tuple[str, OverrideForm] | None = None):
     grouped, unmatched = operations.findings_by_item(checklist)
     sections: dict[str, list[ChecklistItem]] = {}
     for item in checklist.items:
@@ -107,8 +112,13 @@ def _checklist_page(checklist: Checklist, status: int = 200, draft_form: DraftFo
         draft_form=draft_form, failed_item=failed_item, prepare_form=PrepareForm(formdata=None),
         sign_form=sign_form or SignOffForm(formdata=None), can_edit=_can_edit() and checklist.is_editable,
         prepare_refusal=operations.why_cannot_prepare(checklist, current_user),
+        review_refusal=operations.why_cannot_review(checklist, current_user),
         sign_refusal=operations.why_cannot_sign(checklist, current_user), item_states=ITEM_STATES,
         severity_badges=operations.SEVERITY_BADGES, matter_url=matter_url,
+        fingerprint=operations.finding_fingerprint, overrides=operations.overrides_by_fingerprint(checklist),
+        unresolved_errors=operations.unresolved_errors(checklist),
+        can_override=operations.why_cannot_override(checklist, current_user) is None,
+        failed_override=failed_override,
     ), status
 
 
@@ -289,12 +299,33 @@ def return_checklist(checklist_id: int):
         try:
             operations.return_with_comments(checklist, current_user, form.comments.data or "")
         except operations.ChecklistRuleError as refused:
-            if operations.why_cannot_sign(checklist, current_user):
+            if operations.why_cannot_review(checklist, current_user):
                 return _refuse(refused, checklist)
             form.comments.errors = [str(refused)]
             return _checklist_page(checklist, 400, sign_form=form)
         flash("Returned to the preparer with your comments.", "success")
     return redirect(url_for("checklists.detail", checklist_id=checklist.id))
+
+
+@bp.route("/<int:checklist_id>/findings/<fingerprint>/override", methods=["POST"])
+@login_required
+@tenant_required
+def override_finding(checklist_id: int, fingerprint: str):
+    checklist = get_or_404(Checklist, checklist_id)
+    form = OverrideForm()
+    if form.validate_on_submit():
+        try:
+            operations.override_finding(checklist, current_user, fingerprint, form.reason.data or "")
+        except operations.OverrideReasonError as refused:
+            form.reason.errors = [str(refused)]
+            return _checklist_page(checklist, 400, failed_override=(fingerprint, form))
+        except operations.ChecklistRuleError as refused:
+            return _refuse(refused, checklist)
+        remaining = len(operations.unresolved_errors(checklist))
+        flash("Override recorded with your reason." + (f" {remaining} error(s) are still unresolved."
+                                                        if remaining else " No error stands in the way of sign-off."),
+              "success")
+    return redirect(url_for("checklists.detail", checklist_id=checklist.id, _anchor=f"finding-{fingerprint}"))
 
 
 @bp.route("/<int:checklist_id>/pdf", methods=["POST"])

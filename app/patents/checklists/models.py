@@ -98,6 +98,8 @@ class Checklist(TenantScoped, db.Model):
         back_populates="checklist", cascade="all, delete-orphan", order_by="ChecklistItem.position")
     events: Mapped[list[ChecklistEvent]] = relationship(
         back_populates="checklist", cascade="all, delete-orphan", order_by="ChecklistEvent.id")
+    overrides: Mapped[list[ChecklistFindingOverride]] = relationship(
+        back_populates="checklist", cascade="all, delete-orphan", order_by="ChecklistFindingOverride.id")
 
     @property
     def heading(self) -> str:
@@ -161,3 +163,26 @@ class ChecklistEvent(TenantScoped, db.Model):
     message: Mapped[str] = mapped_column(Text, default="")
 
     checklist: Mapped[Checklist] = relationship(back_populates="events")
+
+
+class ChecklistFindingOverride(TenantScoped, db.Model):
+    """An attorney's written decision that one error-severity finding of the draft check does not stop sign-off.
+
+    The finding is named by its fingerprint (code, claim, term and message), so the same finding found again by a
+    later check of the same draft stays overridden, and a new or changed one does not.
+    """
+
+    __tablename__ = "checklist_finding_overrides"
+    __table_args__ = (UniqueConstraint("checklist_id", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checklist_id: Mapped[int] = mapped_column(ForeignKey("checklists.id", ondelete="CASCADE"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)  # the finding as it read when overridden
+    reason: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    by_name: Mapped[str] = mapped_column(String(200))  # as they were named at the time
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    checklist: Mapped[Checklist] = relationship(back_populates="overrides")

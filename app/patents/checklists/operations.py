@@ -4,6 +4,7 @@ Functions flush and record history; the request boundary (or tenant_job) commits
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from pathlib import Path
@@ -17,8 +18,8 @@ from ...models import User, utcnow
 from ..drafts import DraftInputError, check_draft, parse_claims
 from ..docketing.models import APPLICATION_TYPES, Matter
 from ..reports import pdf
-from .models import (CHECKLIST_STATUSES, ENTITIES, ITEM_STATES, Checklist, ChecklistEvent, ChecklistItem,
-                     ChecklistTemplate, ChecklistTemplateVersion)
+from .models import (CHECKLIST_STATUSES, ENTITIES, ITEM_STATES, Checklist, ChecklistEvent,
+                     ChecklistFindingOverride, ChecklistItem, ChecklistTemplate, ChecklistTemplateVersion)
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 PREPARER_ROLES = ("specialist", "provider_admin")
@@ -26,10 +27,15 @@ SIGNER_ROLES = ("attorney", "firm_admin")
 EDITOR_ROLES = PREPARER_ROLES + SIGNER_ROLES + ("paralegal",)
 ITEM_KEY = re.compile(r"^[a-z0-9_]{1,40}$")
 SEVERITY_BADGES = {"error": "bad", "warning": "warn", "note": "muted"}
+OVERRIDE_REASON_MIN_CHARS = 10
 
 
 class ChecklistRuleError(ValueError):
     """What someone tried is not allowed now; the message says why in plain English."""
+
+
+class OverrideReasonError(ChecklistRuleError):
+    """An override without a written reason: the form is shown again with what was typed."""
 
 
 # --- Templates -------------------------------------------------------------------------------------
@@ -187,6 +193,64 @@ def findings_by_item(checklist: Checklist) -> tuple[dict[str, list[dict]], list[
     return grouped, unmatched
 
 
+# --- The gate: error findings must be resolved (fixed and checked again, or overridden) before sign-off ----
+
+def finding_fingerprint(finding: dict) -> str:
+    """Names one finding across checks of the same draft: its code, claim, term and message."""
+    key = "|".join(str(finding.get(part) or "") for part in ("code", "claim", "term", "message"))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def overrides_by_fingerprint(checklist: Checklist) -> dict[str, ChecklistFindingOverride]:
+    return {o.fingerprint: o for o in checklist.overrides}
+
+
+def error_findings(checklist: Checklist) -> list[tuple[dict, ChecklistFindingOverride | None]]:
+    """Every error-severity finding of the latest check, each with its override or None."""
+    overrides = overrides_by_fingerprint(checklist)
+    return [(f, overrides.get(finding_fingerprint(f))) for f in checklist.findings if f["severity"] == "error"]
+
+
+def unresolved_errors(checklist: Checklist) -> list[dict]:
+    return [finding for finding, override in error_findings(checklist) if override is None]
+
+
+def why_cannot_override(checklist: Checklist, user: User) -> str | None:
+    if user.role not in SIGNER_ROLES:
+        return "Only a firm attorney or firm admin can override an error finding."
+    if checklist.status == "signed_off":
+        return "The checklist is signed off; its findings can no longer be overridden."
+    return None
+
+
+def override_finding(checklist: Checklist, user: User, fingerprint: str, reason: str) -> ChecklistFindingOverride:
+    """Record the attorney's written reason that this error finding need not be fixed before sign-off."""
+    refusal = why_cannot_override(checklist, user)
+    if refusal:
+        raise ChecklistRuleError(refusal)
+    finding = next((f for f in checklist.findings
+                    if f["severity"] == "error" and finding_fingerprint(f) == fingerprint), None)
+    if finding is None:
+        raise ChecklistRuleError("That finding is not among the errors of the latest check; the draft may have "
+                                 "been checked again since. Reload the page.")
+    if fingerprint in overrides_by_fingerprint(checklist):
+        raise ChecklistRuleError("That finding is already overridden.")
+    reason = reason.strip()
+    if len(reason) < OVERRIDE_REASON_MIN_CHARS:
+        raise OverrideReasonError("Write the reason this error may stand (at least a sentence): it is printed on "
+                                 "the checklist PDF and kept in the audit log.")
+    override = ChecklistFindingOverride(fingerprint=fingerprint, code=finding["code"], message=finding["message"],
+                                        reason=reason, by_id=user.id, by_name=user.name)
+    checklist.overrides.append(override)
+    _event(checklist, "override", user, f"Overrode the error '{finding['message'][:120]}': {reason}")
+    audit.record("checklist_finding_overridden", summary=f"overrode an error finding on {checklist.heading}",
+                 tenant_id=checklist.tenant_id, target=checklist,
+                 details={"code": finding["code"], "claim": finding.get("claim"), "finding": finding["message"],
+                          "reason": reason})
+    db.session.flush()
+    return override
+
+
 def validate_draft(claims: str, entity: str) -> None:
     """Refuse a draft the checks could not read, before a job is started for it. Raises DraftInputError."""
     if entity not in ENTITIES:
@@ -241,7 +305,7 @@ def why_cannot_prepare(checklist: Checklist, user: User) -> str | None:
     return None
 
 
-def why_cannot_sign(checklist: Checklist, user: User) -> str | None:
+def why_cannot_review(checklist: Checklist, user: User) -> str | None:
     """Why this person may not sign off or return the checklist now, or None when they may."""
     if checklist.status != "prepared":
         return (f"The checklist is {CHECKLIST_STATUSES[checklist.status].lower()}; only a prepared checklist can "
@@ -251,6 +315,22 @@ def why_cannot_sign(checklist: Checklist, user: User) -> str | None:
                 "signs it off (maker-checker).")
     if user.role not in SIGNER_ROLES:
         return "Only a firm attorney or firm admin can sign off a checklist or return it with comments."
+    return None
+
+
+def why_cannot_sign(checklist: Checklist, user: User) -> str | None:
+    """Why this person may not sign the checklist off now: the review rules, then the gate of error findings."""
+    refusal = why_cannot_review(checklist, user)
+    if refusal:
+        return refusal
+    if checklist.check_job and checklist.check_job.status in ("queued", "running"):
+        return "The draft check is still running; sign off when its findings are in."
+    unresolved = unresolved_errors(checklist)
+    if unresolved:
+        first = unresolved[0]["message"]
+        return (f"{len(unresolved)} error(s) from the automatic draft check are unresolved (first: \"{first[:120]}\"). "
+                f"Override each one with a written reason, or return the checklist so the draft is fixed and "
+                f"checked again.")
     return None
 
 
@@ -272,13 +352,16 @@ def sign_off(checklist: Checklist, user: User, comment: str = "") -> None:
         raise ChecklistRuleError(refusal)
     checklist.status, checklist.signed_off_by_id, checklist.signed_off_at = "signed_off", user.id, utcnow()
     _event(checklist, "signed_off", user, "Signed off." + (f" {comment.strip()}" if comment.strip() else ""))
+    overridden = [{"code": f["code"], "finding": f["message"], "reason": o.reason, "by": o.by_name}
+                  for f, o in error_findings(checklist) if o is not None]
     audit.record("checklist_signed_off", summary=f"signed off {checklist.heading}", tenant_id=checklist.tenant_id,
-                 target=checklist, details={"prepared_by_id": checklist.prepared_by_id})
+                 target=checklist, details={"prepared_by_id": checklist.prepared_by_id,
+                                            "overridden_errors": overridden})
     db.session.flush()
 
 
 def return_with_comments(checklist: Checklist, user: User, comments: str) -> None:
-    refusal = why_cannot_sign(checklist, user)
+    refusal = why_cannot_review(checklist, user)
     if refusal:
         raise ChecklistRuleError(refusal)
     if not comments.strip():
@@ -304,6 +387,22 @@ def checklist_pdf_story(checklist: Checklist) -> list:
     matter = checklist.matter
     version = checklist.template_version
     grouped, unmatched = findings_by_item(checklist)
+    overrides = overrides_by_fingerprint(checklist)
+
+    def described(f: dict) -> str:
+        if f["severity"] != "error":
+            return f"{f['severity'].upper()}: {f['message']}"
+        override = overrides.get(finding_fingerprint(f))
+        if override is None:
+            return f"ERROR (unresolved): {f['message']}"
+        return (f"ERROR, overridden by {override.by_name} on {_when(override.at)}: {f['message']} "
+                f"Reason: {override.reason}")
+
+    def state(item) -> str:
+        open_errors = sum(1 for f in grouped.get(item.key, [])
+                          if f["severity"] == "error" and finding_fingerprint(f) not in overrides)
+        return item.state_label + (f"; {open_errors} error{'s' if open_errors > 1 else ''} open" if open_errors else "")
+
     story = [pdf.table(["Matter", "Title", "Template", "Status"], [[
         matter.reference, matter.title, f"{version.template.name}, version {version.version}",
         checklist.status_label]], widths=[70, 190, 130, 90])]
@@ -313,8 +412,8 @@ def checklist_pdf_story(checklist: Checklist) -> list:
     for item in checklist.items:
         remarks = "; ".join(part for part in (
             f"Reason: {item.reason}" if item.reason else "", f"Note: {item.note}" if item.note else "",
-            *(f"{f['severity'].upper()}: {f['message']}" for f in grouped.get(item.key, []))) if part)
-        rows.append([item.section, item.text, item.source, item.state_label, remarks])
+            *(described(f) for f in grouped.get(item.key, []))) if part)
+        rows.append([item.section, item.text, item.source, state(item), remarks])
     story.append(pdf.table(["Section", "Item", "Source", "State", "Notes and findings"], rows,
                            widths=[68, 140, 72, 55, 145]))
 
@@ -324,9 +423,15 @@ def checklist_pdf_story(checklist: Checklist) -> list:
     else:
         story.append(pdf.text(f"Checked {_when(checklist.checked_at)}: {len(checklist.findings)} finding(s)."))
         if unmatched:
-            story.append(pdf.table(["Severity", "Relates to", "Message"],
-                                   [[f["severity"], f["item"], f["message"]] for f in unmatched],
-                                   widths=[60, 90, 330]))
+            story.append(pdf.table(["Relates to", "Finding"], [[f["item"], described(f)] for f in unmatched],
+                                   widths=[90, 390]))
+        errors = error_findings(checklist)
+        if errors:
+            story.append(pdf.text("Error findings and overrides", "h2"))
+            story.append(pdf.table(
+                ["Error", "Resolution"],
+                [[f["message"], (f"Overridden by {o.by_name}, {_when(o.at)}: {o.reason}" if o else "UNRESOLVED")]
+                 for f, o in errors], widths=[240, 240]))
         fees = checklist.check_result["fees"]
         story.append(pdf.text("Fee estimate", "h2"))
         story.append(pdf.table(

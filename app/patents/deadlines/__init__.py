@@ -5,13 +5,14 @@ Public API:
     compute(jurisdiction, event_code, event_date, params) -> list[ComputedDeadline]
     preview(jurisdiction, event_code, date_str, params)   -> dict (stable JSON)
     vocabulary()                                          -> dict for UI dropdowns
+    events(jurisdiction)                                  -> events with parameters and rules
     closed_kinds(event_code, params)                      -> [(kind, sequence|None)]
     extension_due(deadline, months)                       -> Extension
     RuleError
 """
 from .closing import closed_kinds, extension_due
-from .engine import ComputedDeadline, Extension, compute, preview, vocabulary
+from .engine import ComputedDeadline, Extension, compute, events, preview, vocabulary
 from .errors import RuleDataError, RuleError
 
-__all__ = ["compute", "preview", "vocabulary", "closed_kinds", "extension_due",
+__all__ = ["compute", "events", "preview", "vocabulary", "closed_kinds", "extension_due",
            "ComputedDeadline", "Extension", "RuleError", "RuleDataError"]

@@ -11,7 +11,7 @@ from datetime import date
 from .dates import Offset, end_of_month, parse_date, weekday_name
 from .errors import RuleError
 from .office_calendar import Calendar, get_calendar
-from .ruleset import AuxSpec, CompSpec, EventDef, ParamSpec, Rule, load_ruleset
+from .ruleset import FAR_FUTURE, AuxSpec, CompSpec, EventDef, ParamSpec, Rule, load_ruleset
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,12 @@ class _Ctx:
 
     def arith(self, base: date, prefix: str, off: Offset, eom: bool, citation: str, lead: str = "") -> date:
         result, _ = off.apply(base)
-        self.lines.append(f"{lead}{prefix}{base} + {off.describe()} = {result} ({citation})")
+        if off.total_months == 0 and off.days == 0:
+            # a period that ends on the anchor itself (e.g. the mailing date of an advisory action)
+            name = prefix or (self.ev.date_label[0].upper() + self.ev.date_label[1:] + " ")
+            self.lines.append(f"{lead}{name}{base} ({citation})")
+        else:
+            self.lines.append(f"{lead}{prefix}{base} + {off.describe()} = {result} ({citation})")
         if eom:
             last = end_of_month(result)
             self.lines.append(f"{lead}Last day of the month containing {result}: {last} ({citation})")
@@ -200,8 +205,11 @@ def _alternatives(spec: CompSpec) -> tuple:
 def _compute_one(ctx: _Ctx, alt: CompSpec) -> date | None:
     base, prefix = ctx.anchor(alt.from_)
     if base is None:
+        name = prefix.strip() or alt.from_
+        if name[1:2].islower():
+            name = name[0].lower() + name[1:]
         ctx.lines.append(
-            f"No {prefix.strip() or alt.from_} given: the alternative {ctx.offset(alt.offset).describe()} "
+            f"No {name} given: the alternative {ctx.offset(alt.offset).describe()} "
             f"from it ({alt.citation}) cannot be computed yet; re-compute once it is known")
         return None
     return ctx.arith(base, prefix, ctx.offset(alt.offset), alt.end_of_month, alt.citation)
@@ -280,6 +288,12 @@ def _compute_item(rule: Rule, item, ev: EventDef, event_date: date, params: dict
     final_nominal = final_due = None
     if final_spec is not None:
         final_nominal = _compute_aux(ctx, final_spec, nominal, "Final date")
+        if final_nominal < nominal:
+            # e.g. an advisory action mailed after the 6-month statutory limit (MPEP 706.07(f))
+            ctx.lines.append(f"{nominal} is beyond the final date {final_nominal}, so the period ends on "
+                             f"{final_nominal} ({final_spec.citation})")
+            nominal = final_nominal
+            due = ctx.roll(nominal)
         final_due = ctx.roll(final_nominal, lead="Final date: ")
 
     window = None
@@ -344,7 +358,50 @@ def vocabulary() -> dict:
             "parameters": [p.as_dict() for p in ev.params], "produces": kinds})
     closing = [{"event": c.event, "description": c.description,
                 "closes": list(rs.kinds) if c.closes_all else list(c.closes),
-                "closes_all": c.closes_all, "extends": list(c.extends),
+                "closes_all": c.closes_all, "extends": list(c.extends), "supersedes": list(c.supersedes),
                 "parameters": [p.as_dict() for p in c.params]}
                for c in rs.closing.values()]
     return {"triggering": triggering, "closing": closing, "rules_versions": dict(rs.versions)}
+
+
+def _offset_text(raw: dict) -> str:
+    return " ".join(f"{v} {k}" if isinstance(v, int) else f"<{v}> {k}" for k, v in raw.items())
+
+
+def _period_text(spec: CompSpec) -> str:
+    if spec.later_of:
+        return "later of " + " and ".join(_period_text(a) for a in spec.later_of)
+    frm = "" if spec.from_ == "event" else f" from {spec.from_}"
+    eom = ", to the end of that month" if spec.end_of_month else ""
+    return f"{_offset_text(spec.offset)}{frm}{eom} ({spec.citation})"
+
+
+def events(jurisdiction: str) -> list[dict]:
+    """Every triggering event of a jurisdiction with its parameters and the
+    rules it fires (kind, period, citation, effective dates, extensions):
+    `flask deadlines events --jurisdiction J --json` and the README table."""
+    rs = load_ruleset()
+    jur = _norm_code(jurisdiction, "jurisdiction")
+    if jur not in rs.jurisdictions:
+        raise RuleError(f"unknown jurisdiction {jurisdiction!r}; known jurisdictions: {', '.join(rs.jurisdictions)}")
+    out = []
+    for (j, code), ev in sorted(rs.events.items()):
+        if j != jur:
+            continue
+        rules = []
+        for r in rs.rules[(j, code)]:
+            item = r.items[0]
+            rules.append({
+                "id": r.id, "kind": r.kind, "when": dict(r.when), "citation": r.citation,
+                "effective_from": r.effective_from.isoformat(),
+                "effective_until": None if r.effective_until == FAR_FUTURE else r.effective_until.isoformat(),
+                "period": _period_text(item.period) + (f" (items {r.items[0].sequence}-{r.items[-1].sequence})"
+                                                       if len(r.items) > 1 else ""),
+                "final": (f"{_offset_text(item.final.offset)} from {item.final.from_} ({item.final.citation})"
+                          if item.final else None),
+                "extensions": ({"months": list(r.extensions.months), "citation": r.extensions.citation}
+                               if r.extensions else None),
+                "rolled": r.roll, "note": r.note})
+        out.append({"event": code, "description": ev.description, "date_label": ev.date_label,
+                    "parameters": [p.as_dict() for p in ev.params], "rules": rules})
+    return out

@@ -32,7 +32,7 @@ _EXT_KEYS = {"months", "citation", "strategy"}
 _SERIES_KEYS = {"first", "last", "step", "item"}
 _ITEM_KEYS = {"sequence", "period", "final", "window_opens"}
 _NF_KEYS = {"days", "applies_before", "citation", "citation_after"}
-_CLOSING_KEYS = {"event", "description", "closes", "closes_all", "extends", "sequence_param", "param"}
+_CLOSING_KEYS = {"event", "description", "closes", "closes_all", "extends", "supersedes", "sequence_param", "param"}
 
 
 def _check(table, allowed, where):
@@ -176,6 +176,7 @@ class ClosingEvent:
     sequence_param: str | None
     params: tuple
     rules_version: str
+    supersedes: tuple = ()     # kinds the event replaces (status superseded, not done)
 
 
 @dataclass(frozen=True)
@@ -436,9 +437,10 @@ def build_ruleset(files: dict) -> RuleSet:
         _check(c, _CLOSING_KEYS, w)
         _need(c, ("event", "description"), w)
         closes, extends = tuple(c.get("closes", ())), tuple(c.get("extends", ()))
-        if not (closes or extends or c.get("closes_all")):
+        supersedes = tuple(c.get("supersedes", ()))
+        if not (closes or extends or supersedes or c.get("closes_all")):
             raise RuleDataError(f"{w}: closes nothing")
-        for k in closes + extends:
+        for k in closes + extends + supersedes:
             if k not in kinds:
                 raise RuleDataError(f"{w}: unknown kind {k!r}")
         params = tuple(_parse_param(p, f"{w} param") for p in c.get("param", []))
@@ -448,7 +450,7 @@ def build_ruleset(files: dict) -> RuleSet:
         if c["event"] in closing:
             raise RuleDataError(f"{w}: declared twice")
         closing[c["event"]] = ClosingEvent(c["event"], c["description"], closes, bool(c.get("closes_all")),
-                                           extends, sp, params, version)
+                                           extends, sp, params, version, supersedes)
     return RuleSet(versions, events, {k: tuple(v) for k, v in rules.items()},
                    tuple(sorted({j for j, _ in events})), tuple(kinds), closing)
 

@@ -49,6 +49,30 @@ def init_app(app: Flask) -> None:
             for line in d["explanation"]:
                 click.echo(f"    - {line}")
 
+    @deadlines.command("events")
+    @click.option("--jurisdiction", required=True, help="US, EP or PCT")
+    @click.option("--json", "as_json", is_flag=True, help="print one JSON list")
+    def events(jurisdiction, as_json):
+        """List the events of a jurisdiction, their parameters and the cited rules they fire."""
+        try:
+            listing = engine.events(jurisdiction)
+        except engine.RuleError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(2)
+        if as_json:
+            click.echo(json.dumps(listing, indent=2))
+            return
+        for ev in listing:
+            click.echo(f"{ev['event']}: {ev['description']}")
+            for p in ev["parameters"]:
+                click.echo(f"    param {p['name']} ({p['type']}{', required' if p['required'] else ''}): "
+                           f"{p['description']}")
+            for r in ev["rules"]:
+                when = "".join(f" when {k}={v}" for k, v in r["when"].items())
+                until = f" until {r['effective_until']}" if r["effective_until"] else ""
+                click.echo(f"    -> {r['kind']}{when}: {r['period']}  [{r['citation']}; "
+                           f"in force from {r['effective_from']}{until}]")
+
     @deadlines.command("mark-missed")
     def mark_missed():
         """Mark open deadlines whose last day has passed (each firm's local date) as missed."""

@@ -11,6 +11,12 @@ KIND_LABELS = {
     "US_ISSUE_FEE": "Pay issue fee",
     "US_MISSING_PARTS_REPLY": "Reply to notice of missing parts",
     "US_APPEAL_BRIEF": "File appeal brief",
+    "US_NOTICE_OF_APPEAL": "File notice of appeal (or reply)",
+    "US_REPLY_BRIEF": "File reply brief (optional)",
+    "US_ANSWER_NEW_GROUND_REPLY": "New ground in examiner's answer: reopen or reply brief",
+    "US_REHEARING_REQUEST": "Request rehearing by the Board (optional)",
+    "US_BOARD_NEW_GROUND_REPLY": "New ground by the Board: reopen or request rehearing",
+    "US_COURT_REVIEW": "Appeal to the Federal Circuit or civil action",
     "US_MAINTENANCE_FEE": "Maintenance fee",
     "US_NATIONAL_STAGE": "Enter US national stage",
     "EP_REGIONAL_PHASE": "Enter European regional phase",
@@ -25,7 +31,11 @@ KIND_LABELS = {
 PARAMETER_LABELS = {"isr_date": "ISR date", "ipea": "IPEA", "priority_date": "Priority date",
                     "receiving_office": "Receiving office", "period_months": "Period (months)",
                     "months": "Extension (months)", "sequence": "Fee number / renewal year",
-                    "application_type": "Application type"}
+                    "application_type": "Application type", "claims_twice_rejected": "Claims twice rejected",
+                    "final_action_date": "Final action date",
+                    "first_reply_within_two_months": "First reply within 2 months",
+                    "new_ground": "New ground of rejection",
+                    "supplemental_answer_decision_date": "Supplemental answer decision date"}
 
 
 def kind_label(kind: str, sequence: int | None = None) -> str:

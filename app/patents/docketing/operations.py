@@ -128,20 +128,30 @@ def _supersede(deadline: Deadline, why: str, actor_id: int | None) -> None:
     _log(deadline, "superseded", why, actor_id, before)
 
 
-def _open_deadlines(matter: Matter, kinds, sequence: int | None = None) -> list[Deadline]:
+def _open_deadlines(matter: Matter, kinds, sequence: int | None = None,
+                    not_from: Event | None = None) -> list[Deadline]:
     query = select(Deadline).where(Deadline.matter_id == matter.id, Deadline.status.in_(OPEN_STATUSES),
                                    Deadline.kind.in_(list(kinds)))
     if sequence is not None:
         query = query.where(Deadline.sequence == sequence)
+    if not_from is not None:
+        # an event never closes or replaces a deadline it produced itself (e.g. an advisory action
+        # replaces the final action's reply period with its own)
+        query = query.where(func.coalesce(Deadline.source_event_id, 0) != not_from.id)
     return list(db.session.execute(query.order_by(Deadline.current_due)).scalars())
 
 
-def _close(matter: Matter, event: Event, closing: dict, actor_id: int | None) -> None:
+def _close(matter: Matter, event: Event, closing: dict, actor_id: int | None, params: dict) -> None:
     if closing["extends"]:
         _extend(matter, event, closing["extends"], actor_id)
         return
-    for kind, sequence in engine.closed_kinds(event.code, event.params):
-        for deadline in _open_deadlines(matter, [kind], sequence):
+    if closing.get("supersedes"):
+        for deadline in _open_deadlines(matter, closing["supersedes"], not_from=event):
+            before = _snapshot(deadline)
+            deadline.status, deadline.done_event_id = "superseded", event.id
+            _log(deadline, "superseded", f"Replaced by {event.code} of {event.event_date}", actor_id, before)
+    for kind, sequence in engine.closed_kinds(event.code, params):
+        for deadline in _open_deadlines(matter, [kind], sequence, not_from=event):
             before = _snapshot(deadline)
             deadline.status, deadline.done_at = "done", event.event_date
             deadline.done_by_id, deadline.done_event_id = actor_id, event.id
@@ -177,17 +187,26 @@ def _undo_closing(event: Event, actor_id: int | None) -> None:
              actor_id, before)
 
 
+def _closing_params(event: Event, closing: dict, triggering: bool) -> dict:
+    """The parameters the closing side of an event reads; an event that also triggers deadlines
+    (ADVISORY_ACTION, NOTICE_OF_APPEAL) carries parameters for its rules that the closing side ignores."""
+    if not triggering:
+        return event.params
+    names = {p["name"] for p in closing["parameters"]}
+    return {k: v for k, v in (event.params or {}).items() if k in names}
+
+
 def _apply(matter: Matter, event: Event, actor_id: int | None) -> None:
     role = event_role(matter.jurisdiction, event.code)
     if role.closing is not None:
         try:
-            engine.closed_kinds(event.code, event.params)  # validates the parameters
+            engine.closed_kinds(event.code, _closing_params(event, role.closing, role.triggering))  # validates
         except engine.RuleError as error:
             raise DocketError(str(error)) from error
     if role.triggering:
         _produce(matter, event, actor_id)
     if role.closing is not None:
-        _close(matter, event, role.closing, actor_id)
+        _close(matter, event, role.closing, actor_id, _closing_params(event, role.closing, role.triggering))
     if event.code in STATUS_AFTER_EVENT:
         matter.status = STATUS_AFTER_EVENT[event.code]
         if event.code == "GRANTED" and matter.grant_date is None:

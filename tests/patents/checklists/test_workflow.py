@@ -5,6 +5,7 @@ import re
 from sqlalchemy import select
 
 from app.extensions import db
+from app.patents.checklists import operations
 from app.patents.checklists.models import Checklist
 from app.jobs import JobRecord
 from app.tenancy import tenant_scope
@@ -70,7 +71,7 @@ def test_from_matter_to_signed_off_pdf(world, login_as, matter_id):
     assert checklist_status(checklist_id, world.firm_a) == "prepared"
 
     attorney = login_as(world["a_attorney"])
-    assert "Sign off" in attorney.get(f"/checklists/{checklist_id}").get_data(as_text=True)
+    assert "Return with comments" in attorney.get(f"/checklists/{checklist_id}").get_data(as_text=True)
     empty = attorney.post(f"/checklists/{checklist_id}/return", data={"comments": ""})
     assert empty.status_code == 400 and "Say what needs to change" in empty.get_data(as_text=True)
     assert attorney.post(f"/checklists/{checklist_id}/return",
@@ -79,6 +80,13 @@ def test_from_matter_to_signed_off_pdf(world, login_as, matter_id):
     assert "Add the IDS before filing." in specialist.get(f"/checklists/{checklist_id}").get_data(as_text=True)
 
     assert specialist.post(f"/checklists/{checklist_id}/prepare", data={"note": "IDS added"}).status_code == 302
+    # The draft's errors stand until the attorney overrides each with a reason (tests/.../test_gate.py).
+    with tenant_scope(world.firm_a.id):
+        fingerprints = [operations.finding_fingerprint(f) for f in
+                        operations.unresolved_errors(db.session.get(Checklist, checklist_id))]
+    for fingerprint in fingerprints:
+        assert attorney.post(f"/checklists/{checklist_id}/findings/{fingerprint}/override",
+                             data={"reason": "The client wants this numbering kept."}).status_code == 302
     assert attorney.post(f"/checklists/{checklist_id}/sign-off", data={"comments": "Good to file."}).status_code == 302
     assert checklist_status(checklist_id, world.firm_a) == "signed_off"
 

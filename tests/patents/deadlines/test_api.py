@@ -87,7 +87,8 @@ def test_closed_kinds_errors():
 SPEC_VOCABULARY = {
     "US": {"PROVISIONAL_FILED", "PRIORITY_FILED", "NONPROVISIONAL_FILED", "NATIONAL_STAGE_ENTERED",
            "NONFINAL_OA", "FINAL_OA", "RESTRICTION", "NOTICE_OF_ALLOWANCE", "MISSING_PARTS",
-           "NOTICE_OF_APPEAL", "GRANTED", "PCT_FILED"},
+           "NOTICE_OF_APPEAL", "GRANTED", "PCT_FILED", "ADVISORY_ACTION", "EXAMINERS_ANSWER", "BOARD_DECISION",
+           "REHEARING_DECIDED"},
     "EP": {"EP_FILED", "EP_COMMUNICATION", "EP_DECISION", "EP_GRANT_MENTIONED", "PCT_FILED"},
     "PCT": {"PRIORITY_FILED", "PCT_FILED"},
 }
@@ -103,12 +104,17 @@ def test_vocabulary_covers_the_spec():
     json.dumps(v)
 
 
+SAMPLE_REQUIRED = {"date": "2025-03-03", "int": 3}
+
+
 def test_every_event_computes_with_defaults():
-    for jur, events in SPEC_VOCABULARY.items():
-        for ev in events:
-            params = {"period_months": 3} if ev == "EP_COMMUNICATION" else {}
-            out = compute(jur, ev, date(2025, 6, 2), params)
-            assert out and all(d.citation and d.explanation and d.due >= d.nominal for d in out)
+    """Every event of the vocabulary computes with its defaults (required parameters get a sample)."""
+    for jur, evs in vocabulary()["triggering"].items():
+        for ev in evs:
+            params = {p["name"]: p.get("min", SAMPLE_REQUIRED[p["type"]]) if p["type"] == "int"
+                      else SAMPLE_REQUIRED[p["type"]] for p in ev["parameters"] if p["required"]}
+            out = compute(jur, ev["event"], date(2025, 6, 2), params)
+            assert all(d.citation and d.explanation and d.due >= d.nominal for d in out), (jur, ev["event"])
 
 
 def _raw_rules():

@@ -40,7 +40,7 @@ def test_oa_extensions_counted_from_mailing_date_not_rolled_date():
 def test_extension_rolled_on_its_own():
     # mailed 2025-09-24: SSP 2025-12-24 (EO closure) -> 12-29; ext 1 = 2026-01-24
     # (Saturday) -> Monday 2026-01-26; ext 3 = 2026-03-24 (Tuesday).
-    dl = one("US", "FINAL_OA", "2025-09-24")
+    dl = one("US", "FINAL_OA", "2025-09-24", kind="US_FINAL_OA_REPLY")
     assert dl.kind == "US_FINAL_OA_REPLY"
     assert dl.due == D("2025-12-29")
     assert dl.extensions[0].nominal == D("2026-01-24") and dl.extensions[0].due == D("2026-01-26")
