@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import Tenant, User, utcnow
 from ..patents.docketing.models import Deadline, Matter, OPEN_STATUSES
 from ..patents.reminders import operations, policy as policies
+from ..patents.reminders.capture import captured_message, captured_messages
 from ..patents.reminders.health import firm_sweep_states, plain_error, reminder_health
 from ..patents.reminders.jobs import sweep_command
 from ..patents.reminders.sweep import as_utc
@@ -25,6 +26,24 @@ bp = Blueprint("reminders", __name__)
 bp.cli.add_command(sweep_command)
 register_nav("Reminders", "reminders.my_reminders")
 register_nav("Delivery", "reminders.delivery_health", roles=("provider_admin",))
+
+
+@bp.record_once
+def _start_development_sweep_timer(state) -> None:
+    """`make run`: with no Redis and no cron, the development server sweeps and delivers on a timer of its own."""
+    from ..patents.reminders.timer import start_sweep_timer
+    start_sweep_timer(state.app)
+
+
+@bp.get("/dev/mail")
+@roles_required("provider_admin")
+def captured_mail():
+    """Development: the mail PatentDesk would have sent (MAIL_CAPTURE), newest first."""
+    if not current_app.config.get("MAIL_CAPTURE"):
+        abort(404)
+    directory = current_app.config["MAIL_CAPTURE_DIR"]
+    shown = captured_message(directory, request.args.get("message", "")) if request.args.get("message") else None
+    return render_template("reminders/captured_mail.html", messages=captured_messages(directory), shown=shown)
 
 OUTBOX_ROLES = ("firm_admin", "provider_admin")
 WATCHER_EDITORS = ("firm_admin", "attorney", "paralegal", "provider_admin", "specialist")

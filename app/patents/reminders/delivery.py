@@ -34,6 +34,7 @@ from ...extensions import db
 from ...models import SpecialistAssignment, Tenant, utcnow
 from ..docketing.labels import kind_label
 from ..docketing.models import Deadline, OPEN_STATUSES
+from .capture import capture
 from .links import ack_url
 from .models import OVERDUE_STAGE, Acknowledgement, OutboxMessage
 from .policy import local_today
@@ -106,6 +107,11 @@ class SmtpConnection:
 
     def send(self, message: EmailMessage | bytes, recipient: str, sender: str | None = None) -> None:
         """Send an EmailMessage, or ready-made bytes from ``sender``; SMTP replies become Transient/PermanentMailError."""
+        config = self.config if self.config is not None else current_app.config
+        if config.get("MAIL_CAPTURE"):
+            capture(config["MAIL_CAPTURE_DIR"], message if isinstance(message, bytes) else message.as_bytes(),
+                    recipient)
+            return
         try:
             if isinstance(message, bytes):
                 self._client().sendmail(sender, [recipient], message)
