@@ -187,16 +187,29 @@ def retry(outbox_id: int):
 
 
 def _read_policy_form(form) -> dict:
-    return {
-        "statutory_ladder": policies.parse_ladder(form.get("statutory_ladder", "")),
-        "soft_ladder": policies.parse_ladder(form.get("soft_ladder", "")),
-        "soft_kinds": policies.parse_kinds(form.get("soft_kinds", "")),
-        "kind_ladders": policies.parse_kind_ladders(form.get("kind_ladders", "")),
-        "escalate_within_days": policies.check_whole_number(form.get("escalate_within_days"), 0, 60,
-                                                            "Escalation days"),
-        "escalate_to_provider": form.get("escalate_to_provider") == "on",
-        "digest_hour": policies.check_whole_number(form.get("digest_hour"), 0, 23, "Digest hour"),
-    }
+    return policies.read_policy_form(form)
+
+
+def _form_context(policy, form) -> dict:
+    """What the policy template shows: the stored policy, or what was just posted (after an error)."""
+    def ticked(ladder):
+        return {str(day) for day in ladder}
+    if form is not None and "statutory_ladder" not in form:
+        statutory, soft = set(form.getlist("statutory_days")), set(form.getlist("soft_days"))
+        soft_kinds = set(form.getlist("soft_kinds"))
+        overrides = [(form.get(f"override_kind_{i}", ""), set(form.getlist(f"override_days_{i}")),
+                      form.get(f"override_other_{i}", "")) for i in range(policies.MAX_KIND_OVERRIDES)
+                     if form.get(f"override_kind_{i}")]
+        others = (form.get("statutory_other", ""), form.get("soft_other", ""))
+    else:
+        statutory, soft, soft_kinds = ticked(policy.statutory_ladder), ticked(policy.soft_ladder), set(policy.soft_kinds)
+        overrides = [(kind, ticked(ladder), ", ".join(str(d) for d in ladder if d not in policies.LADDER_CHOICES))
+                     for kind, ladder in (policy.kind_ladders or {}).items()]
+        others = tuple(", ".join(str(d) for d in ladder if d not in policies.LADDER_CHOICES)
+                       for ladder in (policy.statutory_ladder, policy.soft_ladder))
+    return {"choices": policies.LADDER_CHOICES, "kinds": policies.kind_choices(), "statutory": statutory,
+            "soft": soft, "soft_kinds": soft_kinds, "overrides": overrides + [("", set(), "")],
+            "statutory_other": others[0], "soft_other": others[1]}
 
 
 @bp.route("/reminders/policy", methods=["GET", "POST"])
@@ -216,13 +229,14 @@ def tenant_policy():
         except (policies.PolicyError, ValueError) as error:
             flash(str(error), "error")
             return render_template("reminders/policy.html", policy=policy, attorneys=attorneys,
-                                   form=request.form, provider=False), 400
+                                   form=request.form, provider=False, **_form_context(policy, request.form)), 400
         for field, value in values.items():
             setattr(policy, field, value)
         policy.supervising_attorney_id = int(supervisor) if supervisor else None
         flash("Reminder policy saved.", "success")
         return redirect(url_for("reminders.tenant_policy"))
-    return render_template("reminders/policy.html", policy=policy, attorneys=attorneys, form=None, provider=False)
+    return render_template("reminders/policy.html", policy=policy, attorneys=attorneys, form=None, provider=False,
+                           **_form_context(policy, None))
 
 
 @bp.route("/reminders/provider-defaults", methods=["GET", "POST"])
@@ -234,11 +248,13 @@ def provider_defaults():
             values = _read_policy_form(request.form)
         except policies.PolicyError as error:
             flash(str(error), "error")
-            return render_template("reminders/policy.html", policy=defaults, form=request.form, provider=True), 400
+            return render_template("reminders/policy.html", policy=defaults, form=request.form, provider=True,
+                                   **_form_context(defaults, request.form)), 400
         policies.save_provider_defaults(values)
         flash("Defaults saved; firms get them the first time their policy is needed.", "success")
         return redirect(url_for("reminders.provider_defaults"))
-    return render_template("reminders/policy.html", policy=defaults, form=None, provider=True)
+    return render_template("reminders/policy.html", policy=defaults, form=None, provider=True,
+                           **_form_context(defaults, None))
 
 
 @bp.get("/matters/<int:matter_id>/watchers")
