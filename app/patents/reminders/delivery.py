@@ -502,7 +502,8 @@ def _send_units(units: list[Unit], lease: Lease, run: Run) -> None:
             pending[run.pool.submit(unit)] = unit
         if not pending:
             break
-        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        wait(pending, return_when=FIRST_COMPLETED)
+        done = [future for future in pending if future.done()]  # all that are done now, recorded together
         outcomes = [(pending.pop(future), future.exception()) for future in done]
         fatal = [error for _, error in outcomes if error is not None and
                  (isinstance(error, JobTimeoutException) or not isinstance(error, Exception))]
