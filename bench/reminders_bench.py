@@ -201,8 +201,15 @@ def run(options) -> None:
     with app.app_context():
         statements = []
         event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(1))
-        for label, moment in (("first sweep of the day", NOW), ("next minute (idle: all already written)",
-                                                                  NOW + timedelta(minutes=1))):
+        from app.patents.reminders.models import FirmSweep
+        for label, moment in (("first sweep of the day", NOW),
+                              ("next minute (idle: nothing changed, firms are quiet)", NOW + timedelta(minutes=1)),
+                              ("full re-sweep with nothing new (every 15 minutes)", NOW + timedelta(minutes=2))):
+            if label.startswith("full"):
+                with tenant_scope(range(1, options.tenants + 1)):
+                    db.session.execute(FirmSweep.__table__.update().values(
+                        finished_at=datetime.now(timezone.utc) - timedelta(minutes=20)))
+                    db.session.commit()
             statements.clear()
             started = time.perf_counter()
             summary = run_sweep(moment)

@@ -105,7 +105,7 @@ def test_one_firms_failing_sweep_stops_no_other_firm_and_is_retried(world, mailb
 
     monkeypatch.setattr(sweep_module, "write_escalations", real)
     again = run_sweep(NOW)  # the same minute: firm A is swept now, firm B is not swept twice
-    assert again.tenants == 1 and again.skipped == [world.firm_b.id] and again.failed == []
+    assert again.tenants == 1 and again.quiet == [world.firm_b.id] and again.failed == []
     assert len(outbox_rows(world.firm_a, recipient_id=world["a_attorney"].id)) == 1
     assert len(outbox_rows(world.firm_b, recipient_id=world["b_attorney"].id)) == 1
 
@@ -144,6 +144,7 @@ def test_sweeps_are_recorded_in_their_own_tables_not_the_audit_log(world, mailbo
         run_sweep(NOW + timedelta(minutes=minute))
     assert db.session.execute(select(func.count()).select_from(AuditEntry)).scalar() == before
     runs = db.session.execute(select(SweepRun).order_by(SweepRun.minute)).scalars().all()
-    assert len(runs) == 4 and all(r.finished_at and r.firms_swept == 2 and r.firms_failed == 0 for r in runs)
+    assert len(runs) == 4 and all(r.finished_at and r.firms_failed == 0 for r in runs)
+    assert [r.firms_swept for r in runs] == [2, 0, 0, 0]  # then nothing changed: quiet, not swept again
     with tenant_scope(world.firm_a.id):
-        assert db.session.execute(select(FirmSweep.last_minute)).scalar_one() == "202603021503"
+        assert db.session.execute(select(FirmSweep.last_minute)).scalar_one() == "202603021500"
