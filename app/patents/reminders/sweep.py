@@ -300,7 +300,7 @@ def _not_yet_written(stage_column):
                            outbox.c.stage == stage_column, outbox.c.due_date == deadlines.c.current_due)
 
 
-def _stage_expression(windows, changed_since: datetime | None):
+def _stage_expression(windows, changed_since: datetime | None, tenant_id: int):
     """SQL: the ladder stage a deadline reaches today (NULL: none), and an index-friendly filter on its due date.
 
     A stage is reached on its day (``low``–``high``: today, or the days since the last sweep). The
@@ -310,7 +310,10 @@ def _stage_expression(windows, changed_since: datetime | None):
     on current_due instead of joining every open deadline against a table of stages.
     """
     special_kinds = sorted({w.kind for w in windows if w.kind})
-    changed = true() if changed_since is None else deadlines.c.updated_at >= changed_since
+    # tenant_id inside the OR arm lets PostgreSQL answer it from ix_deadlines_tenant_updated (a BitmapOr with the
+    # due-date ranges) instead of filtering every deadline of the firm.
+    changed = true() if changed_since is None else and_(deadlines.c.tenant_id == tenant_id,
+                                                       deadlines.c.updated_at >= changed_since)
     branches, ranges = [], []
     for window in windows:
         if window.kind:
@@ -320,8 +323,10 @@ def _stage_expression(windows, changed_since: datetime | None):
         reached = [deadlines.c.current_due.between(window.low, window.high)] if window.low <= window.high else []
         caught_up = and_(changed, deadlines.c.current_due.between(window.rung_low, window.high))
         branches.append((and_(kind_matches, or_(*reached, caught_up)), literal(str(window.stage))))
-        ranges.extend(reached + [caught_up])
-    return case(*branches, else_=null()), or_(*ranges)
+        ranges.extend(reached)
+    ladder_days = and_(changed, deadlines.c.current_due.between(min(w.rung_low for w in windows),
+                                                                max(w.high for w in windows)))
+    return case(*branches, else_=null()), or_(*ranges, ladder_days)
 
 
 # Deadlines changed this long before the previous sweep finished still count as new: transactions that were
@@ -338,7 +343,7 @@ def write_ladder_reminders(tenant_id: int, policy, today, now: datetime, time_zo
     windows = stage_windows(policy, today, last_swept_on)
     if not windows:
         return 0
-    stage, due_in_a_window = _stage_expression(windows, changed_since)
+    stage, due_in_a_window = _stage_expression(windows, changed_since, tenant_id)
     digest_day = next_digest_local_date(now, time_zone, policy.digest_hour)
     delivery = case((and_(preferences.c.delivery == "digest", deadlines.c.current_due >= digest_day),
                      literal("digest")), else_=literal("immediate"))
