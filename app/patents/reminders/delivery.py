@@ -676,7 +676,7 @@ def build_message(rows: list[OutboxMessage], tenant: Tenant, now: datetime) -> t
         _header("Message-ID", message_id),
         "Auto-Submitted: auto-generated",
     ])
-    boundary = "=_pd_" + hashlib.sha1(message_id.encode()).hexdigest()[:16]
+    boundary = "=_pd_" + hashlib.sha256(message_id.encode()).hexdigest()[:16]
     data = MESSAGE_FRAME.format(
         headers=headers, b=boundary, text=_base64(render_template("reminders/email.txt", **context)),
         html=_base64(render_template("reminders/email.html", **context)), ics=_base64(calendar_attachment(items)))
