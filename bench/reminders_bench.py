@@ -219,6 +219,10 @@ def run(options) -> None:
 
         sink = SinkProcess()
         app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port)
+        # The ceiling is measured before and after the delivery slice and the higher figure kept: on a busy
+        # machine either can be slowed down, and the higher one makes the ratio the conservative one.
+        ceiling_before = plain_smtplib_ceiling(sink.port, 1000, 3400)
+        count_before, size_before = sink.totals()
         profiler = None
         if options.profile:
             import cProfile
@@ -238,8 +242,8 @@ def run(options) -> None:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
         rate = sent / elapsed
         count, size = sink.totals()
-        average_size = size // max(count, 1)
-        ceiling = plain_smtplib_ceiling(sink.port, min(sent, 2000) or 1000, average_size)
+        average_size = (size - size_before) // max(count - count_before, 1)
+        ceiling = max(ceiling_before, plain_smtplib_ceiling(sink.port, min(sent, 2000) or 1000, average_size))
         sink.stop()
         print(f"delivery: {sent:,} messages (text + HTML + ICS, {average_size:,} bytes on average) to local aiosmtpd "
               f"in {elapsed:.1f} s = {rate:.0f} messages/s")

@@ -46,7 +46,7 @@ log = logging.getLogger("patentdesk.reminders")
 DEFAULT_LEASE_SECONDS = 60
 # PostgreSQL advisory lock class for "someone is delivering this firm's reminders" (the key is the firm's id).
 DELIVERY_LOCK_CLASS = 7212
-DEFAULT_BATCH_SIZE = 50
+DEFAULT_BATCH_SIZE = 200
 DEFAULT_SMTP_CONNECTIONS = 4  # per delivery run (REMINDER_SMTP_CONNECTIONS)
 SMTP_TIMEOUT_SECONDS = 20
 RETRY_DELAYS_SECONDS = (60, 300, 900, 3600, 3 * 3600, 6 * 3600)
@@ -481,13 +481,20 @@ def _deliver_batch(groups: list[list[OutboxMessage]], lease: Lease, run: Run) ->
     _send_units(units, lease, run)
 
 
+# Outcomes are recorded together once as many as there are connections have come in, or this long after the
+# first of them: one statement and commit for several messages. With one connection, each at once.
+RECORD_WITHIN_SECONDS = 0.02
+
+
 def _send_units(units: list[Unit], lease: Lease, run: Run) -> None:
-    """Keep every SMTP connection busy; record each outcome as soon as it comes in (those that come in
-    together in one statement per kind and one commit), so a killed worker re-sends as little as possible."""
+    """Keep every SMTP connection busy; record outcomes as they come in, a few at a time, so a killed worker
+    re-sends as little as possible (those whose 250 had arrived but was not yet recorded: README)."""
     pending: dict[Future, Unit] = {}
+    unrecorded: list[tuple[Unit, BaseException | None]] = []
+    first_unrecorded = 0.0
     queue = iter(units)
     exhausted = False
-    while pending or not exhausted:
+    while pending or not exhausted or unrecorded:
         while not exhausted and len(pending) < run.pool.size:
             unit = next(queue, None)
             if unit is None:
@@ -496,21 +503,26 @@ def _send_units(units: list[Unit], lease: Lease, run: Run) -> None:
             if not lease.still_ours(unit.ids):
                 log.warning("outbox rows %s: the claim lapsed and another run took them; not sending", unit.ids)
                 continue
-            log.info("outbox rows %s: sending %s to %s", unit.ids, unit.message_id, unit.recipient)
+            log.debug("outbox rows %s: sending %s to %s", unit.ids, unit.message_id, unit.recipient)
             run.attempted.update(unit.ids)
             run.in_flight.update(unit.ids)
             pending[run.pool.submit(unit)] = unit
-        if not pending:
-            break
-        wait(pending, return_when=FIRST_COMPLETED)
-        done = [future for future in pending if future.done()]  # all that are done now, recorded together
-        outcomes = [(pending.pop(future), future.exception()) for future in done]
-        fatal = [error for _, error in outcomes if error is not None and
+        if pending:
+            timeout = max(first_unrecorded + RECORD_WITHIN_SECONDS - time.monotonic(), 0) if unrecorded else None
+            wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
+            done = [future for future in pending if future.done()]
+            if done and not unrecorded:
+                first_unrecorded = time.monotonic()
+            unrecorded.extend((pending.pop(future), future.exception()) for future in done)
+        fatal = [error for _, error in unrecorded if error is not None and
                  (isinstance(error, JobTimeoutException) or not isinstance(error, Exception))]
-        _record_outcomes([(unit, error) for unit, error in outcomes if error is None or error not in fatal],
-                         lease.token, run)
-        for unit, _ in outcomes:
-            run.in_flight.difference_update(unit.ids)
+        if unrecorded and (fatal or not pending or run.pool.size == 1 or len(unrecorded) >= run.pool.size
+                           or time.monotonic() - first_unrecorded >= RECORD_WITHIN_SECONDS):
+            _record_outcomes([(unit, error) for unit, error in unrecorded if error is None or error not in fatal],
+                             lease.token, run)
+            for unit, _ in unrecorded:
+                run.in_flight.difference_update(unit.ids)
+            unrecorded = []
         if fatal:
             raise fatal[0]  # the job's time is up (or worse): end the run; its claims are released
 
@@ -546,6 +558,7 @@ def _record_outcomes(outcomes: list[tuple[Unit, BaseException | None]], token: s
                     last_error=f"could not send the message: {type(error).__name__}: {error}"[:2000])
             run.report.failed += len(unit.ids)
     run.writer.commit()
+    log.info("outbox rows %s: sent %s", sent, [unit.message_id for unit, error in outcomes if error is None])
 
 
 def _finish(ids: list[int], token: str, commit: bool = True, writer: OutcomeWriter | None = None, **values) -> int:
