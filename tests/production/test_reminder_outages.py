@@ -74,3 +74,55 @@ def test_reminders_survive_redis_down_across_a_tick_and_mid_delivery(world, depl
     assert len(ids) == expected and len(set(ids)) == expected, deployment.logs()
     assert deployment.worker.pid == worker_pid and deployment.worker.running  # no restart by anyone
     assert "Redis is unreachable" in deployment.scheduler.log_text()
+
+
+class FaultySmtp(RecordingHandler):
+    """Answers by the matter in the subject: '451 once', 'stored, then the connection drops before 250, once',
+    '550 always'; everything else is accepted."""
+
+    def __init__(self, plan: dict[str, str]):
+        super().__init__()
+        self.plan, self.seen = plan, set()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        import email as email_module
+        from email import policy as email_policy
+        message = email_module.message_from_bytes(envelope.content, policy=email_policy.default)
+        fault = next((f for ref, f in self.plan.items() if f"[{ref}]" in str(message["Subject"])), None)
+        first = message["Message-ID"] not in self.seen
+        self.seen.add(message["Message-ID"])
+        if fault == "550":
+            return "550 5.1.1 no such mailbox"
+        if fault == "451" and first:
+            return "451 4.3.0 try again later"
+        self.messages.append(message)
+        if fault == "drop" and first:
+            server.transport.close()  # stored, but the 250 never reaches the sender
+            return "421 closing"
+        return "250 OK"
+
+
+def test_smtp_faults_on_the_real_processes(app, world, deployment, simulated_scheduler):
+    from app.patents.reminders.models import OutboxMessage
+    from app.tenancy import tenant_scope
+    from app.extensions import db
+    portfolio(world)
+    sink = FaultySmtp({"ACME-0": "451", "ACME-1": "drop", "BOREALIS-0": "550"})
+    controller = Controller(sink, hostname="127.0.0.1", port=int(deployment.env["MAIL_PORT"]))
+    controller.start()
+    try:
+        simulated_scheduler("2026-03-02T14:59:58+00:00")
+        # the 451 is retried 60 simulated seconds later: a few real seconds on the scheduler's clock
+        wait_until(lambda: len({m["Message-ID"] for m in sink.messages}) >= 5, timeout=90,
+                   what="every deliverable reminder stored")
+        time.sleep(MINUTE_SECONDS)
+    finally:
+        controller.stop()
+    ids = [m["Message-ID"] for m in sink.messages]
+    assert len(set(ids)) == 5, deployment.logs()
+    duplicates = len(ids) - len(set(ids))
+    assert duplicates == 1  # the one whose 250 was lost: sent again with the same Message-ID
+    with tenant_scope(world.firm_b.id):
+        db.session.expire_all()
+        failed = db.session.execute(db.select(OutboxMessage).where(OutboxMessage.status == "failed")).scalars().all()
+        assert len(failed) == 1 and "550" in failed[0].last_error
