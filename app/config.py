@@ -108,9 +108,8 @@ def load_config(instance_path: str) -> dict:
         # Issue 12: when /healthz calls reminder delivery late (503).
         "REMINDER_SWEEP_LATE_MINUTES": int(os.environ.get("REMINDER_SWEEP_LATE_MINUTES", "5")),
         "REMINDER_WAIT_ALERT_MINUTES": int(os.environ.get("REMINDER_WAIT_ALERT_MINUTES", "15")),
-        # Development (`make run`): mail is kept in files and shown at /dev/mail; the sweep runs on a timer.
+        # Development (`make run`): mail is kept in memory and shown at /dev/mail; the sweep runs on a timer.
         "MAIL_CAPTURE": os.environ.get("MAIL_CAPTURE", "false").lower() == "true" and not production,
-        "MAIL_CAPTURE_DIR": os.environ.get("MAIL_CAPTURE_DIR") or str(instance / "captured-mail"),
         "REMINDER_SWEEP_TIMER_SECONDS": int(os.environ.get("REMINDER_SWEEP_TIMER_SECONDS", "0")),
         "REMINDER_SMTP_CONNECTIONS": int(os.environ.get("REMINDER_SMTP_CONNECTIONS", "4")),
     }

@@ -41,9 +41,8 @@ def captured_mail():
     """Development: the mail PatentDesk would have sent (MAIL_CAPTURE), newest first."""
     if not current_app.config.get("MAIL_CAPTURE"):
         abort(404)
-    directory = current_app.config["MAIL_CAPTURE_DIR"]
-    shown = captured_message(directory, request.args.get("message", "")) if request.args.get("message") else None
-    return render_template("reminders/captured_mail.html", messages=captured_messages(directory), shown=shown)
+    shown = captured_message(request.args.get("message", "")) if request.args.get("message") else None
+    return render_template("reminders/captured_mail.html", messages=captured_messages(), shown=shown)
 
 OUTBOX_ROLES = ("firm_admin", "provider_admin")
 WATCHER_EDITORS = ("firm_admin", "attorney", "paralegal", "provider_admin", "specialist")

@@ -128,13 +128,12 @@ def test_smtp_faults_on_the_real_processes(app, world, deployment, simulated_sch
         assert len(failed) == 1 and "550" in failed[0].last_error
 
 
-def test_a_poisoned_matter_reference_fails_one_row_only_on_the_real_processes(app, world, deployment, mail_sink,
-                                                                              simulated_scheduler):
+def test_a_line_break_in_a_matter_reference_stops_nothing_on_the_real_processes(app, world, deployment, mail_sink,
+                                                                                 simulated_scheduler):
     from sqlalchemy import update
 
     from app.extensions import db
     from app.patents.docketing.models import Matter
-    from app.patents.reminders.models import OutboxMessage
     from app.tenancy import tenant_scope
     expected = portfolio(world)
     with tenant_scope(world.firm_a.id):  # straight into the database, past every input check
@@ -144,11 +143,7 @@ def test_a_poisoned_matter_reference_fails_one_row_only_on_the_real_processes(ap
                            .values(reference="ACME-0\r\nBcc: victim@example.com"))
         db.session.commit()
     simulated_scheduler("2026-03-02T14:59:58+00:00")
-    wait_until(lambda: len(mail_sink.messages) >= expected - 1, timeout=60, what="the other reminders delivered")
+    wait_until(lambda: len(mail_sink.messages) >= expected, timeout=60, what="every reminder delivered")
     time.sleep(MINUTE_SECONDS)
-    assert len(mail_sink.messages) == expected - 1
-    assert all("victim" not in str(m) for m in mail_sink.messages)
-    with tenant_scope(world.firm_a.id):
-        db.session.expire_all()
-        [failed] = db.session.execute(db.select(OutboxMessage).where(OutboxMessage.status == "failed")).scalars().all()
-        assert "could not build the message" in failed.last_error
+    assert len(mail_sink.messages) == expected
+    assert all(m["Bcc"] is None for m in mail_sink.messages)

@@ -1,49 +1,55 @@
-"""Development only (`MAIL_CAPTURE=true`, set by `make run`): outgoing mail is written to files instead of
-an SMTP server, and provider admins read them at /dev/mail. Never on in production (the setting is ignored)."""
+"""Development only (`MAIL_CAPTURE=true`, set by `make run`): outgoing mail is kept in the development server's
+memory (the newest 500 messages, gone on restart) instead of going to an SMTP server, and provider admins read
+it at /dev/mail. Nothing is written to disk (stored files go through app/files.py, encrypted). Never on in
+production (the setting is ignored there)."""
 from __future__ import annotations
 
-import re
 import secrets
+import threading
 import time
+from collections import deque
 from email import policy as email_policy
 from email.parser import BytesParser
-from pathlib import Path
 
-NAME = re.compile(r"^\d{13}-[0-9a-f]{8}\.eml$")
-SHOWN = 200
-
-
-def capture(directory: str, data: bytes, recipient: str) -> Path:
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{int(time.time() * 1000):013d}-{secrets.token_hex(4)}.eml"
-    path.write_bytes(f"X-Captured-For: {recipient}\r\n".encode() + data)
-    return path
+KEEP = 500
+_messages: deque = deque(maxlen=KEEP)
+_lock = threading.Lock()
 
 
-def captured_messages(directory: str) -> list[dict]:
-    """The newest captured messages: file name, envelope recipient, subject, date."""
-    folder = Path(directory)
-    if not folder.is_dir():
-        return []
+def capture(data: bytes, recipient: str) -> str:
+    name = f"{int(time.time() * 1000):013d}-{secrets.token_hex(4)}"
+    with _lock:
+        _messages.append((name, recipient, data))
+    return name
+
+
+def forget_all() -> None:
+    with _lock:
+        _messages.clear()
+
+
+def captured_messages() -> list[dict]:
+    """The captured messages, newest first: name, envelope recipient, subject, date."""
+    with _lock:
+        kept = list(_messages)
     found = []
-    for path in sorted((p for p in folder.iterdir() if NAME.match(p.name)), reverse=True)[:SHOWN]:
-        headers = BytesParser(policy=email_policy.default).parsebytes(path.read_bytes(), headersonly=True)
-        found.append({"name": path.name, "to": headers["X-Captured-For"], "subject": headers["Subject"],
-                      "date": headers["Date"], "message_id": headers["Message-ID"]})
+    for name, recipient, data in reversed(kept):
+        headers = BytesParser(policy=email_policy.default).parsebytes(data, headersonly=True)
+        found.append({"name": name, "to": recipient, "subject": headers["Subject"], "date": headers["Date"],
+                      "message_id": headers["Message-ID"]})
     return found
 
 
-def captured_message(directory: str, name: str) -> dict | None:
-    """One message's headers and plain-text body; None for a name that is not a captured file."""
-    if not NAME.match(name):
+def captured_message(name: str) -> dict | None:
+    """One message's headers and plain-text body; None when no captured message has that name."""
+    with _lock:
+        match = next(((recipient, data) for n, recipient, data in _messages if n == name), None)
+    if match is None:
         return None
-    path = Path(directory) / name
-    if not path.is_file():
-        return None
-    message = BytesParser(policy=email_policy.default).parsebytes(path.read_bytes())
+    recipient, data = match
+    message = BytesParser(policy=email_policy.default).parsebytes(data)
     body = message.get_body(("plain",))
     attachments = [part.get_filename() for part in message.iter_attachments()]
-    return {"name": name, "to": message["X-Captured-For"], "subject": message["Subject"], "date": message["Date"],
+    return {"name": name, "to": recipient, "subject": message["Subject"], "date": message["Date"],
             "message_id": message["Message-ID"], "text": body.get_content() if body else "",
             "attachments": [a for a in attachments if a]}

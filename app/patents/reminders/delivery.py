@@ -9,8 +9,11 @@ re-claim is logged.
 from __future__ import annotations
 
 import base64
+import email
+import email.policy
 import hashlib
 import logging
+import re
 import secrets
 import smtplib
 import threading
@@ -109,8 +112,7 @@ class SmtpConnection:
         """Send an EmailMessage, or ready-made bytes from ``sender``; SMTP replies become Transient/PermanentMailError."""
         config = self.config if self.config is not None else current_app.config
         if config.get("MAIL_CAPTURE"):
-            capture(config["MAIL_CAPTURE_DIR"], message if isinstance(message, bytes) else message.as_bytes(),
-                    recipient)
+            capture(message if isinstance(message, bytes) else message.as_bytes(), recipient)
             return
         try:
             if isinstance(message, bytes):
@@ -465,7 +467,7 @@ def _deliver_batch(groups: list[list[OutboxMessage]], lease: Lease, run: Run) ->
             if not live:
                 continue
             ids = [row.id for row in live]
-            message_id, data = build_message(live, run.tenant, run.now)
+            message_id, data = render_message(live, run.tenant, run.now)
             units.append(Unit(ids, live[0].recipient.email, message_id, data, max(r.attempts for r in live)))
         except Exception as error:  # noqa: BLE001 - bad data in one message must not stop the others
             db.session.rollback()
@@ -644,10 +646,15 @@ def calendar_attachment(items: list[dict]) -> bytes:
     return "".join(_ics_line(line) for line in lines).encode()
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
 def _header(name: str, value: str) -> str:
-    """One header line; a line break in a value (bad data) is refused, never passed on as a new header."""
-    if "\r" in value or "\n" in value:
-        raise ValueError(f"{name} may not contain line breaks")
+    """One header line. Control characters in free text (a line break in a matter reference) become a space, so
+    they can never start a header of their own; in an address they make the message fail instead."""
+    if name in ("To", "From") and _CONTROL.search(value):
+        raise ValueError(f"{name} address contains control characters")
+    value = _CONTROL.sub(" ", value).strip()
     if value.isascii() and len(value) <= 900:
         return f"{name}: {value}"
     return f"{name}: " + Header(value, "utf-8", header_name=name).encode().replace("\n", "\r\n")
@@ -671,7 +678,12 @@ MESSAGE_FRAME = (
 )
 
 
-def build_message(rows: list[OutboxMessage], tenant: Tenant, now: datetime) -> tuple[str, bytes]:
+def build_message(rows: list[OutboxMessage], tenant: Tenant, now: datetime) -> EmailMessage:
+    """The e-mail for these rows as an EmailMessage (for inspection; delivery sends ``render_message``'s bytes)."""
+    return email.message_from_bytes(render_message(rows, tenant, now)[1], policy=email.policy.default)
+
+
+def render_message(rows: list[OutboxMessage], tenant: Tenant, now: datetime) -> tuple[str, bytes]:
     """Multipart text + HTML with an ICS of the due date(s) and a deterministic Message-ID, as the bytes to send.
 
     The MIME frame is a constant (``MESSAGE_FRAME``); per message only the headers and the three

@@ -127,6 +127,9 @@ def plain_error(last_error: str | None) -> str:
             return (f"Sending was interrupted {gave_up.group(1)} times (the background worker stopped while "
                     "sending), so it was given up. Press Retry once delivery works again.")
         prefix, text = f"Given up after {gave_up.group(1)} attempts. ", gave_up.group(2)
+    if text.startswith("could not build the message") and "address" in text:
+        return prefix + ("The person's e-mail address contains characters that cannot go into an e-mail. "
+                         "Correct the address, then press Retry.")
     if text.startswith("could not build the message"):
         return prefix + ("The e-mail could not be written because the matter or deadline contains characters "
                          "that cannot go into an e-mail (for example a line break in the matter reference). "

@@ -5,15 +5,15 @@ import time
 
 from app.demo import load_demo_matters
 from app.models import utcnow
-from app.patents.reminders.capture import captured_messages
+from app.patents.reminders.capture import captured_messages, forget_all
 from app.patents.reminders.jobs import sweep_and_deliver_inline
 from app.patents.reminders.policy import local_today
 from app.patents.reminders.timer import start_sweep_timer
 
 
 def capturing(app, tmp_path):
-    app.config.update(MAIL_CAPTURE=True, MAIL_CAPTURE_DIR=str(tmp_path / "captured"), BASE_URL="https://desk.example")
-    return str(tmp_path / "captured")
+    forget_all()
+    app.config.update(MAIL_CAPTURE=True, BASE_URL="https://desk.example")
 
 
 def demo_portfolio(world):
@@ -22,10 +22,10 @@ def demo_portfolio(world):
 
 
 def test_the_demo_sends_reminders_at_the_first_sweep_and_they_are_captured(app, world, tmp_path, login_as):
-    directory = capturing(app, tmp_path)
+    capturing(app, tmp_path)
     demo_portfolio(world)
     summary, totals = sweep_and_deliver_inline(None)
-    captured = captured_messages(directory)
+    captured = captured_messages()
     assert summary.written >= 2 and totals["sent"] == len(captured) >= 2
     assert {m["to"] for m in captured} >= {world["a_attorney"].email}
     page = login_as(world["provider_admin"]).get("/dev/mail")
@@ -34,6 +34,7 @@ def test_the_demo_sends_reminders_at_the_first_sweep_and_they_are_captured(app, 
     assert "deadline.ics" in one and "/reminders/ack/" in one
     assert login_as(world["a_firm_admin"]).get("/dev/mail").status_code == 403
     assert login_as(world["provider_admin"]).get("/dev/mail?message=../../etc/passwd").status_code == 200
+    forget_all()
 
 
 def test_no_captured_mail_page_unless_capturing(app, world, login_as):
@@ -41,13 +42,13 @@ def test_no_captured_mail_page_unless_capturing(app, world, login_as):
 
 
 def test_the_development_server_sweeps_on_a_timer(app, world, tmp_path):
-    directory = capturing(app, tmp_path)
+    capturing(app, tmp_path)
     demo_portfolio(world)
     app.config["REMINDER_SWEEP_TIMER_SECONDS"] = 1
     thread = start_sweep_timer(app)
     try:
         deadline = time.monotonic() + 30
-        while not captured_messages(directory):
+        while not captured_messages():
             assert time.monotonic() < deadline, "no reminder captured by the timer"
             time.sleep(0.2)
     finally:

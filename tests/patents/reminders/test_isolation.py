@@ -38,26 +38,20 @@ def _deliver(tenant, now=NOW):
 
 
 @pytest.mark.parametrize("reference", ["ACME-\r\nBcc: victim@example.com", "ACME-\n2", "ACME-\r"])
-def test_a_line_break_in_a_matter_reference_fails_that_row_only(world, mailbox, login_as, reference):
+def test_a_line_break_in_a_matter_reference_neither_injects_a_header_nor_stops_delivery(world, mailbox, reference):
     attorney = world["a_attorney"]
     matters = [add_matter(world.firm_a, f"ACME-{n}", attorney=attorney) for n in range(4)]
     for matter in matters:
         add_deadline(matter, DUE)
     _poison(world.firm_a, matters[0].id, reference)  # the first row claimed, every time
     run_sweep(NOW)
-
     report = _deliver(world.firm_a)
-    assert (report.sent, report.failed) == (3, 1)
-    assert len(mailbox.to(attorney.email)) == 3
-    assert all("Bcc" not in str(m) for m in mailbox.messages)
-    [failed] = outbox_rows(world.firm_a, status="failed")
-    assert "could not build the message" in failed.last_error and failed.claim_token is None
-    assert _deliver(world.firm_a).sent == 0  # not claimed again and again
-    page = login_as(world["a_firm_admin"]).get("/reminders/outbox?status=failed").get_data(as_text=True)
-    assert "characters that cannot go into an e-mail" in page
+    assert (report.sent, report.failed) == (4, 0)
+    assert len(mailbox.to(attorney.email)) == 4
+    assert all(m["Bcc"] is None and "\n" not in m["Subject"] for m in mailbox.messages)
 
 
-def test_a_bad_recipient_address_fails_that_row_only(world, mailbox):
+def test_a_bad_recipient_address_fails_that_row_only(world, mailbox, login_as):
     good = add_matter(world.firm_a, "ACME-GOOD", attorney=world["a_attorney"])
     bad = add_matter(world.firm_a, "ACME-BAD", attorney=world["a_paralegal"])
     add_deadline(good, DUE)
@@ -69,6 +63,11 @@ def test_a_bad_recipient_address_fails_that_row_only(world, mailbox):
     report = _deliver(world.firm_a)
     assert report.sent >= 1 and report.failed == 1
     assert len(mailbox.to(world["a_attorney"].email)) >= 1
+    [failed] = outbox_rows(world.firm_a, status="failed")
+    assert "could not build the message" in failed.last_error and failed.claim_token is None
+    assert _deliver(world.firm_a).sent == 0  # not claimed again and again
+    page = login_as(world["a_firm_admin"]).get("/reminders/outbox?status=failed").get_data(as_text=True)
+    assert "e-mail address contains characters" in page
 
 
 def test_attempts_are_capped_when_every_attempt_is_interrupted(world, mailbox):
