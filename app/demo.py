@@ -7,8 +7,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from .extensions import db
-from .patents.docketing.operations import add_manual_deadline, record_event
 from .patents.docketing.models import Matter
+from .patents.docketing.operations import add_manual_deadline, record_event
 from .tenancy import tenant_scope
 
 
@@ -23,7 +23,8 @@ def _months_ago(today: date, months: int, day: int = 10) -> date:
 def demo_matters(today: date):
     """(matter fields, [(event code, date, params)]) for a firm's portfolio, relative to today."""
     return [
-        (dict(reference="{P}-0042", client_reference="WCP-01", title="Wireless charging pad with foreign-object detection",
+        (dict(reference="{P}-0042", client_reference="WCP-01",
+              title="Wireless charging pad with foreign-object detection",
               jurisdiction="US", application_type="utility", application_number="18/123,456",
               filing_date=_months_ago(today, 14)),
          [("PROVISIONAL_FILED", _months_ago(today, 26), {}), ("NONPROVISIONAL_FILED", _months_ago(today, 14), {}),
@@ -42,12 +43,15 @@ def demo_matters(today: date):
          [("GRANTED", _months_ago(today, 41, 15), {})]),
         (dict(reference="{P}-0101", title="Heat pump defrost control", jurisdiction="EP", application_type="ep",
               application_number="EP22187654.3", filing_date=_months_ago(today, 31, 15)),
-         [("EP_FILED", _months_ago(today, 31, 15), {}), ("RENEWAL_PAID", _months_ago(today, 8), {"sequence": 3}),
+         [("EP_FILED", _months_ago(today, 31, 15), {}), ("EP_FEES_PAID", _months_ago(today, 31, 2), {}),
+          ("RENEWAL_PAID", _months_ago(today, 8), {"sequence": 3}),
           ("EP_COMMUNICATION", _months_ago(today, 3, 6), {"period_months": 4})]),
         (dict(reference="{P}-0201", title="Biodegradable packaging film", jurisdiction="PCT", application_type="pct",
               application_number="PCT/US2025/012345", filing_date=_months_ago(today, 10, 2)),
          [("PCT_FILED", _months_ago(today, 10, 2), {"priority_date": _months_ago(today, 21, 2).isoformat(),
-                                                     "isr_date": _months_ago(today, 4, 12).isoformat()})]),
+                                                     "isr_date": _months_ago(today, 4, 12).isoformat()}),
+          ("PCT_FEES_PAID", _months_ago(today, 10, 1), {}),
+          ("PRIORITY_DOCUMENT_FILED", _months_ago(today, 10, 1), {})]),
     ]
 
 

@@ -25,12 +25,14 @@ from .extensions import db
 from .models import AuditEntry, Tenant, User, utcnow
 
 FORMAT = "patentdesk-firm-export/1"
-EXPORT_PURPOSE = "firm_export"  # earlier exports are not packed into later ones
+# Earlier exports are not packed into later ones.
+EXPORT_PURPOSE = files.FilePurpose.FIRM_EXPORT
 PER_PERSON_TABLES = ("login_sessions", "calendar_feeds", "notification_preferences", "reminder_user_preferences",
                      "totp_authenticators", "recovery_codes", "security_keys")
 PROVIDER_TABLES = {
     "checklist_templates": "the provider's drafting checklist templates, shared by every firm",
     "checklist_template_versions": "versions of those templates, written by provider admins",
+    "declared_closures": "office closures declared by provider admins, with their citations (no firm data)",
     "patent_documents": "the public patent corpus",
     "reminder_provider_defaults": "the provider's default reminder ladders",
     "reminder_sweep_runs": "when the reminder sweep ran: minutes and counts, no firm data",

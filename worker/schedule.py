@@ -16,9 +16,10 @@ import logging
 import signal
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app import create_app
 from app.jobs import enqueue, redis_connection
@@ -62,7 +63,7 @@ class SimulatedClock:
 
     def now(self) -> datetime:
         if self.start is None:
-            return datetime.now(timezone.utc)
+            return datetime.now(UTC)
         return self.start + timedelta(seconds=(time.monotonic() - self.real_start) * self.speed)
 
     def real_seconds_until(self, moment: datetime) -> float:
@@ -101,7 +102,7 @@ def run_forever(connection, clock: SimulatedClock) -> None:
 
 def heartbeat(connection, clock: SimulatedClock) -> None:
     """/healthz reads when the scheduler last queued its minute."""
-    connection.set(SCHEDULER_HEARTBEAT_KEY, datetime.now(timezone.utc).isoformat(), ex=MINUTE_KEY_TTL_SECONDS)
+    connection.set(SCHEDULER_HEARTBEAT_KEY, datetime.now(UTC).isoformat(), ex=MINUTE_KEY_TTL_SECONDS)
 
 
 def main() -> None:
@@ -113,7 +114,7 @@ def main() -> None:
     start = None
     if options.now:
         start = datetime.fromisoformat(options.now)
-        start = start if start.tzinfo else start.replace(tzinfo=timezone.utc)
+        start = start if start.tzinfo else start.replace(tzinfo=UTC)
     app = create_app()
     with app.app_context():
         connection = redis_connection()

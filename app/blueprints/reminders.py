@@ -9,25 +9,28 @@ from sqlalchemy import func, select
 
 from .. import accounts
 from ..extensions import db
-from ..models import Tenant, User, utcnow
-from ..patents.docketing.models import Deadline, Matter, OPEN_STATUSES
-from ..patents.reminders import operations, policy as policies
+from ..models import Tenant, utcnow
+from ..patents.docketing.models import OPEN_STATUSES, Deadline, Matter
+from ..patents.reminders import operations
+from ..patents.reminders import policy as policies
 from ..patents.reminders.capture import captured_message, captured_messages
 from ..patents.reminders.health import firm_sweep_states, plain_error, reminder_health
 from ..patents.reminders.jobs import sweep_command
-from ..patents.reminders.sweep import as_utc
 from ..patents.reminders.links import AckLinkError, read_ack_token
-from ..patents.reminders.models import DELIVERY_MODES, OUTBOX_STATUSES, MatterWatcher, OutboxMessage, \
-    UserReminderPreference
+from ..patents.reminders.models import (
+    DELIVERY_MODES,
+    OUTBOX_STATUSES,
+    MatterWatcher,
+    OutboxMessage,
+    UserReminderPreference,
+)
+from ..patents.reminders.sweep import as_utc
+from ..permissions import Can, can, requires
 from ..tenancy import get_or_404, tenant_scope
-from ..web import register_nav, roles_required, tenant_required
+from ..web import tenant_required
 
 bp = Blueprint("reminders", __name__)
 bp.cli.add_command(sweep_command)
-register_nav("Reminders", "reminders.my_reminders")
-register_nav("Delivery", "reminders.delivery_health", roles=("provider_admin",))
-
-
 @bp.record_once
 def _start_development_sweep_timer(state) -> None:
     """`make run`: with no Redis and no cron, the development server sweeps and delivers on a timer of its own."""
@@ -36,7 +39,7 @@ def _start_development_sweep_timer(state) -> None:
 
 
 @bp.get("/dev/mail")
-@roles_required("provider_admin")
+@requires(Can.SET_REMINDER_DEFAULTS)  # the provider admin
 def captured_mail():
     """Development: the mail PatentDesk would have sent (MAIL_CAPTURE), newest first."""
     if not current_app.config.get("MAIL_CAPTURE"):
@@ -44,8 +47,6 @@ def captured_mail():
     shown = captured_message(request.args.get("message", "")) if request.args.get("message") else None
     return render_template("reminders/captured_mail.html", messages=captured_messages(), shown=shown)
 
-OUTBOX_ROLES = ("firm_admin", "provider_admin")
-WATCHER_EDITORS = ("firm_admin", "attorney", "paralegal", "provider_admin", "specialist")
 OUTBOX_PAGE_SIZE = 200
 
 
@@ -119,7 +120,7 @@ def _outbox_scope() -> list[int]:
 
 
 @bp.get("/reminders/outbox")
-@roles_required(*OUTBOX_ROLES)
+@requires(Can.SEE_REMINDER_OUTBOX)
 def outbox():
     status = request.args.get("status", "")
     tenant_ids = _outbox_scope()
@@ -149,7 +150,7 @@ def age_in_words(delta: timedelta) -> str:
 
 
 @bp.get("/reminders/health")
-@roles_required("provider_admin")
+@requires(Can.SET_REMINDER_DEFAULTS)  # the provider admin
 def delivery_health():
     """For the provider's admins: is delivery on time, per firm they look after."""
     tenants = accounts.assigned_tenants(current_user)
@@ -173,7 +174,7 @@ def delivery_health():
 
 
 @bp.post("/reminders/outbox/<int:outbox_id>/retry")
-@roles_required(*OUTBOX_ROLES)
+@requires(Can.SEE_REMINDER_OUTBOX)
 def retry(outbox_id: int):
     with tenant_scope(_outbox_scope()):
         message = get_or_404(OutboxMessage, outbox_id)
@@ -201,7 +202,8 @@ def _form_context(policy, form) -> dict:
                      if form.get(f"override_kind_{i}")]
         others = (form.get("statutory_other", ""), form.get("soft_other", ""))
     else:
-        statutory, soft, soft_kinds = ticked(policy.statutory_ladder), ticked(policy.soft_ladder), set(policy.soft_kinds)
+        statutory, soft = ticked(policy.statutory_ladder), ticked(policy.soft_ladder)
+        soft_kinds = set(policy.soft_kinds)
         overrides = [(kind, ticked(ladder), ", ".join(str(d) for d in ladder if d not in policies.LADDER_CHOICES))
                      for kind, ladder in (policy.kind_ladders or {}).items()]
         others = tuple(", ".join(str(d) for d in ladder if d not in policies.LADDER_CHOICES)
@@ -212,13 +214,11 @@ def _form_context(policy, form) -> dict:
 
 
 @bp.route("/reminders/policy", methods=["GET", "POST"])
-@roles_required("firm_admin", "provider_admin")
+@requires(Can.SET_REMINDER_POLICY)
 @tenant_required
 def tenant_policy():
     policy = policies.tenant_policy()
-    attorneys = db.session.execute(select(User).where(
-        User.home_tenant_id == g.tenant.id, User.role.in_(("attorney", "firm_admin")), User.active.is_(True))
-        .order_by(User.name)).scalars().all()
+    attorneys = db.session.execute(accounts.members_query(g.tenant.id, ("attorney", "firm_admin"))).scalars().all()
     if request.method == "POST":
         try:
             values = _read_policy_form(request.form)
@@ -239,7 +239,7 @@ def tenant_policy():
 
 
 @bp.route("/reminders/provider-defaults", methods=["GET", "POST"])
-@roles_required("provider_admin")
+@requires(Can.SET_REMINDER_DEFAULTS)
 def provider_defaults():
     defaults = policies.provider_defaults()
     if request.method == "POST":
@@ -266,7 +266,7 @@ def watchers(matter_id: int):
     watching = {w.user_id for w in current}
     candidates = [u for u in operations.watcher_candidates(matter.tenant_id) if u.id not in watching]
     return render_template("reminders/watchers.html", matter=matter, watchers=current, candidates=candidates,
-                           can_edit=current_user.role in WATCHER_EDITORS,
+                           can_edit=can(current_user, Can.DOCKET),
                            matter_url=_matter_page(matter.id))
 
 
@@ -275,7 +275,7 @@ def _matter_page(matter_id: int) -> str | None:
 
 
 @bp.post("/matters/<int:matter_id>/watchers")
-@roles_required(*WATCHER_EDITORS)
+@requires(Can.DOCKET)
 @tenant_required
 def add_watcher(matter_id: int):
     matter = get_or_404(Matter, matter_id)
@@ -288,7 +288,7 @@ def add_watcher(matter_id: int):
 
 
 @bp.post("/matters/<int:matter_id>/watchers/<int:watcher_id>/remove")
-@roles_required(*WATCHER_EDITORS)
+@requires(Can.DOCKET)
 @tenant_required
 def remove_watcher(matter_id: int, watcher_id: int):
     matter = get_or_404(Matter, matter_id)

@@ -11,8 +11,8 @@ Public API:
     RuleError
 """
 from .closing import closed_kinds, extension_due
-from .engine import ComputedDeadline, Extension, compute, events, preview, vocabulary
+from .engine import ComputedDeadline, Extension, compute, events, preview, vocabulary, vocabulary_markdown
 from .errors import RuleDataError, RuleError
 
-__all__ = ["compute", "events", "preview", "vocabulary", "closed_kinds", "extension_due",
+__all__ = ["compute", "events", "preview", "vocabulary_markdown", "vocabulary", "closed_kinds", "extension_due",
            "ComputedDeadline", "Extension", "RuleError", "RuleDataError"]

@@ -20,6 +20,8 @@ def closed_kinds(event_code: str, params: dict | None = None) -> list[tuple[str,
     resolved = resolve_params(ce.params, params, ce.event)
     seq = resolved.get(ce.sequence_param) if ce.sequence_param else None
     kinds = rs.kinds if ce.closes_all else ce.closes
+    if ce.kind_param:
+        kinds = tuple(kinds) + (dict(ce.kind_map)[resolved[ce.kind_param]],)
     return [(k, seq) for k in kinds]
 
 

@@ -6,12 +6,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from .dates import Offset, end_of_month, parse_date, weekday_name
 from .errors import RuleError
 from .office_calendar import Calendar, get_calendar
-from .ruleset import FAR_FUTURE, AuxSpec, CompSpec, EventDef, ParamSpec, Rule, load_ruleset
+from .ruleset import FAR_FUTURE, AuxSpec, CompSpec, EventDef, ParamSpec, Rule, _when_matches, load_ruleset
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,23 @@ def _convert_param(spec: ParamSpec, value, event_code: str, event_date: date, ev
         if not isinstance(value, int):
             raise RuleError(f"parameter {name!r} for {event_code} must be a whole number, got {value!r}")
         if (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max):
-            raise RuleError(f"parameter {name!r} for {event_code} must be between {spec.min} and {spec.max}, got {value}")
+            raise RuleError(f"parameter {name!r} for {event_code} must be between {spec.min} and {spec.max}, "
+                            f"got {value}")
         return value
+    if spec.type == "multi":
+        items = value.split(",") if isinstance(value, str) else value if isinstance(value, (list, tuple)) else None
+        if items is None:
+            raise RuleError(f"parameter {name!r} for {event_code} must be a list of {', '.join(spec.choices)}")
+        chosen = set()
+        for item in items:
+            matches = [c for c in spec.choices if isinstance(item, str) and c.lower() == item.strip().lower()]
+            if len(matches) != 1:
+                raise RuleError(f"parameter {name!r} for {event_code}: {item!r} is not one of "
+                                f"{', '.join(spec.choices)}")
+            chosen.add(matches[0])
+        if not chosen:
+            raise RuleError(f"parameter {name!r} for {event_code} needs at least one of {', '.join(spec.choices)}")
+        return tuple(c for c in spec.choices if c in chosen)
     if spec.type == "choice":
         if isinstance(value, str):
             matches = [c for c in spec.choices if c.lower() == value.strip().lower()]
@@ -159,9 +174,23 @@ class _Ctx:
         label = (p.label or name.replace("_", " ")) if p else name
         return self.params.get(name), label[0].upper() + label[1:] + " "
 
+    def _value(self, v) -> int:
+        if isinstance(v, list):
+            return sum(self._value(x) for x in v)
+        return self.params[v] if isinstance(v, str) else v
+
     def offset(self, raw: dict) -> Offset:
-        vals = {k: (self.params[v] if isinstance(v, str) else v) for k, v in raw.items()}
-        return Offset(**vals)
+        return Offset(**{k: self._value(v) for k, v in raw.items()})
+
+    def offset_parts(self, raw: dict) -> str:
+        """'; 4 months (period set) + 2 months (extension)' for an offset summed from parameters, else ''."""
+        parts = []
+        for k, v in raw.items():
+            if isinstance(v, list):
+                parts.extend(f"{self._value(x)} {k} ({self.ev.param(x).label or x.replace('_', ' ')})"
+                             if isinstance(x, str) and self.ev.param(x) else f"{x} {k}"
+                             for x in v if self._value(x))
+        return f"; {' + '.join(parts)}" if len(parts) > 1 else ""
 
     def arith(self, base: date, prefix: str, off: Offset, eom: bool, citation: str, lead: str = "") -> date:
         result, _ = off.apply(base)
@@ -191,7 +220,17 @@ class _Ctx:
         if not skipped:
             self.lines.append(f"{lead}{d} ({weekday_name(d)}) is not a closing day of {self.cal.office}")
             return d
-        parts = [f"{c.day} is {c.reason}" for c in skipped]
+        parts = []
+        i = 0
+        while i < len(skipped):             # consecutive days closed for the same reason read as one range
+            j = i
+            while j + 1 < len(skipped) and skipped[j + 1].reason == skipped[i].reason:
+                j += 1
+            if j - i >= 2:
+                parts.append(f"{skipped[i].day} to {skipped[j].day} are {skipped[i].reason}")
+            else:
+                parts.extend(f"{c.day} is {c.reason}" for c in skipped[i:j + 1])
+            i = j + 1
         joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
         citation = self.rule.rollover_citation or self.cal.rollover_citation
         self.lines.append(f"{lead}{joined}, so {self.rule.act} is timely on {weekday_name(due)} {due} ({citation})")
@@ -212,7 +251,8 @@ def _compute_one(ctx: _Ctx, alt: CompSpec) -> date | None:
             f"No {name} given: the alternative {ctx.offset(alt.offset).describe()} "
             f"from it ({alt.citation}) cannot be computed yet; re-compute once it is known")
         return None
-    return ctx.arith(base, prefix, ctx.offset(alt.offset), alt.end_of_month, alt.citation)
+    return ctx.arith(base, prefix, ctx.offset(alt.offset), alt.end_of_month,
+                     alt.citation + ctx.offset_parts(alt.offset))
 
 
 def _compute_period(ctx: _Ctx, spec: CompSpec) -> tuple[date, CompSpec, list]:
@@ -224,12 +264,12 @@ def _compute_period(ctx: _Ctx, spec: CompSpec) -> tuple[date, CompSpec, list]:
             results.append((alt, r))
     chosen_alt, nominal = results[0]
     for alt, r in results[1:]:
-        if r > nominal:
+        if (r < nominal) if spec.earliest else (r > nominal):
             chosen_alt, nominal = alt, r
     if spec.later_of:
         shown = " and ".join(f"{r} ({a.label or a.citation})" for a, r in results)
         if len(results) > 1:
-            ctx.lines.append(f"Later of {shown}: {nominal} ({spec.citation})")
+            ctx.lines.append(f"{'Earlier' if spec.earliest else 'Later'} of {shown}: {nominal} ({spec.citation})")
         else:
             ctx.lines.append(f"Only one alternative can be computed: {nominal} ({spec.citation})")
     return nominal, chosen_alt, results
@@ -256,20 +296,43 @@ def _compute_extension(ctx: _Ctx, months: int, chosen: CompSpec, results: list, 
             # month-based period: the extended date corresponds to the date of
             # the anchor (mailing date) in the later month (MPEP 710.01(a))
             base, prefix = ctx.anchor(alt.from_)
+            counted_from = ctx.ev.date_label if alt.from_ == "event" else prefix.strip().lower()
             d = ctx.arith(base, prefix, off.plus_months(months), alt.end_of_month,
-                          f"{ext.citation}; counted from the {ctx.ev.date_label if alt.from_ == 'event' else prefix.strip().lower()}, "
-                          f"not from the rolled due date", lead=lead)
+                          f"{ext.citation}; counted from the {counted_from}, not from the rolled due date", lead=lead)
         else:
             d = ctx.arith(unrolled, "", Offset(months=months), False,
                           f"{ext.citation}; counted from the end of the unrolled {off.describe()} period", lead=lead)
         candidates.append(d)
     d = min(candidates)
     if len(candidates) > 1:
-        ctx.lines.append(f"{lead}earliest of {' and '.join(str(c) for c in candidates)} is docketed: {d} (conservative)")
+        earliest = " and ".join(str(c) for c in candidates)
+        ctx.lines.append(f"{lead}earliest of {earliest} is docketed: {d} (conservative)")
     if d > final_nominal:
         ctx.lines.append(f"{lead}{d} is beyond the final date {final_nominal}, so it is capped at {final_nominal}")
         d = final_nominal
     return d
+
+
+def _late_receipt(ctx: _Ctx, nominal: date, event_date: date, params: dict) -> date:
+    """Amended Rule 126(2) EPC: a document received more than 7 days after the date it bears extends
+    the period by the days in excess of 7 (documents dated on or after 1 November 2023)."""
+    nf = ctx.rule.notification_fiction
+    if nf is None or nf.received_param is None or event_date < nf.applies_before:
+        return nominal
+    received = params.get(nf.received_param)
+    if received is None:
+        return nominal
+    late = (received - event_date).days
+    if late <= nf.late_receipt_days:
+        ctx.lines.append(f"Received {received}, {late} day(s) after the date the document bears: not more than "
+                         f"{nf.late_receipt_days} days, so the period is not extended ({nf.late_receipt_citation})")
+        return nominal
+    excess = late - nf.late_receipt_days
+    extended = nominal + timedelta(days=excess)
+    ctx.lines.append(f"Received {received}, {late} days after the date the document bears: the period is extended "
+                     f"by the {excess} day(s) beyond {nf.late_receipt_days}, {nominal} + {excess} days = {extended} "
+                     f"({nf.late_receipt_citation})")
+    return extended
 
 
 def _calendar_for(rule: Rule, params: dict) -> Calendar:
@@ -282,6 +345,7 @@ def _compute_item(rule: Rule, item, ev: EventDef, event_date: date, params: dict
     cal = _calendar_for(rule, params)
     ctx = _Ctx(rule, ev, event_date, params, cal)
     nominal, chosen, results = _compute_period(ctx, item.period)
+    nominal = _late_receipt(ctx, nominal, event_date, params)
     due = ctx.roll(nominal)
 
     final_spec = chosen.final or item.final
@@ -321,6 +385,8 @@ def compute(jurisdiction: str, event_code: str, event_date, params: dict | None 
     ev = get_event(jurisdiction, event_code)
     d = parse_date(event_date, "event date")
     resolved = resolve_params(ev.params, params, ev.code, d, ev.date_label)
+    if no_deadline_reason(ev, resolved):
+        return []
     rules = [r for r in load_ruleset().rules[(ev.jurisdiction, ev.code)] if r.matches(resolved)]
     in_force = [r for r in rules if r.in_force(d)]
     if not in_force:
@@ -330,8 +396,27 @@ def compute(jurisdiction: str, event_code: str, event_date, params: dict | None 
     out = []
     for rule in in_force:
         for item in rule.items:
+            if rule.only_after and not _after(rule, item, d, resolved):
+                continue
             out.append(_compute_item(rule, item, ev, d, resolved))
     return out
+
+
+def _after(rule: Rule, item, event_date: date, params: dict) -> bool:
+    """only_after: is this series item's unrolled date (before any end-of-month step) after the date
+    parameter?  E.g. Unitary Patent renewal fees exist only for the years after the grant year."""
+    spec = item.period
+    base = event_date if spec.from_ == "event" else params[spec.from_]
+    return Offset(**spec.offset).apply(base)[0] > params[rule.only_after["param"]]
+
+
+def no_deadline_reason(ev: EventDef, resolved: dict) -> str | None:
+    """The cited reason why these parameters produce no deadline (e.g. no maintenance fees for a
+    design patent), or None."""
+    for when, citation, note in ev.no_deadline:
+        if _when_matches(when, resolved):
+            return f"{note} ({citation})"
+    return None
 
 
 def preview(jurisdiction: str, event_code: str, date_str, params: dict | None = None) -> dict:
@@ -357,7 +442,7 @@ def vocabulary() -> dict:
             "event": code, "description": ev.description, "date_label": ev.date_label,
             "parameters": [p.as_dict() for p in ev.params], "produces": kinds})
     closing = [{"event": c.event, "description": c.description,
-                "closes": list(rs.kinds) if c.closes_all else list(c.closes),
+                "closes": list(rs.kinds) if c.closes_all else list(c.closes) + [k for _, k in c.kind_map],
                 "closes_all": c.closes_all, "extends": list(c.extends), "supersedes": list(c.supersedes),
                 "parameters": [p.as_dict() for p in c.params]}
                for c in rs.closing.values()]
@@ -365,15 +450,22 @@ def vocabulary() -> dict:
 
 
 def _offset_text(raw: dict) -> str:
-    return " ".join(f"{v} {k}" if isinstance(v, int) else f"<{v}> {k}" for k, v in raw.items())
+    def one(v):
+        return str(v) if isinstance(v, int) else "+".join(one(x) for x in v) if isinstance(v, list) else f"<{v}>"
+    parts = [f"{one(v)} {k[:-1] if v == 1 else k}" for k, v in raw.items() if v != 0]
+    return " ".join(parts) or "0 days"
 
 
 def _period_text(spec: CompSpec) -> str:
     if spec.later_of:
-        return "later of " + " and ".join(_period_text(a) for a in spec.later_of)
+        word = "earlier" if spec.earliest else "later"
+        return f"{word} of " + " and ".join(_period_text(a) for a in spec.later_of)
     frm = "" if spec.from_ == "event" else f" from {spec.from_}"
     eom = ", to the end of that month" if spec.end_of_month else ""
-    return f"{_offset_text(spec.offset)}{frm}{eom} ({spec.citation})"
+    text = _offset_text(spec.offset)
+    if text == "0 days":
+        return f"the {'event date' if spec.from_ == 'event' else spec.from_} itself ({spec.citation})"
+    return f"{text}{frm}{eom} ({spec.citation})"
 
 
 def events(jurisdiction: str) -> list[dict]:
@@ -392,10 +484,12 @@ def events(jurisdiction: str) -> list[dict]:
         for r in rs.rules[(j, code)]:
             item = r.items[0]
             rules.append({
-                "id": r.id, "kind": r.kind, "when": dict(r.when), "citation": r.citation,
+                "id": r.id, "kind": r.kind, "when": {k: list(v) if isinstance(v, tuple) else v for k, v in r.when},
+                "citation": r.citation,
                 "effective_from": r.effective_from.isoformat(),
                 "effective_until": None if r.effective_until == FAR_FUTURE else r.effective_until.isoformat(),
-                "period": _period_text(item.period) + (f" (items {r.items[0].sequence}-{r.items[-1].sequence})"
+                "period": _period_text(item.period) + (f" (for #{r.items[0].sequence}; series "
+                                                       f"{r.items[0].sequence}-{r.items[-1].sequence})"
                                                        if len(r.items) > 1 else ""),
                 "final": (f"{_offset_text(item.final.offset)} from {item.final.from_} ({item.final.citation})"
                           if item.final else None),
@@ -403,5 +497,33 @@ def events(jurisdiction: str) -> list[dict]:
                                if r.extensions else None),
                 "rolled": r.roll, "note": r.note})
         out.append({"event": code, "description": ev.description, "date_label": ev.date_label,
-                    "parameters": [p.as_dict() for p in ev.params], "rules": rules})
+                    "parameters": [p.as_dict() for p in ev.params], "rules": rules,
+                    "no_deadline": [{"when": {k: list(v) if isinstance(v, tuple) else v for k, v in when},
+                                     "citation": citation, "note": note}
+                                    for when, citation, note in ev.no_deadline]})
     return out
+
+
+def vocabulary_markdown() -> str:
+    """The README's per-jurisdiction vocabulary, generated from the rule data
+    (`flask deadlines events --markdown`; a test keeps README.md in step)."""
+    rs = load_ruleset()
+    out = ["<!-- generated by `flask --app wsgi deadlines events --markdown`; do not edit by hand -->"]
+    for jur in rs.jurisdictions:
+        out += ["", f"**{jur}**", "", "| event | parameters | deadlines it opens |", "|---|---|---|"]
+        for ev in events(jur):
+            params = ", ".join(p["name"] + ("*" if p["required"] else "") for p in ev["parameters"]) or "-"
+            lines = []
+            for r in ev["rules"]:
+                when = "".join(f" if {k}={'/'.join(v) if isinstance(v, list) else v}" for k, v in r["when"].items())
+                until = f"-{r['effective_until']}" if r["effective_until"] else ""
+                ext = f", ext. {r['extensions']['months'][0]}-{r['extensions']['months'][-1]} mo" \
+                    if r["extensions"] else ""
+                lines.append(f"{r['kind']}{when}: {r['period']}{ext} [{r['effective_from']}{until}]")
+            for nd in ev["no_deadline"]:
+                when = "".join(f" if {k}={v}" for k, v in nd["when"].items())
+                lines.append(f"nothing{when} ({nd['citation']})")
+            out.append(f"| {ev['event']} | {params} | {'<br>'.join(lines).replace('|', '/')} |")
+    closing = ", ".join(sorted(rs.closing))
+    out += ["", f"Closing events (any jurisdiction): {closing}."]
+    return "\n".join(out) + "\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from .dates import WEEKDAYS, easter_sunday, parse_date, weekday_name
@@ -19,7 +19,25 @@ _CAL_KEYS = {"id", "name", "office", "rollover_citation", "weekend", "source", "
              "confirmed_years", "year", "holidays_package", "recurring", "closure"}
 _RECURRING_KEYS = {"name", "month", "day", "easter_offset", "first_year", "last_year",
                    "every_years", "if_sunday", "offices", "describe_as", "source"}
-_CLOSURE_KEYS = {"date", "dates", "name", "offices", "describe_as", "source"}
+_CLOSURE_KEYS = {"date", "dates", "from", "until", "name", "offices", "describe_as", "source"}
+
+
+_MAX_CLOSED_RUN = 120
+
+# Closures a provider admin declared at run time (stored in the database by
+# app/patents/docketing/closures.py): calendar id -> ((first, last, describe_as, name), ...)
+_DECLARED: dict[str, tuple] = {}
+
+
+def set_declared_closures(rows) -> None:
+    """Replace the run-time declared closures: rows of (calendar_id, first, last, name, citation)."""
+    declared: dict[str, list] = {}
+    for cal_id, first, last, name, citation in rows:
+        if cal_id not in load_calendars():
+            raise RuleDataError(f"declared closure for unknown calendar {cal_id!r}")
+        declared.setdefault(cal_id, []).append((first, last, "a declared closure", f"{name}; {citation}"))
+    _DECLARED.clear()
+    _DECLARED.update({k: tuple(v) for k, v in declared.items()})
 
 
 def _check_keys(table: dict, allowed: set, where: str) -> None:
@@ -45,6 +63,7 @@ class Calendar:
     holidays_package: dict | None
     recurring: list = field(default_factory=list)
     closures: dict = field(default_factory=dict)       # date -> [(describe_as, name)]
+    ranges: tuple = ()                                 # ((first, last, describe_as, name), ...)
     confirmed_years: frozenset | None = None
     year_sources: dict = field(default_factory=dict)
 
@@ -54,6 +73,9 @@ class Calendar:
 
     def closed_reason(self, d: date) -> str | None:
         """None if open, else a human-readable reason ('a Sunday', ...)."""
+        for first, last, describe_as, name in self.ranges + _DECLARED.get(self.id, ()):
+            if first <= d <= last:
+                return f"{describe_as} ({name})"
         if d.weekday() in self.weekend:
             return "a " + weekday_name(d)
         entries = self.closures_for_year(d.year).get(d)
@@ -71,13 +93,14 @@ class Calendar:
     def next_open(self, d: date) -> tuple[date, list[ClosedDay]]:
         """First open day on or after d, and the closed days skipped."""
         skipped = []
-        for _ in range(60):          # no office closes for two months
+        for _ in range(_MAX_CLOSED_RUN + 7):   # the longest declared closure so far: EPO, COVID-19, 79 days
             reason = self.closed_reason(d)
             if reason is None:
                 return d, skipped
             skipped.append(ClosedDay(d, reason))
             d = d + timedelta(days=1)
-        raise RuleDataError(f"calendar {self.id}: more than 60 consecutive closed days from {skipped[0].day}")
+        raise RuleDataError(f"calendar {self.id}: more than {_MAX_CLOSED_RUN + 7} consecutive closed days "
+                            f"from {skipped[0].day}")
 
     def confirmed(self, year: int) -> bool:
         return self.confirmed_years is None or year in self.confirmed_years
@@ -104,7 +127,7 @@ def _expand_recurring(rec: dict, year: int) -> date | None:
     return d
 
 
-@lru_cache(maxsize=None)
+@cache
 def _holidays_package(country: str, year: int) -> tuple:
     import holidays  # imported lazily: only the USPTO calendar needs it
     h = holidays.country_holidays(country, years=year)
@@ -150,11 +173,21 @@ def _load_calendar(data: dict, fname: str) -> Calendar:
                 raise RuleDataError(f"{fname} recurring: missing {k}")
         recurring.append(rec)
     closures: dict[date, list] = {}
+    ranges: list = []
     for cl in c.get("closure", []):
         _check_keys(cl, _CLOSURE_KEYS, f"{fname} closure {cl.get('name')}")
         for k in ("name", "describe_as", "source"):
             if k not in cl:
                 raise RuleDataError(f"{fname} closure: missing {k}")
+        if "from" in cl or "until" in cl:
+            # a declared period (e.g. Rule 134(2) EPC general dislocation): every day in it, weekends and
+            # holidays included, is closed for that one reason
+            first = parse_date(cl.get("from"), f"{fname} closure from")
+            last = parse_date(cl.get("until"), f"{fname} closure until")
+            if last < first or (last - first).days > _MAX_CLOSED_RUN:
+                raise RuleDataError(f"{fname} closure {cl['name']}: bad range {first}..{last}")
+            ranges.append((first, last, cl["describe_as"], cl["name"]))
+            continue
         days = cl.get("dates") or [cl.get("date")]
         for ds in days:
             closures.setdefault(parse_date(ds, f"{fname} closure date"), []).append(
@@ -164,7 +197,7 @@ def _load_calendar(data: dict, fname: str) -> Calendar:
     return Calendar(
         id=c["id"], name=c["name"], office=c["office"],
         rollover_citation=c["rollover_citation"], weekend=weekend, source=c["source"],
-        holidays_package=hp, recurring=recurring, closures=closures,
+        holidays_package=hp, recurring=recurring, closures=closures, ranges=tuple(ranges),
         confirmed_years=frozenset(confirmed) if confirmed is not None else None,
         year_sources={y["year"]: y["source"] for y in c.get("year", [])},
     )

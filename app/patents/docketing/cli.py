@@ -50,10 +50,17 @@ def init_app(app: Flask) -> None:
                 click.echo(f"    - {line}")
 
     @deadlines.command("events")
-    @click.option("--jurisdiction", required=True, help="US, EP or PCT")
+    @click.option("--jurisdiction", help="US, EP or PCT")
     @click.option("--json", "as_json", is_flag=True, help="print one JSON list")
-    def events(jurisdiction, as_json):
+    @click.option("--markdown", is_flag=True, help="print the README vocabulary of every jurisdiction")
+    def events(jurisdiction, as_json, markdown):
         """List the events of a jurisdiction, their parameters and the cited rules they fire."""
+        if markdown:
+            click.echo(engine.vocabulary_markdown(), nl=False)
+            return
+        if not jurisdiction:
+            click.echo("error: give --jurisdiction (or --markdown)", err=True)
+            sys.exit(2)
         try:
             listing = engine.events(jurisdiction)
         except engine.RuleError as error:
@@ -68,7 +75,7 @@ def init_app(app: Flask) -> None:
                 click.echo(f"    param {p['name']} ({p['type']}{', required' if p['required'] else ''}): "
                            f"{p['description']}")
             for r in ev["rules"]:
-                when = "".join(f" when {k}={v}" for k, v in r["when"].items())
+                when = "".join(f" when {k}={'|'.join(v) if isinstance(v, list) else v}" for k, v in r["when"].items())
                 until = f" until {r['effective_until']}" if r["effective_until"] else ""
                 click.echo(f"    -> {r['kind']}{when}: {r['period']}  [{r['citation']}; "
                            f"in force from {r['effective_from']}{until}]")

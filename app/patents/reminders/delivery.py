@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -35,8 +35,9 @@ from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import SpecialistAssignment, Tenant, utcnow
+from ...utc import as_utc
 from ..docketing.labels import kind_label
-from ..docketing.models import Deadline, OPEN_STATUSES
+from ..docketing.models import OPEN_STATUSES, Deadline
 from .capture import capture
 from .links import ack_url
 from .models import OVERDUE_STAGE, Acknowledgement, OutboxMessage
@@ -72,11 +73,6 @@ class DeliveryReport:
     cancelled: int = 0
 
 
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
-
-
 def mail_domain() -> str:
     return urlparse(current_app.config["BASE_URL"]).hostname or "patentdesk.invalid"
 
@@ -109,7 +105,10 @@ class SmtpConnection:
         return self.client
 
     def send(self, message: EmailMessage | bytes, recipient: str, sender: str | None = None) -> None:
-        """Send an EmailMessage, or ready-made bytes from ``sender``; SMTP replies become Transient/PermanentMailError."""
+        """Send an EmailMessage, or ready-made bytes from ``sender``.
+
+        SMTP replies become TransientMailError or PermanentMailError.
+        """
         config = self.config if self.config is not None else current_app.config
         if config.get("MAIL_CAPTURE"):
             capture(message if isinstance(message, bytes) else message.as_bytes(), recipient)
@@ -157,7 +156,7 @@ class SmtpPool:
                 self.connections.append(connection)
         return connection
 
-    def submit(self, unit: "Unit") -> Future:
+    def submit(self, unit: Unit) -> Future:
         return self.executor.submit(lambda: self._connection().send(unit.data, unit.recipient, self.sender))
 
     def close(self) -> None:

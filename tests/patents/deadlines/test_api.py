@@ -9,8 +9,7 @@ from importlib import resources
 
 import pytest
 
-from app.patents.deadlines import (RuleDataError, RuleError, closed_kinds, compute, preview,
-                                   vocabulary)
+from app.patents.deadlines import RuleDataError, RuleError, closed_kinds, compute, preview, vocabulary
 from app.patents.deadlines.ruleset import build_ruleset
 
 
@@ -40,7 +39,8 @@ def test_computed_deadline_metadata():
     (("US", "NONFINAL_OA", "2028-01-31", {"period_months": 3}), "unknown parameter 'period_months' for NONFINAL_OA"),
     (("US", "PRIORITY_FILED", "2028-01-31", {"application_type": "plant"}), "must be one of utility, design"),
     (("PCT", "PCT_FILED", "2024-01-31", {"ipea": "DE"}), "parameter 'ipea' for PCT_FILED must be one of EP, US"),
-    (("EP", "PCT_FILED", "2024-01-31", {"priority_date": "2024-02-01"}), "cannot be after the international filing date"),
+    (("EP", "PCT_FILED", "2024-01-31", {"priority_date": "2024-02-01"}),
+     "cannot be after the international filing date"),
     (("PCT", "PCT_FILED", "2024-01-31", {"isr_date": "2023-12-01"}), "cannot be before"),
     (("US", "PCT_FILED", "2024-01-31", {"priority_date": "yesterday"}), "invalid date for parameter 'priority_date'"),
     (("US", "NONFINAL_OA", "1990-01-31", {}), "no rule in force for US NONFINAL_OA on 1990-01-31"),
@@ -64,11 +64,11 @@ def test_closed_kinds():
     assert closed_kinds("ISSUE_FEE_PAID") == [("US_ISSUE_FEE", None)]
     assert closed_kinds("MAINTENANCE_FEE_PAID", {"sequence": 2}) == [("US_MAINTENANCE_FEE", 2)]
     assert closed_kinds("RENEWAL_PAID", {"sequence": "7"}) == [("EP_RENEWAL", 7)]
-    assert closed_kinds("NONPROVISIONAL_FILED") == [("US_NONPROVISIONAL_FILING", None)]
-    assert closed_kinds("NATIONAL_STAGE_ENTERED") == [("US_NATIONAL_STAGE", None)]
-    assert closed_kinds("EP_REGIONAL_PHASE_ENTERED") == [("EP_REGIONAL_PHASE", None)]
+    assert closed_kinds("NONPROVISIONAL_FILED") == [("US_NONPROVISIONAL_FILING", None), ("US_CONVENTION_FILING", None)]
+    assert closed_kinds("NATIONAL_STAGE_ENTERED") == [("US_NATIONAL_STAGE", None), ("PCT_NATIONAL_PHASE_US", None)]
+    assert closed_kinds("EP_REGIONAL_PHASE_ENTERED") == [("EP_REGIONAL_PHASE", None), ("PCT_NATIONAL_PHASE_EP", None)]
     assert closed_kinds("DEMAND_FILED") == [("PCT_DEMAND", None)]
-    assert closed_kinds("IDS_FILED") == [("US_IDS_NO_FEE", None)]
+    assert closed_kinds("IDS_FILED") == [("US_IDS_NO_FEE", None), ("US_IDS_STATEMENT_WINDOW", None)]
     assert closed_kinds("APPEAL_BRIEF_FILED") == [("US_APPEAL_BRIEF", None)]
     assert closed_kinds("EXTENSION_FILED", {"months": 2}) == []
     everything = {k for k, _ in closed_kinds("ABANDONED")}
@@ -88,8 +88,11 @@ SPEC_VOCABULARY = {
     "US": {"PROVISIONAL_FILED", "PRIORITY_FILED", "NONPROVISIONAL_FILED", "NATIONAL_STAGE_ENTERED",
            "NONFINAL_OA", "FINAL_OA", "RESTRICTION", "NOTICE_OF_ALLOWANCE", "MISSING_PARTS",
            "NOTICE_OF_APPEAL", "GRANTED", "PCT_FILED", "ADVISORY_ACTION", "EXAMINERS_ANSWER", "BOARD_DECISION",
-           "REHEARING_DECIDED"},
-    "EP": {"EP_FILED", "EP_COMMUNICATION", "EP_DECISION", "EP_GRANT_MENTIONED", "PCT_FILED"},
+           "REHEARING_DECIDED", "QUAYLE_ACTION", "USPTO_NOTICE", "INTERVIEW_HELD", "FOREIGN_CITATION",
+           "REEXAM_ORDERED", "TRIAL_FILING_DATE_NOTICE", "TRIAL_FINAL_DECISION"},
+    "EP": {"EP_FILED", "EP_COMMUNICATION", "EP_DECISION", "EP_GRANT_MENTIONED", "PCT_FILED", "PRIORITY_FILED",
+           "SEARCH_REPORT_PUBLISHED", "R71_3_COMMUNICATION", "LOSS_OF_RIGHTS_COMMUNICATION", "CAUSE_REMOVED",
+           "DIVISIONAL_FILED", "UNITARY_EFFECT_REGISTERED"},
     "PCT": {"PRIORITY_FILED", "PCT_FILED"},
 }
 
@@ -99,7 +102,8 @@ def test_vocabulary_covers_the_spec():
     for jur, events in SPEC_VOCABULARY.items():
         assert {e["event"] for e in v["triggering"][jur]} == events
     pct = {e["event"]: e for e in v["triggering"]["PCT"]}["PCT_FILED"]
-    assert {p["name"] for p in pct["parameters"]} == {"priority_date", "isr_date", "ipea"}
+    assert {p["name"] for p in pct["parameters"]} == {"priority_date", "isr_date", "ipea", "receiving_office",
+                                                      "designated_offices"}
     assert "RESPONSE_FILED" in {c["event"] for c in v["closing"]}
     json.dumps(v)
 
@@ -155,3 +159,12 @@ def test_preview_is_fast():
         preview("EP", "PCT_FILED", "2024-01-15", {})
     per_call = (time.perf_counter() - t) / (2 * n)
     assert per_call < 0.010
+
+
+def test_readme_vocabulary_is_generated_from_the_rule_data():
+    from pathlib import Path
+
+    from app.patents.deadlines import vocabulary_markdown
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- vocabulary:start -->\n", 1)[1].split("<!-- vocabulary:end -->", 1)[0]
+    assert block == vocabulary_markdown(), "run: flask --app wsgi deadlines events --markdown, paste into README.md"

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from app.patents.deadlines import compute, preview, RuleError
+from app.patents.deadlines import RuleError, compute, preview
 
 D = date.fromisoformat
 
@@ -14,7 +14,7 @@ def by_kind(out, kind):
 
 def test_ep_renewal_series_years_3_to_20():
     # filed 2024-01-15: year N due at the end of the month of the (N-1)th anniversary
-    out = compute("EP", "EP_FILED", D("2024-01-15"), {})
+    out = [d for d in compute("EP", "EP_FILED", D("2024-01-15"), {}) if d.kind == "EP_RENEWAL"]
     assert [d.sequence for d in out] == list(range(3, 21))
     y3 = out[0]
     # 2nd anniversary 2026-01-15 -> 2026-01-31 (Saturday) -> Mon 2026-02-02 (Rule 134(1))
@@ -160,5 +160,5 @@ def test_unconfirmed_epo_year_warns():
 def test_preview_lists_full_renewal_series():
     p = preview("EP", "EP_FILED", "2024-01-15", {})
     assert p["jurisdiction"] == "EP" and p["event"] == "EP_FILED" and p["date"] == "2024-01-15"
-    assert [d["sequence"] for d in p["deadlines"]] == list(range(3, 21))
+    assert [d["sequence"] for d in p["deadlines"] if d["kind"] == "EP_RENEWAL"] == list(range(3, 21))
     assert p["deadlines"][0]["final_due"] == "2026-07-31"

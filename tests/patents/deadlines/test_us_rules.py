@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from app.patents.deadlines import compute, extension_due, preview, RuleError
+from app.patents.deadlines import RuleError, compute, extension_due, preview
 
 D = date.fromisoformat
 
@@ -172,9 +172,10 @@ def test_convention_priority_utility_and_design():
     # utility: 2025-07-04 + 12 = Sat 2026-07-04 -> Mon 07-06; final 14 months Fri 2026-09-04
     u = one("US", "PRIORITY_FILED", "2025-07-04")
     assert (u.kind, u.due, u.final_due) == ("US_CONVENTION_FILING", D("2026-07-06"), D("2026-09-04"))
-    # design: 6 months = Sun 2026-01-04 -> Mon 01-05; no restoration
+    # design: 6 months = Sun 2026-01-04 -> Mon 01-05; restoration within 2 more months (37 CFR 1.55(c)):
+    # 8 months = Wed 2026-03-04
     d = one("US", "PRIORITY_FILED", "2025-07-04", {"application_type": "design"})
-    assert (d.due, d.final_due) == (D("2026-01-05"), None)
+    assert (d.due, d.final_due) == (D("2026-01-05"), D("2026-03-04"))
 
 
 def test_ids_three_months():
@@ -191,7 +192,7 @@ def test_maintenance_fees():
     #       final +4y = Sun 2025-08-31, Mon 09-01 Labor Day -> Tue 2025-09-02
     #  2nd: opens Thu 2028-08-31; due Wed 2029-02-28; final Fri 2029-08-31
     #  3rd: opens Tue 2032-08-31; due Mon 2033-02-28; final Wed 2033-08-31
-    out = compute("US", "GRANTED", D("2021-08-31"), {})
+    out = [d for d in compute("US", "GRANTED", D("2021-08-31"), {}) if d.kind == "US_MAINTENANCE_FEE"]
     got = [(d.sequence, d.window_opens, d.due, d.final_due) for d in out]
     assert got == [
         (1, D("2024-08-31"), D("2025-02-28"), D("2025-09-02")),

@@ -52,6 +52,7 @@ def test_final_rejection_to_federal_circuit_without_a_manual_entry(world, us_mat
 
     record_event(us_matter, "EXTENSION_FILED", date(2026, 6, 10), {"months": 1}, actor)
     assert docket(us_matter)[("US_FINAL_OA_REPLY", "extended")].current_due == date(2026, 6, 22)
+    assert docket(us_matter)[("US_NOTICE_OF_APPEAL", "extended")].current_due == date(2026, 6, 22)
     record_event(us_matter, "NOTICE_OF_APPEAL", date(2026, 6, 12), {}, actor)
     assert open_kinds(us_matter) == ["US_APPEAL_BRIEF"]
     record_event(us_matter, "APPEAL_BRIEF_FILED", date(2026, 8, 10), {}, actor)

@@ -5,24 +5,19 @@ import json
 import re
 from datetime import date, timedelta
 
-import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
 from app.extensions import db
+from app.patents.docketing.models import Deadline, Matter
 from app.patents.docketing.operations import add_manual_deadline, record_event
 from app.patents.docketing.queries import tenant_today
-from app.patents.docketing.models import Deadline, Matter
 from app.tenancy import tenant_scope
+from tests.builders import add_matter
 
 
-def make_matter(tenant, reference, title="Wireless charging pad", jurisdiction="US", **fields):
-    with tenant_scope(tenant.id):
-        matter = Matter(reference=reference, title=title, jurisdiction=jurisdiction,
-                        application_type=fields.pop("application_type", "utility"), **fields)
-        db.session.add(matter)
-        db.session.commit()
-        return matter.id
+def make_matter(tenant, reference, title="Wireless charging pad", **fields) -> int:
+    return add_matter(tenant, reference, title=title, **fields).id
 
 
 def record(tenant, matter_id, code, when, params=None):
@@ -165,7 +160,7 @@ def test_csv_export_neutralises_formulas(world, login_as):
     assert response.headers["Content-Disposition"].startswith("attachment")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     cells = [cell for row in rows[1:] for cell in row]
-    assert all(not cell[:1] in "=+-@\t" or cell == "" for cell in cells)
+    assert all(cell[:1] not in "=+-@\t" or cell == "" for cell in cells)
     assert any(cell.startswith("'=HYPERLINK") for cell in cells)
     assert "BOR-HIDDEN" not in response.get_data(as_text=True)
 
@@ -209,7 +204,11 @@ def test_preview_cli_json_and_errors(app):
     assert body["jurisdiction"] == "US" and body["deadlines"][0]["due"] == "2028-05-01"
     maintenance = runner.invoke(args=["deadlines", "preview", "--jurisdiction", "US", "--event", "GRANTED",
                                       "--date", "2028-01-04", "--json"])
-    assert [d["sequence"] for d in json.loads(maintenance.output)["deadlines"]] == [1, 2, 3]
+    assert [d["sequence"] for d in json.loads(maintenance.output)["deadlines"]
+            if d["kind"] == "US_MAINTENANCE_FEE"] == [1, 2, 3]
+    design = runner.invoke(args=["deadlines", "preview", "--jurisdiction", "US", "--event", "GRANTED",
+                                 "--date", "2028-01-04", "--param", "application_type=design", "--json"])
+    assert json.loads(design.output)["deadlines"] == []
     with_param = runner.invoke(args=["deadlines", "preview", "--jurisdiction", "EP", "--event", "EP_COMMUNICATION",
                                      "--date", "2023-10-31", "--param", "period_months=4", "--json"])
     assert with_param.exit_code == 0
@@ -220,6 +219,17 @@ def test_preview_cli_json_and_errors(app):
     missing = runner.invoke(args=["deadlines", "preview", "--jurisdiction", "EP", "--event", "EP_COMMUNICATION",
                                   "--date", "2024-01-10", "--json"])
     assert missing.exit_code == 2 and "period_months" in missing.output
+
+
+def test_events_cli_lists_events_parameters_and_citations(app):
+    runner = app.test_cli_runner()
+    listing = json.loads(runner.invoke(args=["deadlines", "events", "--jurisdiction", "us", "--json"]).output)
+    board = {e["event"]: e for e in listing}["BOARD_DECISION"]
+    assert {r["kind"] for r in board["rules"]} >= {"US_REHEARING_REQUEST", "US_COURT_REVIEW"}
+    assert all(r["citation"] and r["effective_from"] for e in listing for r in e["rules"])
+    text = runner.invoke(args=["deadlines", "events", "--jurisdiction", "US"]).output
+    assert "-> US_COURT_REVIEW: 63 days (37 CFR 90.3(a))" in text
+    assert runner.invoke(args=["deadlines", "events", "--jurisdiction", "XX"]).exit_code == 2
 
 
 def test_preview_api(world, login_as, client):
@@ -233,3 +243,13 @@ def test_preview_api(world, login_as, client):
     assert bad.status_code == 400 and bad.mimetype == "application/problem+json" and "NOPE" in bad.get_json()["detail"]
     missing = signed_in.post("/api/v1/deadlines/preview", json={"jurisdiction": "US"})
     assert missing.status_code == 400 and "event" in missing.get_json()["detail"]
+    # new events and parameters, same shape: a PCT national phase for two offices (a list parameter)
+    pct = signed_in.post("/api/v1/deadlines/preview", json={
+        "jurisdiction": "PCT", "event": "PCT_FILED", "date": "2025-03-14",
+        "params": {"priority_date": "2024-03-15", "designated_offices": ["JP", "KR"]}}).get_json()
+    phases = {d["kind"]: d["due"] for d in pct["deadlines"] if d["kind"].startswith("PCT_NATIONAL_PHASE_")}
+    assert phases == {"PCT_NATIONAL_PHASE_JP": "2026-09-15", "PCT_NATIONAL_PHASE_KR": "2026-10-15"}
+    board = signed_in.post("/api/v1/deadlines/preview", json={"jurisdiction": "US", "event": "BOARD_DECISION",
+                                                              "date": "2026-03-02"}).get_json()
+    assert set(board) == {"jurisdiction", "event", "date", "deadlines"}
+    assert {d["kind"]: d["due"] for d in board["deadlines"]}["US_COURT_REVIEW"] == "2026-05-04"
