@@ -30,7 +30,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import audit, files, jobs, models, tenancy, web  # noqa: F401  (models and listeners register on import)
     from .patents.docketing import models as docketing_models  # noqa: F401
-    from .patents.docketing import closures as docketing_closures  # noqa: F401
     web.init_app(app)
 
     from .blueprints import BLUEPRINTS
