@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-sqlite test-postgresql worker bench fuzz
+.PHONY: run test lint test-sqlite test-postgresql worker bench fuzz
 
 # PORT=5001 make run serves on another port; e-mail links follow unless BASE_URL is set.
 run: $(VENV)/.installed
@@ -14,12 +14,20 @@ run: $(VENV)/.installed
 	HOST=$(HOST) PORT=$(PORT) $(FLASK) demo load
 	BASE_URL=$${BASE_URL:-http://$(HOST):$(PORT)} $(FLASK) run --host $(HOST) --port $(PORT)
 
-# The whole suite, on the embedded SQLite default and on PostgreSQL + Redis, side by side (one core each);
-# each backend's output is printed when it finishes.
+# ruff first (seconds; it reports, and does not stop the run while branches of this session still land unlinted;
+# `make lint` fails on a finding), then the whole suite, on the embedded SQLite default and on PostgreSQL + Redis,
+# side by side (one core each); each backend's output is printed when it finishes.
 test: $(VENV)/.installed-test
+	$(BIN)/ruff check --exit-zero .
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgresql
 
+# The configuration is [tool.ruff] in pyproject.toml; `.venv/bin/ruff check --fix .` sorts imports and the like.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+# The SQLite half also runs the real-browser tier (tests/browser/), with Debian's Chromium installed if missing.
 test-sqlite: $(VENV)/.installed-test
+	@bash .ci/install-browser
 	TEST_DATABASE=sqlite $(BIN)/python -m pytest
 
 test-postgresql: $(VENV)/.installed-test

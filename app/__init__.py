@@ -15,8 +15,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["RATELIMIT_STORAGE_URI"] = test_config.get(
             "RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
 
-    from . import logs
+    from . import accounts, logs
     logs.configure(app)
+    accounts.configure_password_hashing(app.config["PASSWORD_HASHING"])
 
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
@@ -29,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.session_protection = "strong"
 
     from . import audit, files, jobs, models, tenancy, web  # noqa: F401  (models and listeners register on import)
+    from .patents.docketing import closures as docketing_closures  # noqa: F401
     from .patents.docketing import models as docketing_models  # noqa: F401
     web.init_app(app)
 

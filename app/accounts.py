@@ -3,21 +3,46 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from collections.abc import Iterable
+from datetime import timedelta
+from functools import cached_property, lru_cache
 from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
+from .config import password_hashing
 from .extensions import db
 from .models import FIRM_ROLES, PROVIDER_ROLES, LoginSession, SpecialistAssignment, Tenant, User, utcnow
+from .utc import as_utc
 
-# argon2id, OWASP's second recommended profile: 19 MiB... raised to 64 MiB, 3 passes.
-_hasher = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=2)
-# Verified against when the e-mail is unknown, so both failures take the same time.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+class _Hashing:
+    """The process's argon2id hasher (parameters from config.py), built on first use, not at import."""
+
+    def __init__(self, parameters: dict | None = None):
+        self.parameters = parameters
+
+    @cached_property
+    def hasher(self) -> PasswordHasher:
+        return PasswordHasher(**(self.parameters or password_hashing()))
+
+    @cached_property
+    def dummy_hash(self) -> str:
+        # Verified against when the e-mail is unknown, so both failures take the same time.
+        return self.hasher.hash(secrets.token_urlsafe(16))
+
+
+_hashing = _Hashing()
+
+
+def configure_password_hashing(parameters: dict) -> None:
+    """Use these argon2id parameters from now on (create_app passes PASSWORD_HASHING); one set per process."""
+    global _hashing
+    if parameters != _hashing.parameters:
+        _hashing = _Hashing(dict(parameters))
+
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
@@ -45,13 +70,13 @@ def check_password_policy(password: str, email: str = "") -> None:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hashing.hasher.hash(password)
 
 
 def verify_secret(secret_hash: str, secret: str) -> bool:
     """Check a secret against an argon2 hash made by hash_password (recovery codes use this too)."""
     try:
-        return _hasher.verify(secret_hash, secret)
+        return _hashing.hasher.verify(secret_hash, secret)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -66,12 +91,12 @@ def set_password(user: User, password: str) -> None:
 def authenticate(email: str, password: str) -> User | None:
     user = db.session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hashing.hasher.verify(user.password_hash if user else _hashing.dummy_hash, password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hashing.hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 
@@ -105,20 +130,15 @@ def live_session(token: str | None, user_id: int, idle: timedelta, absolute: tim
     if found is None or found.ended_at is not None:
         return None
     now = utcnow()
-    if _aware(found.last_seen_at) + idle < now:
+    if as_utc(found.last_seen_at) + idle < now:
         end_session(found, "idle timeout")
         return None
-    if _aware(found.created_at) + absolute < now:
+    if as_utc(found.created_at) + absolute < now:
         end_session(found, "absolute timeout")
         return None
-    if _aware(found.last_seen_at) + timedelta(seconds=60) < now:  # one write a minute, not per request
+    if as_utc(found.last_seen_at) + timedelta(seconds=60) < now:  # one write a minute, not per request
         found.last_seen_at = now
     return found
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes; they were written in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def end_session(login_session: LoginSession, reason: str) -> None:
@@ -156,9 +176,110 @@ def assigned_tenants(user: User) -> list[Tenant]:
     return []
 
 
+def members_query(tenant_id: int, roles: Iterable[str] | None = None, active_only: bool = True):
+    """People who work for firm T, by name: its own people, and the provider staff assigned to it.
+
+    ``roles`` narrows it (e.g. ``("attorney", "firm_admin")``); ``active_only=False`` includes
+    deactivated accounts. The one place that answers "who works for this firm".
+    """
+    wanted = tuple(roles) if roles is not None else FIRM_ROLES + PROVIDER_ROLES
+    assigned = select(SpecialistAssignment.user_id).where(SpecialistAssignment.tenant_id == tenant_id)
+    conditions = [or_(and_(User.role.in_(FIRM_ROLES), User.home_tenant_id == tenant_id),
+                      and_(User.role.in_(PROVIDER_ROLES), User.id.in_(assigned))),
+                  User.role.in_(wanted)]
+    if active_only:
+        conditions.append(User.active.is_(True))
+    return select(User).where(*conditions).order_by(User.name)
+
+
 def firm_users_query(tenant_id: int):
     return select(User).where(User.home_tenant_id == tenant_id).order_by(User.name)
 
 
 def provider_staff_query():
     return select(User).where(User.role.in_(PROVIDER_ROLES)).order_by(User.name)
+
+
+# --- People, firms and assignments (the admin pages and the command line call these) ----------------------
+
+class AccountInputError(ValueError):
+    """A person or firm cannot be saved as given; ``field`` is the argument it concerns, the message says why."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+def _require_free_email(email: str, field: str, editing_id: int | None = None) -> None:
+    taken = db.session.execute(select(User.id).where(User.email == email)).scalar()
+    if taken is not None and taken != editing_id:
+        raise AccountInputError(field, "Another account already uses this e-mail address.")
+
+
+def _require_policy(password: str, email: str, field: str) -> None:
+    try:
+        check_password_policy(password, email)
+    except PasswordRejected as rejected:
+        raise AccountInputError(field, str(rejected)) from None
+
+
+def create_user(name: str, email: str, role: str, password: str, home_tenant_id: int | None = None,
+                active: bool = True) -> User:
+    """A new account (firm people have a home tenant; provider staff work through assignments)."""
+    email = email.strip().lower()
+    _require_free_email(email, "email")
+    _require_policy(password, email, "password")
+    user = User(name=name.strip(), email=email, role=role, active=active, home_tenant_id=home_tenant_id,
+                password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_user(user: User, name: str, email: str, role: str, active: bool, by: User) -> None:
+    """Change a person's details; deactivating ends their sessions. Nobody changes their own role or access."""
+    if user.id == by.id and (role != user.role or not active):
+        raise AccountInputError("role", "You cannot change your own role or deactivate yourself. Ask another admin.")
+    email = email.strip().lower()
+    _require_free_email(email, "email", editing_id=user.id)
+    was_active = user.active
+    user.name, user.email, user.role, user.active = name.strip(), email, role, active
+    if was_active and not active:
+        end_all_sessions(user, reason="account disabled")
+
+
+def _require_free_slug(slug: str, editing_id: int | None = None) -> None:
+    taken = db.session.execute(select(Tenant.id).where(Tenant.slug == slug)).scalar()
+    if taken is not None and taken != editing_id:
+        raise AccountInputError("slug", "Another firm already uses this short code.")
+
+
+def create_tenant(name: str, slug: str, time_zone: str, active: bool, admin_name: str, admin_email: str,
+                  admin_password: str) -> Tenant:
+    """A new client firm with its first firm admin."""
+    _require_free_slug(slug)
+    _require_free_email(admin_email.strip().lower(), "admin_email")
+    _require_policy(admin_password, admin_email, "admin_password")
+    tenant = Tenant(name=name.strip(), slug=slug, time_zone=time_zone, active=active)
+    db.session.add(tenant)
+    db.session.flush()
+    create_user(admin_name, admin_email, "firm_admin", admin_password, home_tenant_id=tenant.id)
+    return tenant
+
+
+def update_tenant(tenant: Tenant, name: str, slug: str, time_zone: str, active: bool) -> None:
+    _require_free_slug(slug, editing_id=tenant.id)
+    tenant.name, tenant.slug, tenant.time_zone, tenant.active = name, slug, time_zone, active
+
+
+def set_assignments(person: User, tenant_ids: Iterable[int]) -> None:
+    """The firms a provider staff member works for, exactly these from now on."""
+    wanted = set(tenant_ids)
+    current = set(db.session.execute(select(SpecialistAssignment.tenant_id)
+                                     .where(SpecialistAssignment.user_id == person.id)).scalars())
+    for tenant_id in wanted - current:
+        db.session.add(SpecialistAssignment(user_id=person.id, tenant_id=tenant_id))
+    for assignment in db.session.execute(select(SpecialistAssignment).where(
+            SpecialistAssignment.user_id == person.id,
+            SpecialistAssignment.tenant_id.in_(current - wanted))).scalars():
+        db.session.delete(assignment)

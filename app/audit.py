@@ -4,17 +4,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Iterator
+from datetime import datetime
 
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from .extensions import db
 from .models import AuditEntry, utcnow
+from .utc import as_utc
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def entries_between(query, start: datetime, end: datetime):
 
 def entry_as_dict(entry: AuditEntry) -> dict:
     row = {column: getattr(entry, column) for column in EXPORT_COLUMNS}
-    row["at"] = (entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=timezone.utc)).isoformat()
+    row["at"] = as_utc(entry.at).isoformat()
     return row
 
 

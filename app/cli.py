@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 
 import click
 from flask import Flask
 from sqlalchemy import select
-
-from datetime import date
 
 from . import accounts
 from .demo import load_demo_corpus, load_demo_matters
@@ -87,7 +86,7 @@ def init_app(app: Flask) -> None:
         documents = load_demo_corpus()
         if documents:
             click.echo(f"Imported and indexed {documents} sample patent documents for prior-art search.")
-        click.echo("\nPatentDesk demo sign-ins (password for all: %s)" % DEMO_PASSWORD)
+        click.echo(f"\nPatentDesk demo sign-ins (password for all: {DEMO_PASSWORD})")
         for name, email, role in sign_ins:
             click.echo(f"  {email:34} {role:15} {name}")
         address = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
@@ -100,10 +99,8 @@ def init_app(app: Flask) -> None:
     def create_provider_admin(email, name, password):
         """Create the first provider admin on a new installation."""
         try:
-            accounts.check_password_policy(password, email)
-        except accounts.PasswordRejected as rejected:
-            raise click.UsageError(str(rejected))
-        db.session.add(User(email=email.strip().lower(), name=name, role="provider_admin",
-                            password_hash=accounts.hash_password(password)))
+            accounts.create_user(name, email, "provider_admin", password)
+        except accounts.AccountInputError as refused:
+            raise click.UsageError(str(refused)) from None
         db.session.commit()
         click.echo(f"Created provider admin {email}.")

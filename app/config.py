@@ -11,6 +11,62 @@ class ConfigError(RuntimeError):
     """The environment does not describe a runnable deployment."""
 
 
+# Typed readers: every setting is read here, once, and a malformed value stops the start with its name.
+
+def _text(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name) or default
+
+
+def _integer(name: str, default: int, minimum: int = 0) -> int:
+    text = os.environ.get(name)
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {text!r}.") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {value}.")
+    return value
+
+
+def _number(name: str, default: float) -> float:
+    text = os.environ.get(name)
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {text!r}.") from None
+    if not value > 0:
+        raise ConfigError(f"{name} must be above 0, not {text!r}.")
+    return value
+
+
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def _flag(name: str, default: bool) -> bool:
+    text = (os.environ.get(name) or "").strip().lower()
+    if not text:
+        return default
+    if text not in _TRUE + _FALSE:
+        raise ConfigError(f"{name} must be true or false, not {text!r}.")
+    return text in _TRUE
+
+
+def _rate_limit(name: str, default: str) -> str:
+    """A Flask-Limiter rate such as "5 per 15 minutes" or "600/minute"."""
+    from limits import parse_many
+
+    text = os.environ.get(name) or default
+    try:
+        parse_many(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a rate like '5 per 15 minutes', not {text!r}.") from None
+    return text
+
+
 def _secret_key(instance_path: Path, production: bool) -> str:
     key = os.environ.get("SECRET_KEY")
     if key:
@@ -39,7 +95,7 @@ def parse_kek(text: str) -> bytes:
 
 
 def _key_encryption_keys(instance_path: Path, production: bool) -> list[bytes]:
-    """The current KEK first (PATENTDESK_KEK, else the file PATENTDESK_KEK_FILE), then retired ones that still unwrap."""
+    """The current KEK first (PATENTDESK_KEK, else the file PATENTDESK_KEK_FILE), then retired ones that unwrap."""
     text = os.environ.get("PATENTDESK_KEK")
     if not text and os.environ.get("PATENTDESK_KEK_FILE"):
         text = Path(os.environ["PATENTDESK_KEK_FILE"]).read_text(encoding="ascii")
@@ -56,28 +112,53 @@ def _key_encryption_keys(instance_path: Path, production: bool) -> list[bytes]:
     return [parse_kek(text)] + [parse_kek(part) for part in retired]
 
 
+# argon2id at OWASP's second recommended profile raised to 64 MiB and 3 passes. Only the test suite lowers it
+# (tests/conftest.py); tests/security/test_passwords.py checks these production values.
+PRODUCTION_PASSWORD_HASHING = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 2}
+
+
+def password_hashing(environ=os.environ) -> dict:
+    """argon2id parameters: PASSWORD_HASH_TIME_COST, PASSWORD_HASH_MEMORY_KIB, PASSWORD_HASH_PARALLELISM."""
+    names = {"time_cost": "PASSWORD_HASH_TIME_COST", "memory_cost": "PASSWORD_HASH_MEMORY_KIB",
+             "parallelism": "PASSWORD_HASH_PARALLELISM"}
+    settings = {}
+    for key, name in names.items():
+        text = environ.get(name)
+        try:
+            settings[key] = int(text) if text else PRODUCTION_PASSWORD_HASHING[key]
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number, not {text!r}.") from None
+    return settings
+
+
 def load_config(instance_path: str) -> dict:
     instance = Path(instance_path)
     instance.mkdir(parents=True, exist_ok=True)
-    production = os.environ.get("PATENTDESK_ENV", "development") == "production"
-    redis_url = os.environ.get("REDIS_URL") or None
+    environment = _text("PATENTDESK_ENV", "development")
+    if environment not in ("development", "production"):
+        raise ConfigError(f"PATENTDESK_ENV must be development or production, not {environment!r}.")
+    production = environment == "production"
+    redis_url = _text("REDIS_URL")
+    session_hours = _integer("SESSION_ABSOLUTE_HOURS", 12, minimum=1)
+    upload_mb = _number("MAX_UPLOAD_MB", 25.0)
     return {
         "PRODUCTION": production,
         "SECRET_KEY": _secret_key(instance, production),
-        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
-        or f"sqlite:///{instance / 'patentdesk.sqlite3'}",
+        "SQLALCHEMY_DATABASE_URI": _text("DATABASE_URL", f"sqlite:///{instance / 'patentdesk.sqlite3'}"),
         # The role that owns the schema runs migrations; the app's role does not own tables,
         # so PostgreSQL row-level security applies to it.
-        "MIGRATION_DATABASE_URL": os.environ.get("MIGRATION_DATABASE_URL") or None,
-        "DATABASE_APP_ROLE": os.environ.get("DATABASE_APP_ROLE", "patentdesk_app"),
+        "MIGRATION_DATABASE_URL": _text("MIGRATION_DATABASE_URL"),
+        "DATABASE_APP_ROLE": _text("DATABASE_APP_ROLE", "patentdesk_app"),
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_THROTTLE_PER_ACCOUNT": os.environ.get("LOGIN_THROTTLE_PER_ACCOUNT", "5 per 15 minutes"),
-        "LOGIN_THROTTLE_PER_ADDRESS": os.environ.get("LOGIN_THROTTLE_PER_ADDRESS", "30 per 15 minutes"),
-        "SESSION_IDLE_TIMEOUT": timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30"))),
-        "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))),
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))),
+        "LOGIN_THROTTLE_PER_ACCOUNT": _rate_limit("LOGIN_THROTTLE_PER_ACCOUNT", "5 per 15 minutes"),
+        "LOGIN_THROTTLE_PER_ADDRESS": _rate_limit("LOGIN_THROTTLE_PER_ADDRESS", "30 per 15 minutes"),
+        "API_READ_RATE_LIMIT": _rate_limit("API_READ_RATE_LIMIT", "600 per minute"),
+        "API_WRITE_RATE_LIMIT": _rate_limit("API_WRITE_RATE_LIMIT", "60 per minute"),
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=_integer("SESSION_IDLE_MINUTES", 30, minimum=1)),
+        "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=session_hours),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=session_hours),
         "SESSION_COOKIE_NAME": "__Host-patentdesk" if production else "patentdesk",
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -87,22 +168,29 @@ def load_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_DURATION": timedelta(days=14),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead, which expires on its own
-        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
-        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
-        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
-        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
-        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "false").lower() == "true",
-        "MAIL_FROM": os.environ.get("MAIL_FROM", "PatentDesk <docketing@patentdesk.invalid>"),
-        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
-        "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR") or str(instance / "search-index"),
-        "SEARCH_ENGINES": os.environ.get("SEARCH_ENGINES", ""),  # e.g. "public=tantivy"; Whoosh otherwise
-        "SEARCH_TIME_BUDGET_SECONDS": float(os.environ.get("SEARCH_TIME_BUDGET_SECONDS", "1.0")),
-        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
-        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024,
+        # Tests set it to see the error pages a deployment shows (otherwise a test sees the exception).
+        "SHOW_ERROR_PAGES": False,
+        "MAIL_SERVER": _text("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": _integer("MAIL_PORT", 25, minimum=1),
+        "MAIL_USERNAME": _text("MAIL_USERNAME"),
+        "MAIL_PASSWORD": _text("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
+        "MAIL_FROM": _text("MAIL_FROM", "PatentDesk <docketing@patentdesk.invalid>"),
+        "BASE_URL": _text("BASE_URL", "http://127.0.0.1:5000"),
+        "SEARCH_INDEX_DIR": _text("SEARCH_INDEX_DIR", str(instance / "search-index")),
+        "SEARCH_ENGINES": _text("SEARCH_ENGINES", ""),  # e.g. "public=tantivy"; Whoosh otherwise
+        "SEARCH_TIME_BUDGET_SECONDS": _number("SEARCH_TIME_BUDGET_SECONDS", 1.0),
+        "UPLOAD_DIR": _text("UPLOAD_DIR", str(instance / "uploads")),
+        "REMINDER_ACK_MAX_AGE_SECONDS": _integer("REMINDER_ACK_MAX_AGE_DAYS", 60, minimum=1) * 86400,
+        # One limit for every uploaded file (requests, deliveries, draft files, patent imports); a request may
+        # carry a few files, so the whole body may be four times that (app/uploads.py).
+        "MAX_UPLOAD_BYTES": int(upload_mb * 1024 * 1024),
+        "MAX_CONTENT_LENGTH": int(upload_mb * 1024 * 1024) * 4 + 1024 * 1024,
+        "PASSWORD_HASHING": password_hashing(),
         # Issue 19: keys, second factors, exports and offboarding.
         "KEY_ENCRYPTION_KEYS": _key_encryption_keys(instance, production),
-        "TWO_FACTOR_THROTTLE_PER_ACCOUNT": os.environ.get("TWO_FACTOR_THROTTLE_PER_ACCOUNT", "5 per 15 minutes"),
-        "TWO_FACTOR_FRESH_MINUTES": int(os.environ.get("TWO_FACTOR_FRESH_MINUTES", "10")),
-        "EXPORT_DOWNLOAD_HOURS": int(os.environ.get("EXPORT_DOWNLOAD_HOURS", "24")),
-        "OFFBOARDING_RETENTION_DAYS": int(os.environ.get("OFFBOARDING_RETENTION_DAYS", "30")),
+        "TWO_FACTOR_THROTTLE_PER_ACCOUNT": _rate_limit("TWO_FACTOR_THROTTLE_PER_ACCOUNT", "5 per 15 minutes"),
+        "TWO_FACTOR_FRESH_MINUTES": _integer("TWO_FACTOR_FRESH_MINUTES", 10, minimum=1),
+        "EXPORT_DOWNLOAD_HOURS": _integer("EXPORT_DOWNLOAD_HOURS", 24, minimum=1),
+        "OFFBOARDING_RETENTION_DAYS": _integer("OFFBOARDING_RETENTION_DAYS", 30),
     }

@@ -7,8 +7,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from .extensions import db
-from .patents.docketing.operations import add_manual_deadline, record_event
 from .patents.docketing.models import Matter
+from .patents.docketing.operations import add_manual_deadline, record_event
 from .tenancy import tenant_scope
 
 
@@ -23,7 +23,8 @@ def _months_ago(today: date, months: int, day: int = 10) -> date:
 def demo_matters(today: date):
     """(matter fields, [(event code, date, params)]) for a firm's portfolio, relative to today."""
     return [
-        (dict(reference="{P}-0042", client_reference="WCP-01", title="Wireless charging pad with foreign-object detection",
+        (dict(reference="{P}-0042", client_reference="WCP-01",
+              title="Wireless charging pad with foreign-object detection",
               jurisdiction="US", application_type="utility", application_number="18/123,456",
               filing_date=_months_ago(today, 14)),
          [("PROVISIONAL_FILED", _months_ago(today, 26), {}), ("NONPROVISIONAL_FILED", _months_ago(today, 14), {}),

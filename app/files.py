@@ -17,18 +17,20 @@ import secrets
 import struct
 import unicodedata
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app, send_file
-from sqlalchemy import DateTime, ForeignKey, String, true
+from sqlalchemy import ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from . import keys
 from .extensions import db
 from .models import utcnow
 from .tenancy import TenantScoped, current_tenant_id
+from .utc import UtcDateTime
 
 log = logging.getLogger("patentdesk.files")
 MAGIC = b"PDENC1"
@@ -37,6 +39,22 @@ _HEADER = struct.Struct(">6sI")  # MAGIC, data key version
 
 class FileUnreadable(RuntimeError):
     """A stored file cannot be decrypted: its data key was destroyed, or the bytes were altered."""
+
+
+class FilePurpose(StrEnum):
+    """Why a file is kept; stored in ``stored_files.purpose`` (the values are in rows, so never rename one)."""
+
+    REQUEST_ATTACHMENT = "request_attachment"
+    REQUEST_DELIVERY = "request_delivery"
+    SEARCH_IMPORT = "search-import"
+    SEARCH_REPORT = "search-report"
+    CHECKLIST_PDF = "checklist_pdf"
+    DOCKET_REPORT = "docket_report"
+    FIRM_EXPORT = "firm_export"
+
+
+# What the provider generates for a firm (offered for delivery, shown on the firm's dashboard).
+GENERATED_PURPOSES = (FilePurpose.SEARCH_REPORT, FilePurpose.CHECKLIST_PDF, FilePurpose.DOCKET_REPORT)
 
 
 class StoredFile(TenantScoped, db.Model):
@@ -55,7 +73,7 @@ class StoredFile(TenantScoped, db.Model):
     # Provider work product stays hidden from the firm until it is delivered (a search report, say).
     visible_to_firm: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     def visible_to(self, user) -> bool:
         """Whether this person may download the file (tenant isolation is already applied)."""

@@ -25,7 +25,8 @@ from .extensions import db
 from .models import AuditEntry, Tenant, User, utcnow
 
 FORMAT = "patentdesk-firm-export/1"
-EXPORT_PURPOSE = "firm_export"  # earlier exports are not packed into later ones
+# Earlier exports are not packed into later ones.
+EXPORT_PURPOSE = files.FilePurpose.FIRM_EXPORT
 PER_PERSON_TABLES = ("login_sessions", "calendar_feeds", "notification_preferences", "reminder_user_preferences",
                      "totp_authenticators", "recovery_codes", "security_keys")
 PROVIDER_TABLES = {

@@ -9,20 +9,33 @@ import re
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from functools import wraps
 
 from flask import current_app, has_app_context
 from redis import Redis
 from rq import Queue, Retry
-from sqlalchemy import JSON, DateTime, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
 from .files import StoredFile
 from .models import utcnow
 from .tenancy import TenantScoped, tenant_scope
+from .utc import UtcDateTime
 
 log = logging.getLogger("patentdesk.jobs")
+
+
+class JobKind(StrEnum):
+    """What a tracked job makes; stored in ``job_records.kind`` (the values are in rows, so never rename one)."""
+
+    DOCKET_REPORT = "docket_report"
+    DRAFT_CHECK = "draft_check"
+    CHECKLIST_PDF = "checklist_pdf"
+    SEARCH_REPORT = "search-report"
+    SEARCH_IMPORT = "search-import"
+    FIRM_EXPORT = "firm_export"
 
 
 class JobRecord(TenantScoped, db.Model):
@@ -41,8 +54,8 @@ class JobRecord(TenantScoped, db.Model):
     error: Mapped[str | None] = mapped_column(Text)
     file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     file: Mapped[StoredFile | None] = relationship()
 

@@ -20,13 +20,14 @@ from datetime import datetime
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
-from sqlalchemy import DateTime, LargeBinary, String, UniqueConstraint, func, select
+from sqlalchemy import LargeBinary, String, UniqueConstraint, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
 from .models import utcnow
 from .tenancy import TenantScoped
+from .utc import UtcDateTime
 
 KEY_BYTES = 32  # AES-256
 NONCE_BYTES = 12
@@ -50,7 +51,7 @@ class FirmDataKey(TenantScoped, db.Model):
     version: Mapped[int] = mapped_column()
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)  # nonce + AES-GCM(KEK, data key)
     kek_id: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 # --- The KEK -----------------------------------------------------------------------------------------

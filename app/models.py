@@ -1,18 +1,14 @@
 """Tenants, people, their sign-in sessions, provider assignments and the audit log."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
+from .utc import UtcDateTime, utcnow
 
 FIRM_ROLES = ("firm_admin", "attorney", "paralegal", "viewer")
 PROVIDER_ROLES = ("provider_admin", "specialist")
@@ -40,9 +36,9 @@ class Tenant(db.Model):
     # A firm admin's choice: everyone in the firm signs in with a second factor (provider staff always do).
     require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Offboarding (app/offboarding.py): deactivated then, deleted with every trace after delete_after.
-    offboarded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    delete_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    offboarded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    delete_after: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     def __repr__(self) -> str:
         return f"<Tenant {self.slug}>"
@@ -63,7 +59,7 @@ class User(UserMixin, db.Model):
     home_tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     home_tenant: Mapped[Tenant | None] = relationship()
 
@@ -93,7 +89,7 @@ class SpecialistAssignment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     user: Mapped[User] = relationship()
     tenant: Mapped[Tenant] = relationship()
@@ -107,14 +103,14 @@ class LoginSession(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     ended_reason: Mapped[str | None] = mapped_column(String(40))
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
     # When this session last proved a second factor: API token creation asks for a recent one.
-    second_factor_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    second_factor_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class AuditEntry(db.Model):
@@ -127,7 +123,7 @@ class AuditEntry(db.Model):
     __tablename__ = "audit_entries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     actor_user_id: Mapped[int | None] = mapped_column(Integer, index=True)
     actor_label: Mapped[str] = mapped_column(String(254))
     subject_tenant_id: Mapped[int | None] = mapped_column(Integer, index=True)

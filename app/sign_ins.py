@@ -1,4 +1,4 @@
-"""The sign-ins people can see: their open sessions, ending them, and an e-mail when one comes from a new device or address."""
+"""The sign-ins people can see: their open sessions, ending them, and an e-mail on a new device or address."""
 from __future__ import annotations
 
 import logging
@@ -8,9 +8,9 @@ from email.message import EmailMessage
 from flask import current_app
 from sqlalchemy import select, update
 
-from .accounts import _aware
 from .extensions import db
 from .models import LoginSession, User, utcnow
+from .utc import as_utc
 
 log = logging.getLogger("patentdesk.sign_ins")
 
@@ -23,7 +23,7 @@ def open_sessions(user: User) -> list[LoginSession]:
         select(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None),
                                    LoginSession.created_at >= now - absolute)
         .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc())).scalars()
-    return [found for found in candidates if _aware(found.last_seen_at) + idle >= now]
+    return [found for found in candidates if as_utc(found.last_seen_at) + idle >= now]
 
 
 def end_session_of(user: User, login_session_id: int, reason: str) -> bool:
@@ -86,7 +86,7 @@ def send_sign_in_notice(login_session_id: int) -> bool:
         message["Subject"] = "New sign-in to your PatentDesk account"
         message["From"], message["To"] = config["MAIL_FROM"], user.email
         message["Message-ID"] = f"<sign-in-{login_session.id}@{mail_domain()}>"
-        when = _aware(login_session.created_at).strftime("%Y-%m-%d %H:%M UTC")
+        when = as_utc(login_session.created_at).strftime("%Y-%m-%d %H:%M UTC")
         link = config["BASE_URL"].rstrip("/") + "/account/sessions"
         message.set_content(
             f"Hello {user.name},\n\nYour PatentDesk account was just signed in to from a device or address it has "

@@ -7,9 +7,9 @@ and row-level security policies (see migrations/env.py) enforce it a second time
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Iterable, Iterator
 
 from flask import abort, has_app_context
 from sqlalchemy import ForeignKey, event, inspect, select, text

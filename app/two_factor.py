@@ -14,13 +14,13 @@ import secrets
 from datetime import datetime, timedelta
 
 import pyotp
-import segno
-from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, delete, func, select
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from . import accounts, keys
 from .extensions import db
 from .models import LoginSession, User, utcnow
+from .utc import UtcDateTime, as_utc
 
 ISSUER = "PatentDesk"
 RECOVERY_CODE_COUNT = 10
@@ -37,8 +37,8 @@ class TotpAuthenticator(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     sealed_secret: Mapped[str] = mapped_column(String(200))
     last_used_step: Mapped[int | None] = mapped_column(Integer)
-    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class RecoveryCode(db.Model):
@@ -49,7 +49,7 @@ class RecoveryCode(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(255))
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class SecurityKey(db.Model):
@@ -63,8 +63,8 @@ class SecurityKey(db.Model):
     credential_id: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
     sign_count: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 # --- Who must use a second factor --------------------------------------------------------------------
@@ -138,6 +138,8 @@ def pending_totp_uri(user: User) -> str | None:
 
 def qr_code_data_uri(uri: str) -> str:
     """The URI as a QR code, drawn here as SVG (no outside service sees the seed)."""
+    import segno  # imported when drawn: its writers cost 0.2 s at every start of the app and the CLI
+
     svg = segno.make(uri, error="m").svg_inline(scale=5, border=2, dark="#111")
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
@@ -257,7 +259,7 @@ def is_fresh(login_session: LoginSession | None, minutes: int) -> bool:
     """Whether this session proved a second factor within the last ``minutes``."""
     if login_session is None or login_session.second_factor_at is None:
         return False
-    return accounts._aware(login_session.second_factor_at) + timedelta(minutes=minutes) >= utcnow()
+    return as_utc(login_session.second_factor_at) + timedelta(minutes=minutes) >= utcnow()
 
 
 def reset(user: User) -> None:

@@ -8,10 +8,8 @@ the deadline preview, both in-process and as the `flask deadlines preview` comma
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import random
-import statistics
 import subprocess
 import sys
 import time
@@ -70,8 +68,8 @@ def load(tenants: int, matters: int, per_matter: int, password_hash: str) -> dic
                   ((1, t, "now()") for t in range(1, tenants + 1)))
         copy_rows(conn, "matters", ["id", "tenant_id", "reference", "title", "jurisdiction", "application_type",
                                     "status", "created_at", "updated_at", "specialist_id"],
-                  ((t * matters + m, t, f"F{t:02d}-{m:05d}", f"Invention {m} of firm {t}", rng.choice(["US", "EP", "PCT"]),
-                    "utility", "pending", "now()", "now()", 1)
+                  ((t * matters + m, t, f"F{t:02d}-{m:05d}", f"Invention {m} of firm {t}",
+                    rng.choice(["US", "EP", "PCT"]), "utility", "pending", "now()", "now()", 1)
                    for t in range(1, tenants + 1) for m in range(matters)))
 
         def deadlines():
@@ -145,6 +143,7 @@ def main() -> None:
     create_database()
     os.environ.update(DATABASE_URL=url(APP_ROLE), MIGRATION_DATABASE_URL=url(OWNER))
     from flask_migrate import upgrade
+
     from app import create_app
     from app.accounts import hash_password
     app = create_app()
@@ -155,7 +154,8 @@ def main() -> None:
           f"in {loaded['seconds']:.1f} s")
     docket, rows = measure_docket(options.runs)
     print(f"specialist docket, next 30 days, first page ({rows} rows shown), {options.tenants} firms, "
-          f"{len(docket)} requests: p50 {percentile(docket, .5) * 1000:.1f} ms, p95 {percentile(docket, .95) * 1000:.1f} ms")
+          f"{len(docket)} requests: p50 {percentile(docket, .5) * 1000:.1f} ms, "
+          f"p95 {percentile(docket, .95) * 1000:.1f} ms")
     in_process, command = measure_preview(400)
     print(f"deadline preview in-process, {len(in_process)} calls: p50 {percentile(in_process, .5) * 1000:.2f} ms, "
           f"p95 {percentile(in_process, .95) * 1000:.2f} ms")

@@ -13,7 +13,7 @@ import os
 import random
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, event, select, text  # noqa: E402
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 DB = "patentdesk_bench_reminders"
 OWNER_ROLE, APP_ROLE = "patentdesk_owner", "patentdesk_app"
-NOW = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 SPREAD_DAYS = 1460  # due dates spread over four years: about 10k reminders fall due on one day
 ZONES = ["America/New_York", "Europe/Berlin", "Asia/Tokyo", "America/Los_Angeles", "Europe/London"]
 
@@ -113,9 +113,10 @@ def main() -> None:
     options = parser.parse_args()
 
     create_database()
+    from flask_migrate import upgrade
+
     from app import create_app
     from app.extensions import db
-    from flask_migrate import upgrade
     app = create_app({"SQLALCHEMY_DATABASE_URI": url(APP_ROLE), "MIGRATION_DATABASE_URL": url(OWNER_ROLE),
                       "DATABASE_APP_ROLE": APP_ROLE, "REDIS_URL": None, "BASE_URL": "https://desk.example"})
     with app.app_context():

@@ -1,7 +1,7 @@
 """Prior-art search benchmark: Whoosh (the product's index code) against SQLite FTS5 on the same corpus.
 
-The corpus is built from the real sample documents in tests/data/patents (PATENTDESK_SAMPLE_DATA overrides): each generated
-document takes a real record, gets a new number, and has its sentences shuffled (and mixed with
+The corpus is built from the real sample documents in tests/data/patents (PATENTDESK_SAMPLE_DATA overrides): each
+generated document takes a real record, gets a new number, and has its sentences shuffled (and mixed with
 sentences of another record), so term statistics stay those of real patent text. Descriptions are
 cut to DESCRIPTION_WORDS words to keep a 100,000-document run within minutes; the figure is printed.
 
@@ -29,7 +29,8 @@ from app.patents.search import ImportedRecord, index_records, iter_records, sear
 from app.patents.search.records import Claim, PatentRecord  # noqa: E402
 from app.patents.search.similar import key_terms  # noqa: E402
 
-DATA_DIR = Path(os.environ.get("PATENTDESK_SAMPLE_DATA", Path(__file__).resolve().parent.parent / "tests" / "data" / "patents"))
+DATA_DIR = Path(os.environ.get("PATENTDESK_SAMPLE_DATA",
+                               Path(__file__).resolve().parent.parent / "tests" / "data" / "patents"))
 DESCRIPTION_WORDS = 600
 CLAIMS_PER_DOC = 12
 _SENTENCE = re.compile(r"(?<=[.;])\s+")

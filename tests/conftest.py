@@ -14,10 +14,9 @@ import pyotp
 import pytest
 from sqlalchemy import create_engine, text, update
 
-from app import create_app
+from app import create_app, two_factor
 from app.accounts import hash_password
 from app.extensions import db
-from app import two_factor
 from app.models import SpecialistAssignment, Tenant, User
 from tests import resources
 
@@ -30,6 +29,11 @@ PASSWORD = "correct horse battery staple"
 # One key-encryption key for the run, as a deployment sets it: workers and the production-path
 # deployment started by tests inherit it, so they read the files the tests store and vice versa.
 os.environ.setdefault("PATENTDESK_KEK", secrets.token_hex(32))
+# argon2id at its cheapest (production's 64 MiB x 3 passes doubled the run); processes the tests start inherit it.
+# tests/security/test_passwords.py checks the production parameters with `production_password_hashing`.
+for _name, _value in (("PASSWORD_HASH_TIME_COST", "1"), ("PASSWORD_HASH_MEMORY_KIB", "8"),
+                      ("PASSWORD_HASH_PARALLELISM", "1")):
+    os.environ.setdefault(_name, _value)
 
 
 def _pg_url(role: str) -> str:
@@ -112,6 +116,15 @@ def client(app):
 @pytest.fixture(scope="session")
 def password_hash():
     return hash_password(PASSWORD)
+
+
+@pytest.fixture
+def production_password_hashing():
+    """argon2id with the production parameters for one test (the suite runs with the cheapest)."""
+    from app import accounts, config
+    accounts.configure_password_hashing(config.PRODUCTION_PASSWORD_HASHING)
+    yield config.PRODUCTION_PASSWORD_HASHING
+    accounts.configure_password_hashing(config.password_hashing())
 
 
 @dataclass

@@ -18,5 +18,5 @@ def retitle_every_matter(tenant_id: int, suffix: str) -> int:
 
 @tenant_job
 def echo_in_tenant(tenant_id: int, text: str) -> str:
-    """Leaves its text as the job's result in Redis, as a job of the firm's would (tests/security/test_offboarding.py)."""
+    """Leaves its text as the job's result in Redis, as a firm's job would (tests/security/test_offboarding.py)."""
     return text

@@ -8,17 +8,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from app import audit
 from app.extensions import db
 from app.models import AuditEntry
 
-TODAY = datetime.now(timezone.utc).date()
+TODAY = datetime.now(UTC).date()
 
 
 def _entry(tenant_id, summary, at=None, action="update"):
-    db.session.add(AuditEntry(at=at or datetime.now(timezone.utc), actor_user_id=None, actor_label="someone",
+    db.session.add(AuditEntry(at=at or datetime.now(UTC), actor_user_id=None, actor_label="someone",
                               subject_tenant_id=tenant_id, action=action, summary=summary))
     db.session.commit()
 
@@ -53,7 +53,7 @@ def test_a_provider_admin_exports_any_firm_or_all_as_json(world, login_as):
 
 
 def test_the_date_range_is_honoured_and_checked(world, login_as):
-    _entry(world.firm_a.id, "long ago", at=datetime.now(timezone.utc) - timedelta(days=40))
+    _entry(world.firm_a.id, "long ago", at=datetime.now(UTC) - timedelta(days=40))
     _entry(world.firm_a.id, "recently")
     client = login_as(world["a_firm_admin"])
     text = _export(client).get_data(as_text=True)

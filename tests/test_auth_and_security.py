@@ -1,6 +1,5 @@
 """Sign-in, sign-out that really ends the session, throttling, CSRF, roles, headers and the audit trail."""
 import json
-import logging
 
 import pytest
 from sqlalchemy import select
@@ -62,7 +61,8 @@ def test_a_cookie_captured_before_sign_out_is_refused_afterwards(client, world, 
 def test_password_change_ends_other_sessions(app, world, login_as):
     victim = login_as(world["a_attorney"])
     admin = login_as(world["a_firm_admin"])
-    response = admin.post(f"/admin/users/{world['a_attorney'].id}/password", data={"pw-password": "a much longer passphrase 42"})
+    response = admin.post(f"/admin/users/{world['a_attorney'].id}/password",
+                          data={"pw-password": "a much longer passphrase 42"})
     assert response.status_code == 302
     assert victim.get("/").status_code == 302
 
@@ -78,6 +78,7 @@ def test_disabling_an_account_ends_its_sessions(world, login_as):
 def test_idle_sessions_expire(app, world, login_as):
     client = login_as(world["a_attorney"])
     from datetime import timedelta
+
     from app.models import utcnow
     for login_session in db.session.execute(select(LoginSession)).scalars():
         login_session.last_seen_at = utcnow() - timedelta(hours=2)
@@ -171,13 +172,13 @@ def test_specialist_works_only_in_assigned_tenants(world, login_as):
 def test_revoked_assignment_takes_effect_on_the_next_request(world, login_as):
     from app.models import SpecialistAssignment
     specialist = login_as(world["specialist_both"], world.firm_b)
-    assert "Borealis" in specialist.get("/").get_data(as_text=True)
+    assert "Borealis" in specialist.get("/", follow_redirects=True).get_data(as_text=True)
     for row in db.session.execute(select(SpecialistAssignment).where(
             SpecialistAssignment.user_id == world["specialist_both"].id,
             SpecialistAssignment.tenant_id == world.firm_b.id)).scalars():
         db.session.delete(row)
     db.session.commit()
-    page = specialist.get("/", follow_redirects=True).get_data(as_text=True)
+    page = specialist.get("/matters", follow_redirects=True).get_data(as_text=True)
     assert "Borealis Patent Group</option>" not in page and "Choose a client firm" in page
 
 
@@ -190,7 +191,8 @@ def test_audit_log_records_changes_and_is_scoped(world, login_as):
     page = admin_a.get("/admin/audit").get_data(as_text=True)
     assert "update User" in page and "viewer@acme.test" in page
     assert "attorney@borealis.test" not in page
-    provider_page = login_as(world["provider_admin"]).get(f"/admin/audit?tenant={world.firm_b.id}").get_data(as_text=True)
+    provider = login_as(world["provider_admin"])
+    provider_page = provider.get(f"/admin/audit?tenant={world.firm_b.id}").get_data(as_text=True)
     assert "attorney@borealis.test" in provider_page
 
 

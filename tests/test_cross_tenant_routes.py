@@ -6,7 +6,6 @@ for their own tenant's object too: a role refusal that reveals nothing about the
 """
 from __future__ import annotations
 
-import itertools
 from datetime import date
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from app.extensions import db
 from app.patents.docketing.models import Matter
 from app.tenancy import tenant_scope
+from tests.builders import add_matter
 
 # Route endpoints that take an id but need no cross-tenant check, with the reason.
 EXEMPT: dict[str, str] = {
@@ -28,17 +28,8 @@ EXEMPT: dict[str, str] = {
 ACTORS = ("a_firm_admin", "a_attorney", "a_paralegal", "a_viewer", "specialist_a")
 
 
-_references = itertools.count(1)
-
-
 def _matter(world, tenant) -> int:
-    with tenant_scope(tenant.id):
-        matter = Matter(reference=f"{tenant.slug.upper()}-{next(_references):04d}", title="Secret invention",
-                        jurisdiction="US",
-                        application_type="utility", filing_date=date(2026, 1, 5))
-        db.session.add(matter)
-        db.session.commit()
-        return matter.id
+    return add_matter(tenant, title="Secret invention", filing_date=date(2026, 1, 5)).id
 
 
 def _event(world, tenant) -> int:
@@ -52,6 +43,7 @@ def _event(world, tenant) -> int:
 
 def _deadline(world, tenant) -> int:
     from sqlalchemy import select
+
     from app.patents.docketing.models import Deadline
     event_id = _event(world, tenant)
     with tenant_scope(tenant.id):
@@ -80,7 +72,8 @@ def _checklist(world, tenant) -> int:
     matter_id = _matter(world, tenant)
     with tenant_scope(tenant.id):
         matter = db.session.get(Matter, matter_id)
-        checklist = operations.start_checklist(matter, operations.default_template_for(matter), world["specialist_both"])
+        checklist = operations.start_checklist(matter, operations.default_template_for(matter),
+                                               world["specialist_both"])
         db.session.commit()
         return checklist.id
 
@@ -132,6 +125,7 @@ def _marked_hit(world, tenant) -> int:
 def _private_document_number(world, tenant) -> str:
     """A document only in this tenant's private collection: another tenant must not find it by number."""
     from sqlalchemy import select
+
     from app.patents.search.models import PrivateDocument
     number = f"XX{9000 + tenant.id}"
     with tenant_scope(tenant.id):
@@ -212,6 +206,7 @@ def _login_session(world, tenant) -> int:
 def _security_key(world, tenant) -> int:
     """A security key of the firm's paralegal: only they may remove it."""
     import os
+
     from app.two_factor import SecurityKey
     key = SecurityKey(user_id=world[("a" if tenant is world.firm_a else "b") + "_paralegal"].id, name="Key",
                       credential_id=os.urandom(16), public_key=b"public key")

@@ -5,16 +5,12 @@ from sqlalchemy import create_engine, func, select, text
 from app.extensions import db
 from app.patents.docketing.models import Matter
 from app.tenancy import TenantScopeError, get_or_404, tenant_scope
-from tests.conftest import BACKEND, _pg_url, APP_ROLE
+from tests import builders
+from tests.conftest import APP_ROLE, BACKEND, _pg_url
 
 
-def add_matter(tenant, reference, **fields):
-    with tenant_scope(tenant.id):
-        matter = Matter(reference=reference, title=fields.pop("title", f"Title {reference}"),
-                        jurisdiction="US", application_type="utility", **fields)
-        db.session.add(matter)
-        db.session.commit()
-        return matter.id
+def add_matter(tenant, reference, **fields) -> int:
+    return builders.add_matter(tenant, reference, **fields).id
 
 
 def references():

@@ -10,7 +10,7 @@ harmless, because an atomic Redis key per minute lets one enqueue, the job id is
 """
 import logging
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from app import create_app
 from app.jobs import enqueue, redis_connection
@@ -51,12 +51,12 @@ def main() -> None:
         if connection is None:
             raise SystemExit("REDIS_URL is not set: run `flask --app wsgi reminders sweep` from cron instead.")
         while True:
-            minute = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+            minute = datetime.now(UTC).replace(second=0, microsecond=0)
             if enqueue_sweep(minute, connection):
                 log.info("queued %s", sweep_job_id(minute))
             enqueue_at_risk(minute, connection)
             next_minute = minute + timedelta(minutes=1)
-            time.sleep(max((next_minute - datetime.now(timezone.utc)).total_seconds(), 0.5))
+            time.sleep(max((next_minute - datetime.now(UTC)).total_seconds(), 0.5))
 
 
 if __name__ == "__main__":

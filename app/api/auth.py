@@ -10,8 +10,8 @@ from flask_login import current_user
 from .. import accounts, audit
 from ..extensions import csrf, db
 from ..models import utcnow
+from ..permissions import Can, can
 from .http import problem
-from .schemas import DOCKETING_ROLES
 from .tokens import find_live_token
 
 log = logging.getLogger("patentdesk.api")
@@ -37,8 +37,8 @@ def rate_limit_key() -> str:
 
 def rate_limit() -> str:
     if request.method in UNSAFE_METHODS:
-        return current_app.config.get("API_WRITE_RATE_LIMIT", "60 per minute")
-    return current_app.config.get("API_READ_RATE_LIMIT", "600 per minute")
+        return current_app.config["API_WRITE_RATE_LIMIT"]
+    return current_app.config["API_READ_RATE_LIMIT"]
 
 
 def authenticate_bearer() -> None:
@@ -73,8 +73,8 @@ def unauthorized_response(detail: str = "Send Authorization: Bearer pd_<prefix>_
     return response
 
 
-def api_operation(write: bool = False, roles: tuple[str, ...] = DOCKETING_ROLES):
-    """Authenticated, inside a tenant; writes need a read-write token (or CSRF for a session) and one of ``roles``."""
+def api_operation(write: bool = False, capability: Can | None = Can.DOCKET):
+    """Authenticated, inside a tenant; writes need a read-write token (or CSRF for a session) and ``capability``."""
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
@@ -90,7 +90,7 @@ def api_operation(write: bool = False, roles: tuple[str, ...] = DOCKETING_ROLES)
                     return problem(403, "Forbidden", "This token is read-only.")
                 if token is None and current_app.config.get("WTF_CSRF_ENABLED", True):
                     csrf.protect()  # a session carries cookies, so a forged cross-site request must fail
-                if current_user.role not in roles:
+                if capability is not None and not can(current_user, capability):
                     log.warning("authorisation failure: role %s may not %s %s", current_user.role, request.method,
                                 request.path)
                     return problem(403, "Forbidden", "Your role does not allow changes.")

@@ -1,19 +1,18 @@
 """marshmallow schemas of the API; what each role may see (``views``) and change (``writable``) is declared here."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 from typing import ClassVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from ..models import FIRM_ROLES, PROVIDER_ROLES
 from ..patents.checklists.models import CHECKLIST_STATUSES, ITEM_STATES
+from ..patents.docketing.models import APPLICATION_TYPES, DEADLINE_STATUSES, JURISDICTIONS, MATTER_STATUSES
 from ..patents.docketing.queries import STATUS_FILTERS
 from ..patents.work_requests.models import REQUEST_KINDS, REQUEST_STATES
-from ..patents.docketing.models import APPLICATION_TYPES, DEADLINE_STATUSES, JURISDICTIONS, MATTER_STATUSES
+from ..permissions import ROLES, Can, roles_that
 
-ROLES = FIRM_ROLES + PROVIDER_ROLES
-DOCKETING_ROLES = ("firm_admin", "attorney", "paralegal", "provider_admin", "specialist")
+DOCKETING_ROLES = roles_that(Can.DOCKET)
 ID_RANGE = validate.Range(min=1, max=2**31 - 1)
 
 
@@ -32,7 +31,7 @@ class UtcDateTime(fields.DateTime):
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return super()._serialize(value, attr, obj, **kwargs)
 
 

@@ -5,13 +5,14 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, select
+from sqlalchemy import Boolean, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models import Tenant, User, utcnow
+from ..utc import UtcDateTime, as_utc
 
 SCOPES = {"read": "Read only", "read_write": "Read and write"}
 DEFAULT_LIFETIME_DAYS = 90
@@ -39,10 +40,10 @@ class ApiToken(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     can_write: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     user: Mapped[User] = relationship()
     tenant: Mapped[Tenant] = relationship()
@@ -52,12 +53,9 @@ class ApiToken(db.Model):
         return "read_write" if self.can_write else "read"
 
     def is_live(self, now: datetime | None = None) -> bool:
-        return self.revoked_at is None and _aware(self.expires_at) > (now or utcnow())
+        return self.revoked_at is None and as_utc(self.expires_at) > (now or utcnow())
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes; they were written in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _secret_hash(secret: str) -> str:

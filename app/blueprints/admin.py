@@ -8,15 +8,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Regexp
 
 from .. import accounts, audit, two_factor
 from ..extensions import db
 from ..models import FIRM_ROLES, PROVIDER_ROLES, ROLE_LABELS, AuditEntry, SpecialistAssignment, Tenant, User
-from ..web import roles_required
+from ..permissions import Can, requires
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-ADMINS = ("firm_admin", "provider_admin")
 AUDIT_PAGE_SIZE = 50
 
 
@@ -41,16 +40,9 @@ def _managed_user_or_404(user_id: int) -> User:
 EMAIL_SHAPE = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an e-mail address like name@firm.com.")
 
 
-class UniqueEmail:
-    def __call__(self, form, field):
-        taken = db.session.execute(select(User.id).where(User.email == field.data.strip().lower())).scalar()
-        if taken is not None and taken != getattr(form, "editing_id", None):
-            raise ValidationError("Another account already uses this e-mail address.")
-
-
 class UserForm(FlaskForm):
     name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
-    email = EmailField("E-mail", validators=[DataRequired(), EMAIL_SHAPE, Length(max=254), UniqueEmail()])
+    email = EmailField("E-mail", validators=[DataRequired(), EMAIL_SHAPE, Length(max=254)])
     role = SelectField("Role")
     active = BooleanField("Active", default=True)
 
@@ -63,6 +55,11 @@ class PasswordForm(FlaskForm):
     password = PasswordField("New password", validators=[DataRequired()])
 
 
+def _refused(form: FlaskForm, refused: accounts.AccountInputError) -> None:
+    """Show the accounts module's refusal on the form field it concerns."""
+    getattr(form, refused.field).errors.append(str(refused))
+
+
 def _apply_password(form, user: User) -> bool:
     try:
         accounts.set_password(user, form.password.data)
@@ -73,7 +70,7 @@ def _apply_password(form, user: User) -> bool:
 
 
 @bp.route("/users")
-@roles_required(*ADMINS)
+@requires(Can.MANAGE_PEOPLE)
 def users():
     people = db.session.execute(_managed_users_query()).scalars().all()
     return render_template("admin/users.html", people=people,
@@ -81,44 +78,37 @@ def users():
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@roles_required(*ADMINS)
+@requires(Can.MANAGE_PEOPLE)
 def new_user():
     form = NewUserForm()
     form.role.choices = [(r, ROLE_LABELS[r]) for r in _roles_managed_by(current_user)]
     if form.validate_on_submit():
-        user = User(name=form.name.data.strip(), email=form.email.data.strip().lower(), role=form.role.data,
-                    active=form.active.data, password_hash="!",
-                    home_tenant_id=current_user.home_tenant_id if current_user.role == "firm_admin" else None)
         try:
-            accounts.check_password_policy(form.password.data, user.email)
-        except accounts.PasswordRejected as rejected:
-            form.password.errors.append(str(rejected))
+            user = accounts.create_user(
+                form.name.data, form.email.data, form.role.data, form.password.data, active=form.active.data,
+                home_tenant_id=current_user.home_tenant_id if current_user.role == "firm_admin" else None)
+        except accounts.AccountInputError as refused:
+            _refused(form, refused)
         else:
-            user.password_hash = accounts.hash_password(form.password.data)
-            db.session.add(user)
-            db.session.flush()
             flash(f"{user.name} can now sign in as {ROLE_LABELS[user.role]}.", "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None), 400 if form.errors else 200
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@roles_required(*ADMINS)
+@requires(Can.MANAGE_PEOPLE)
 def edit_user(user_id: int):
     user = _managed_user_or_404(user_id)
     form = UserForm(obj=user)
-    form.editing_id = user.id
     form.role.choices = [(r, ROLE_LABELS[r]) for r in _roles_managed_by(current_user)]
     password_form = PasswordForm(prefix="pw")
     if form.validate_on_submit():
-        if user.id == current_user.id and (form.role.data != user.role or not form.active.data):
-            form.role.errors.append("You cannot change your own role or deactivate yourself. Ask another admin.")
+        try:
+            accounts.update_user(user, form.name.data, form.email.data, form.role.data, form.active.data,
+                                 by=current_user)
+        except accounts.AccountInputError as refused:
+            _refused(form, refused)
         else:
-            was_active = user.active
-            user.name, user.email = form.name.data.strip(), form.email.data.strip().lower()
-            user.role, user.active = form.role.data, form.active.data
-            if was_active and not user.active:
-                accounts.end_all_sessions(user, reason="account disabled")
             flash(f"Saved {user.name}.", "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user, password_form=password_form,
@@ -126,7 +116,7 @@ def edit_user(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
-@roles_required(*ADMINS)
+@requires(Can.MANAGE_PEOPLE)
 def set_user_password(user_id: int):
     user = _managed_user_or_404(user_id)
     password_form = PasswordForm(prefix="pw")
@@ -141,7 +131,7 @@ def set_user_password(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
-@roles_required(*ADMINS)
+@requires(Can.MANAGE_PEOPLE)
 def reset_two_factor(user_id: int):
     """For a person who lost their phone and codes: every factor removed, every session ended, audited."""
     user = _managed_user_or_404(user_id)
@@ -171,21 +161,16 @@ class TenantForm(FlaskForm):
     time_zone = SelectField("Time zone", default="America/New_York")
     active = BooleanField("Active", default=True)
 
-    def validate_slug(self, field):
-        taken = db.session.execute(select(Tenant.id).where(Tenant.slug == field.data)).scalar()
-        if taken is not None and taken != getattr(self, "editing_id", None):
-            raise ValidationError("Another firm already uses this short code.")
-
 
 class NewTenantForm(TenantForm):
     admin_name = StringField("First firm admin's name", validators=[DataRequired(), Length(max=200)])
     admin_email = EmailField("First firm admin's e-mail",
-                             validators=[DataRequired(), EMAIL_SHAPE, Length(max=254), UniqueEmail()])
+                             validators=[DataRequired(), EMAIL_SHAPE, Length(max=254)])
     admin_password = PasswordField("Initial password", validators=[DataRequired()])
 
 
 @bp.route("/tenants")
-@roles_required("provider_admin")
+@requires(Can.MANAGE_FIRMS)
 def tenants():
     counts = dict(db.session.execute(
         select(User.home_tenant_id, func.count(User.id)).where(User.home_tenant_id.is_not(None))
@@ -198,39 +183,36 @@ def tenants():
 
 
 @bp.route("/tenants/new", methods=["GET", "POST"])
-@roles_required("provider_admin")
+@requires(Can.MANAGE_FIRMS)
 def new_tenant():
     form = NewTenantForm()
     form.time_zone.choices = _time_zone_choices()
     if form.validate_on_submit():
         try:
-            accounts.check_password_policy(form.admin_password.data, form.admin_email.data)
-        except accounts.PasswordRejected as rejected:
-            form.admin_password.errors.append(str(rejected))
+            tenant = accounts.create_tenant(form.name.data, form.slug.data, form.time_zone.data, form.active.data,
+                                            form.admin_name.data, form.admin_email.data, form.admin_password.data)
+        except accounts.AccountInputError as refused:
+            _refused(form, refused)
         else:
-            tenant = Tenant(name=form.name.data.strip(), slug=form.slug.data, time_zone=form.time_zone.data,
-                            active=form.active.data)
-            db.session.add(tenant)
-            db.session.flush()
-            db.session.add(User(name=form.admin_name.data.strip(), email=form.admin_email.data.strip().lower(),
-                                role="firm_admin", home_tenant_id=tenant.id,
-                                password_hash=accounts.hash_password(form.admin_password.data)))
             flash(f"{tenant.name} is set up. Assign specialists to it under Provider staff.", "success")
             return redirect(url_for("admin.tenants"))
     return render_template("admin/tenant_form.html", form=form, tenant=None), 400 if form.errors else 200
 
 
 @bp.route("/tenants/<int:tenant_id>", methods=["GET", "POST"])
-@roles_required("provider_admin")
+@requires(Can.MANAGE_FIRMS)
 def edit_tenant(tenant_id: int):
     tenant = db.session.get(Tenant, tenant_id) or abort(404)
     form = TenantForm(obj=tenant)
-    form.editing_id = tenant.id
     form.time_zone.choices = _time_zone_choices()
     if form.validate_on_submit():
-        form.populate_obj(tenant)
-        flash(f"Saved {tenant.name}.", "success")
-        return redirect(url_for("admin.tenants"))
+        try:
+            accounts.update_tenant(tenant, form.name.data, form.slug.data, form.time_zone.data, form.active.data)
+        except accounts.AccountInputError as refused:
+            _refused(form, refused)
+        else:
+            flash(f"Saved {tenant.name}.", "success")
+            return redirect(url_for("admin.tenants"))
     return render_template("admin/tenant_form.html", form=form, tenant=tenant), 400 if form.errors else 200
 
 
@@ -239,7 +221,7 @@ class AssignmentForm(FlaskForm):
 
 
 @bp.route("/staff/<int:user_id>/assignments", methods=["GET", "POST"])
-@roles_required("provider_admin")
+@requires(Can.MANAGE_FIRMS)
 def assignments(user_id: int):
     person = db.session.execute(accounts.provider_staff_query().where(User.id == user_id)).scalar_one_or_none()
     if person is None:
@@ -250,16 +232,8 @@ def assignments(user_id: int):
     if request.method == "GET":
         form.tenant_ids.data = [t.id for t in accounts.assigned_tenants(person)]
     if form.validate_on_submit():
-        wanted = set(form.tenant_ids.data)
-        current = set(db.session.execute(select(SpecialistAssignment.tenant_id)
-                                         .where(SpecialistAssignment.user_id == person.id)).scalars())
-        for tenant_id in wanted - current:
-            db.session.add(SpecialistAssignment(user_id=person.id, tenant_id=tenant_id))
-        for assignment in db.session.execute(select(SpecialistAssignment).where(
-                SpecialistAssignment.user_id == person.id,
-                SpecialistAssignment.tenant_id.in_(current - wanted))).scalars():
-            db.session.delete(assignment)
-        flash(f"{person.name} is assigned to {len(wanted)} firm(s).", "success")
+        accounts.set_assignments(person, form.tenant_ids.data)
+        flash(f"{person.name} is assigned to {len(set(form.tenant_ids.data))} firm(s).", "success")
         return redirect(url_for("admin.users"))
     return render_template("admin/assignments.html", form=form, person=person)
 
@@ -267,7 +241,7 @@ def assignments(user_id: int):
 # --- Audit log ----------------------------------------------------------------------------------------
 
 @bp.route("/audit")
-@roles_required(*ADMINS)
+@requires(Can.READ_AUDIT_LOG)
 def audit_log():
     tenant_filter = request.args.get("tenant", type=int) if current_user.role == "provider_admin" else None
     query = audit.visible_entries(current_user, tenant_filter)
@@ -282,6 +256,6 @@ def audit_log():
     firms = (db.session.execute(select(Tenant).order_by(Tenant.name)).scalars().all()
              if current_user.role == "provider_admin" else [])
     tenant_names = {t.id: t.name for t in firms} or ({g.tenant.id: g.tenant.name} if g.tenant else {})
-    return render_template("admin/audit.html", entries=entries[:AUDIT_PAGE_SIZE], has_next=len(entries) > AUDIT_PAGE_SIZE,
-                           page=page, firms=firms, tenant_names=tenant_names,
+    return render_template("admin/audit.html", entries=entries[:AUDIT_PAGE_SIZE],
+                           has_next=len(entries) > AUDIT_PAGE_SIZE, page=page, firms=firms, tenant_names=tenant_names,
                            filters={"tenant": tenant_filter, "action": action, "actor": actor})

@@ -10,11 +10,11 @@ from flask_login import login_required
 
 from ..api import openapi
 from ..api.auth import BearerRefused, rate_limit, rate_limit_key, unauthorized_response
+
 # Importing the resources declares their operations on openapi.OPERATIONS.
-from ..api.resources import (checklists, deadlines, events, matters, reports, search,  # noqa: F401
-                             work_requests)
+from ..api.resources import checklists, deadlines, events, matters, reports, search, work_requests  # noqa: F401
 from ..extensions import csrf, limiter
-from ..patents import deadlines as engine
+from ..patents.deadlines import RuleError, preview
 
 bp = Blueprint("api", __name__, url_prefix=openapi.API_PREFIX)
 csrf.exempt(bp)  # token requests have no cookie to forge; session writes are checked in api_operation
@@ -58,6 +58,6 @@ def deadlines_preview():
     from ..patents.docketing.closures import sync
     sync()   # closures a provider admin declared, from any process
     try:
-        return jsonify(engine.preview(body["jurisdiction"], body["event"], body["date"], params))
-    except engine.RuleError as error:
+        return jsonify(preview(body["jurisdiction"], body["event"], body["date"], params))
+    except RuleError as error:
         abort(400, description=str(error))

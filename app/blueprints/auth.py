@@ -80,7 +80,8 @@ def complete_sign_in(user, next_target: str | None, second_factor: str | None = 
     db.session.flush()
     sign_ins.notice_if_new(accounts.session_for_token(session[SESSION_TOKEN_KEY]))
     audit.record("sign_in", summary=f"{user.email} signed in" + (f" with {second_factor}" if second_factor else ""),
-                 tenant_id=user.home_tenant_id, target=user, actor=audit.Actor(user.id, user.email, request.remote_addr))
+                 tenant_id=user.home_tenant_id, target=user,
+                 actor=audit.Actor(user.id, user.email, request.remote_addr))
     return redirect(_safe_next(next_target) or url_for("main.home"))
 
 

@@ -7,23 +7,29 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
-from wtforms import Form, FieldList, FormField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import FieldList, Form, FormField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..extensions import db
-from ..jobs import start_tracked_job
+from ..jobs import JobKind, start_tracked_job
 from ..patents.checklists import operations
-from ..patents.checklists.models import (CHECKLIST_STATUSES, ENTITIES, ITEM_STATES, Checklist, ChecklistItem,
-                                         ChecklistTemplate)
-from ..patents.drafts import DraftInputError, read_text
+from ..patents.checklists.models import (
+    CHECKLIST_STATUSES,
+    ENTITIES,
+    ITEM_STATES,
+    Checklist,
+    ChecklistItem,
+    ChecklistTemplate,
+)
 from ..patents.docketing.models import APPLICATION_TYPES, JURISDICTIONS, Matter
+from ..patents.drafts import DraftInputError, read_text
+from ..permissions import Can, can, requires
 from ..tenancy import get_or_404
-from ..web import register_nav, roles_required, tenant_required
+from ..uploads import limit_text, max_file_bytes, read_limited, size_refusal
+from ..web import tenant_required
 
 bp = Blueprint("checklists", __name__, url_prefix="/checklists")
-register_nav("Checklists", "checklists.index")
 
-DRAFT_FILE_MAX_BYTES = 5 * 1024 * 1024
 DOCX_MAGIC = b"PK\x03\x04"
 NEW_ITEM_ROWS = 3
 
@@ -90,7 +96,7 @@ class NewTemplateForm(TemplateForm):
 # --- Helpers ------------------------------------------------------------------------------------------
 
 def _can_edit() -> bool:
-    return current_user.role in operations.EDITOR_ROLES
+    return can(current_user, Can.EDIT_CHECKLIST)
 
 
 def _checklist_page(checklist: Checklist, status: int = 200, draft_form: DraftForm | None = None,
@@ -132,11 +138,12 @@ def _read_upload(field) -> str | None:
     upload = field.data
     if not upload or not upload.filename:
         return None
-    data = upload.read(DRAFT_FILE_MAX_BYTES + 1)
+    limit = max_file_bytes()
+    data, size = read_limited(upload, limit)
     name = upload.filename
-    if len(data) > DRAFT_FILE_MAX_BYTES:
-        raise DraftInputError(f"'{name}' is larger than {DRAFT_FILE_MAX_BYTES // (1024 * 1024)} MB; "
-                              f"upload the claims, abstract or description on their own.")
+    if size > limit:
+        raise DraftInputError(f"{size_refusal(repr(name), size, limit)} Upload the claims, abstract or "
+                              f"description on their own.")
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in ("txt", "docx"):
         raise DraftInputError(f"'{name}' is not a .txt or .docx file. Save it as one of those, or paste the text.")
@@ -164,7 +171,7 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 @tenant_required
-@roles_required(*operations.EDITOR_ROLES)
+@requires(Can.EDIT_CHECKLIST)
 def start():
     form = StartForm()
     matters = db.session.execute(select(Matter).order_by(Matter.reference)).scalars().all()
@@ -239,7 +246,7 @@ def check_draft(checklist_id: int):
     except DraftInputError as unreadable:
         form.claims.errors = [str(unreadable)]
         return _checklist_page(checklist, 400, draft_form=form)
-    job = start_tracked_job("reports", "draft_check", f"Draft check for {checklist.matter.reference}",
+    job = start_tracked_job("reports", JobKind.DRAFT_CHECK, f"Draft check for {checklist.matter.reference}",
                             operations.attach_draft_and_run_checks, checklist.id, draft, current_user.id,
                             created_by_id=current_user.id)
     checklist.check_job_id = job.id
@@ -251,9 +258,9 @@ def check_draft(checklist_id: int):
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _upload_too_large(error):
-    limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
-    flash(f"The upload was larger than {limit} MB altogether and was not read. Upload one file at a time, "
-          f"each under {DRAFT_FILE_MAX_BYTES // (1024 * 1024)} MB.", "error")
+    total = limit_text(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+    flash(f"The upload was larger than {total} altogether and was not read. Upload one file at a time, "
+          f"each at most {limit_text()}.", "error")
     checklist_id = (request.view_args or {}).get("checklist_id")
     return redirect(url_for("checklists.detail", checklist_id=checklist_id) if checklist_id
                     else url_for("checklists.index"))
@@ -333,7 +340,7 @@ def override_finding(checklist_id: int, fingerprint: str):
 @tenant_required
 def make_pdf(checklist_id: int):
     checklist = get_or_404(Checklist, checklist_id)
-    job = start_tracked_job("reports", "checklist_pdf", f"Checklist PDF for {checklist.matter.reference}",
+    job = start_tracked_job("reports", JobKind.CHECKLIST_PDF, f"Checklist PDF for {checklist.matter.reference}",
                             operations.render_checklist_pdf, checklist.id, current_user.id,
                             created_by_id=current_user.id)
     checklist.pdf_job_id = job.id
@@ -353,7 +360,7 @@ def _add_blank_rows(form: TemplateForm) -> None:
 
 @bp.route("/templates")
 @login_required
-@roles_required("provider_admin")
+@requires(Can.MANAGE_CHECKLIST_TEMPLATES)
 def templates():
     return render_template("checklists/templates.html", templates=operations.all_templates(),
                            application_types=APPLICATION_TYPES)
@@ -361,7 +368,7 @@ def templates():
 
 @bp.route("/templates/new", methods=["GET", "POST"])
 @login_required
-@roles_required("provider_admin")
+@requires(Can.MANAGE_CHECKLIST_TEMPLATES)
 def new_template():
     form, items_error = NewTemplateForm(), None
     if request.method == "GET":
@@ -383,7 +390,7 @@ def new_template():
 
 @bp.route("/templates/<int:template_id>", methods=["GET", "POST"])
 @login_required
-@roles_required("provider_admin")
+@requires(Can.MANAGE_CHECKLIST_TEMPLATES)
 def edit_template(template_id: int):
     template, items_error = get_or_404(ChecklistTemplate, template_id), None
     if request.method == "GET":

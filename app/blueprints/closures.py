@@ -13,7 +13,7 @@ from .. import audit
 from ..extensions import db
 from ..patents.docketing import closures  # also registers the declared_closures table
 from ..patents.docketing.operations import DocketError
-from ..web import roles_required
+from ..permissions import Can, requires
 
 bp = Blueprint("closures", __name__, url_prefix="/admin/closures")
 
@@ -27,7 +27,7 @@ class ClosureForm(FlaskForm):
 
 
 @bp.route("/", methods=["GET", "POST"])
-@roles_required("provider_admin")
+@requires(Can.DECLARE_OFFICE_CLOSURES)
 def index():
     form = ClosureForm()
     form.calendar_id.choices = closures.calendar_choices()

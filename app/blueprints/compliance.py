@@ -1,10 +1,21 @@
 """A firm's security settings and its data: require two-factor, export everything, audit log export, offboarding."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
-from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request,
-                   stream_with_context, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -13,10 +24,12 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from .. import audit, files, firm_data, offboarding
 from ..extensions import db
-from ..jobs import JobRecord, start_tracked_job
+from ..jobs import JobKind, JobRecord, start_tracked_job
 from ..models import Tenant, utcnow
+from ..permissions import Can, requires
 from ..tenancy import tenant_scope
-from ..web import roles_required, tenant_required
+from ..utc import as_utc
+from ..web import tenant_required
 
 bp = Blueprint("compliance", __name__, url_prefix="/admin")
 
@@ -26,7 +39,7 @@ class FirmSecurityForm(FlaskForm):
 
 
 @bp.route("/security", methods=["GET", "POST"])
-@roles_required("firm_admin")
+@requires(Can.MANAGE_FIRM_SECURITY)
 @tenant_required
 def firm_security():
     """The firm admin's security settings for the firm."""
@@ -41,7 +54,7 @@ def firm_security():
             flash("Everyone in the firm will be asked to set up two-factor sign-in before anything else."
                   if firm.require_two_factor else "Two-factor sign-in is now optional for the firm.", "success")
         return redirect(url_for("compliance.firm_security"))
-    exports = db.session.execute(select(JobRecord).where(JobRecord.kind == firm_data.EXPORT_PURPOSE)
+    exports = db.session.execute(select(JobRecord).where(JobRecord.kind == JobKind.FIRM_EXPORT)
                                  .order_by(JobRecord.id.desc()).limit(5)).scalars().all()
     return render_template("compliance/firm_security.html", form=form, firm=firm, exports=exports,
                            download_hours=current_app.config["EXPORT_DOWNLOAD_HOURS"])
@@ -67,7 +80,7 @@ class AuditExportForm(FlaskForm):
 
 
 @bp.route("/audit/export", methods=["GET", "POST"])
-@roles_required("firm_admin", "provider_admin")
+@requires(Can.READ_AUDIT_LOG)
 def export_audit():
     """The audit log for a date range as CSV or JSON: a firm admin's firm, or any firm (or all) for a provider admin."""
     form = AuditExportForm()
@@ -82,8 +95,8 @@ def export_audit():
         form.start.data, form.end.data = form.start.data or today - timedelta(days=30), form.end.data or today
     if form.validate_on_submit():
         tenant_id = (form.tenant.data or None) if provider else None
-        start = datetime.combine(form.start.data, time.min, tzinfo=timezone.utc)
-        end = datetime.combine(form.end.data + timedelta(days=1), time.min, tzinfo=timezone.utc)
+        start = datetime.combine(form.start.data, time.min, tzinfo=UTC)
+        end = datetime.combine(form.end.data + timedelta(days=1), time.min, tzinfo=UTC)
         query = audit.entries_between(audit.visible_entries(current_user, tenant_id), start, end)
         scope = f"firm {tenant_id}" if tenant_id else ("all firms" if provider else "the firm")
         audit.record("audit_exported", tenant_id=tenant_id if provider else current_user.home_tenant_id,
@@ -110,7 +123,7 @@ def _export_tenant_ids() -> list[int]:
 def _export_or_404(job_id: int) -> JobRecord:
     with tenant_scope(_export_tenant_ids()):
         job = db.session.execute(select(JobRecord).where(JobRecord.id == job_id,
-                                                         JobRecord.kind == firm_data.EXPORT_PURPOSE)
+                                                         JobRecord.kind == JobKind.FIRM_EXPORT)
                                  ).scalar_one_or_none()
         if job is None:
             abort(404)
@@ -120,7 +133,7 @@ def _export_or_404(job_id: int) -> JobRecord:
 def start_export(tenant: Tenant) -> int:
     """Start the export job in the firm's scope (a provider admin need not work in the firm); returns its id."""
     with tenant_scope(tenant.id):
-        job = start_tracked_job("reports", firm_data.EXPORT_PURPOSE, f"Export of all data of {tenant.name}",
+        job = start_tracked_job("reports", JobKind.FIRM_EXPORT, f"Export of all data of {tenant.name}",
                                 firm_data.export_job, current_user.id, created_by_id=current_user.id)
         audit.record("firm_export_started", tenant_id=tenant.id, target=tenant,
                      summary=f"export of all data of {tenant.name} started")
@@ -128,14 +141,14 @@ def start_export(tenant: Tenant) -> int:
 
 
 @bp.route("/security/export", methods=["POST"])
-@roles_required("firm_admin")
+@requires(Can.MANAGE_FIRM_SECURITY)
 @tenant_required
 def export_firm():
     return redirect(url_for("compliance.export_status", job_id=start_export(g.tenant)))
 
 
 @bp.route("/tenants/<int:tenant_id>/export", methods=["POST"])
-@roles_required("provider_admin")
+@requires(Can.MANAGE_FIRMS)
 def export_any_firm(tenant_id: int):
     tenant = db.session.get(Tenant, tenant_id) or abort(404)
     return redirect(url_for("compliance.export_status", job_id=start_export(tenant)))
@@ -144,12 +157,12 @@ def export_any_firm(tenant_id: int):
 def download_expires(job: JobRecord) -> datetime | None:
     if job.finished_at is None:
         return None
-    finished = job.finished_at if job.finished_at.tzinfo else job.finished_at.replace(tzinfo=timezone.utc)
+    finished = as_utc(job.finished_at)
     return finished + timedelta(hours=current_app.config["EXPORT_DOWNLOAD_HOURS"])
 
 
 @bp.route("/exports/<int:job_id>")
-@roles_required("firm_admin", "provider_admin")
+@requires(Can.EXPORT_FIRM_DATA)
 def export_status(job_id: int):
     job = _export_or_404(job_id)
     expires = download_expires(job)
@@ -158,7 +171,7 @@ def export_status(job_id: int):
 
 
 @bp.route("/exports/<int:job_id>/download")
-@roles_required("firm_admin", "provider_admin")
+@requires(Can.EXPORT_FIRM_DATA)
 def download_export(job_id: int):
     """The archive, for EXPORT_DOWNLOAD_HOURS after it was made; then 410 and the file is gone."""
     job = _export_or_404(job_id)
@@ -179,7 +192,7 @@ class OffboardForm(FlaskForm):
 
 
 @bp.route("/tenants/<int:tenant_id>/offboarding", methods=["GET", "POST"])
-@roles_required("provider_admin")
+@requires(Can.MANAGE_FIRMS)
 def offboard_firm(tenant_id: int):
     """Deactivate the firm now, export it, and delete every trace after the retention period."""
     tenant = db.session.get(Tenant, tenant_id) or abort(404)
@@ -199,7 +212,7 @@ def offboard_firm(tenant_id: int):
                 return redirect(url_for("compliance.export_status", job_id=job_id))
     exports = []
     with tenant_scope(tenant.id):
-        exports = db.session.execute(select(JobRecord).where(JobRecord.kind == firm_data.EXPORT_PURPOSE)
+        exports = db.session.execute(select(JobRecord).where(JobRecord.kind == JobKind.FIRM_EXPORT)
                                      .order_by(JobRecord.id.desc()).limit(5)).scalars().all()
     return render_template("compliance/offboarding.html", tenant=tenant, form=form, exports=exports,
                            retention_days=current_app.config["OFFBOARDING_RETENTION_DAYS"]), \
@@ -207,7 +220,7 @@ def offboard_firm(tenant_id: int):
 
 
 @bp.route("/tenants/<int:tenant_id>/offboarding/cancel", methods=["POST"])
-@roles_required("provider_admin")
+@requires(Can.MANAGE_FIRMS)
 def cancel_offboarding(tenant_id: int):
     tenant = db.session.get(Tenant, tenant_id) or abort(404)
     try:

@@ -9,18 +9,23 @@ from wtforms import BooleanField
 from ..models import utcnow
 from ..patents.dashboards.firm import DEADLINE_WINDOWS, firm_dashboard
 from ..patents.dashboards.provider import provider_dashboard, turnaround_bars
-from ..patents.notifications.models import Notification
-from ..patents.notifications.operations import (mark_all_read, mark_read, recent_for, set_email_preference,
-                                                unread_count, wants_email)
-from ..patents.docketing.queries import tenant_today
 from ..patents.docketing.models import JURISDICTIONS, MATTER_STATUSES
+from ..patents.docketing.queries import tenant_today
+from ..patents.notifications.models import Notification
+from ..patents.notifications.operations import (
+    mark_all_read,
+    mark_read,
+    recent_for,
+    set_email_preference,
+    unread_count,
+    wants_email,
+)
 from ..patents.work_requests.models import REQUEST_STATES
+from ..permissions import Can, requires
 from ..tenancy import get_or_404, tenant_scope
-from ..web import register_home_panel, register_nav, roles_required, tenant_required
+from ..web import tenant_required
 
 bp = Blueprint("dashboards", __name__)
-register_nav("Provider", "dashboards.provider", roles=("provider_admin", "specialist"))
-register_home_panel("dashboard/_firm_panel.html")
 
 
 def _assigned_ids() -> list[int]:
@@ -41,17 +46,23 @@ def _dashboard_context():
     return {"unread_notification_count": unread_notification_count, "firm_dashboard_summary": firm_dashboard_summary}
 
 
+def firm_dashboard_page(team=()):
+    """The firm's home page: deadlines, requests, deliveries to review, reports, portfolio and team."""
+    return render_template("dashboard/firm.html", d=firm_dashboard(tenant_today(g.tenant)),
+                           windows=DEADLINE_WINDOWS, states=REQUEST_STATES, team=team,
+                           jurisdictions=JURISDICTIONS, matter_statuses=MATTER_STATUSES)
+
+
 @bp.get("/dashboard")
 @login_required
 @tenant_required
 def firm():
-    return render_template("dashboard/firm.html", d=firm_dashboard(tenant_today(g.tenant)),
-                           windows=DEADLINE_WINDOWS, states=REQUEST_STATES,
-                           jurisdictions=JURISDICTIONS, matter_statuses=MATTER_STATUSES)
+    """The dashboard is the home page; the old address leads there."""
+    return redirect(url_for("main.home"))
 
 
 @bp.get("/provider")
-@roles_required("provider_admin", "specialist")
+@requires(Can.SEE_PROVIDER_DASHBOARD)
 def provider():
     tenants = g.assigned_tenants
     tenant_ids = [t.id for t in tenants]

@@ -3,27 +3,31 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import asdict
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..extensions import csrf, db
-from ..jobs import start_tracked_job
-from ..models import User, utcnow
 from ..accounts import assigned_tenants
-from ..patents.docketing.exports import docket_csv, docket_ics, render_docket_pdf
+from ..extensions import csrf, db
+from ..models import User, utcnow
+from ..patents.docketing.exports import docket_csv, docket_ics, request_report
 from ..patents.docketing.labels import kind_choices
-from ..patents.docketing.queries import (DocketFilters, STATUS_FILTERS, docket_page, docket_rows, month_grid,
-                                         responsible_people, tenant_today)
-from ..patents.docketing.models import CalendarFeed, DEADLINE_STATUSES, JURISDICTIONS
+from ..patents.docketing.models import DEADLINE_STATUSES, JURISDICTIONS, CalendarFeed
+from ..patents.docketing.queries import (
+    STATUS_FILTERS,
+    DocketFilters,
+    docket_page,
+    docket_rows,
+    month_grid,
+    responsible_people,
+    tenant_today,
+)
 from ..tenancy import tenant_scope
-from ..web import register_nav, tenant_required
+from ..web import tenant_required
 
 bp = Blueprint("docket", __name__)
-register_nav("Docket", "docket.index")
 
 QUICK_RANGES = (7, 30, 90)
 
@@ -128,9 +132,7 @@ def export_csv():
 def report():
     """A PDF of the current firm's docket with the chosen filters, made in the background."""
     filters = _filters_from_request([g.tenant])
-    record = start_tracked_job("reports", "docket_report", f"Docket report for {g.tenant.name}",
-                               render_docket_pdf, asdict(filters), f"{g.tenant.name}: docket",
-                               current_user.id, created_by_id=current_user.id)
+    record = request_report(filters, g.tenant, current_user.id)
     return redirect(url_for("jobs.job_page", job_id=record.id))
 
 

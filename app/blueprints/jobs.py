@@ -2,8 +2,7 @@
 from flask import Blueprint, abort, jsonify, render_template
 from flask_login import current_user, login_required
 
-from ..files import send_stored
-from ..files import StoredFile
+from ..files import StoredFile, send_stored
 from ..jobs import JobRecord
 from ..tenancy import get_or_404
 from ..web import tenant_required

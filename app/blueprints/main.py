@@ -14,9 +14,13 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @login_required
 def home():
-    if g.tenant is None and current_user.is_provider:
-        return redirect(url_for("main.choose_tenant"))
-    return render_template("main/home.html", team=_team_of(g.tenant) if g.tenant else [])
+    """Where people land: provider staff on their queue across firms, firm people on their firm's dashboard."""
+    if current_user.is_provider:
+        return redirect(url_for("dashboards.provider"))
+    if g.tenant is None:
+        return render_template("main/home.html", team=[])
+    from .dashboards import firm_dashboard_page
+    return firm_dashboard_page(team=_team_of(g.tenant))
 
 
 def _team_of(tenant):

@@ -8,22 +8,30 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
+from ..accounts import members_query
 from ..extensions import db
-from ..models import FIRM_ROLES, User
-from ..patents import deadlines as engine
+from ..models import PROVIDER_ROLES
+from ..patents.deadlines import RuleError, preview
 from ..patents.docketing import operations
-from ..patents.docketing.models import (APPLICATION_TYPES, Deadline, DeadlineChange, Event, JURISDICTIONS,
-                                        MATTER_STATUSES, Matter, PriorityClaim)
+from ..patents.docketing.models import (
+    APPLICATION_TYPES,
+    JURISDICTIONS,
+    MATTER_STATUSES,
+    Deadline,
+    DeadlineChange,
+    Event,
+    Matter,
+    PriorityClaim,
+)
 from ..patents.docketing.queries import matters_query
+from ..permissions import Can, can, requires
 from ..tenancy import get_or_404
-from ..web import register_nav, roles_required, tenant_required
+from ..web import tenant_required
 
 bp = Blueprint("matters", __name__)
-register_nav("Matters", "matters.index")
 
-DOCKETERS = ("firm_admin", "attorney", "paralegal", "provider_admin", "specialist")
 PAGE_SIZE = 50
 MATTER_SORTS = {"reference": Matter.reference, "title": Matter.title, "filed": Matter.filing_date,
                 "status": Matter.status, "jurisdiction": Matter.jurisdiction}
@@ -31,13 +39,8 @@ MATTER_SORTS = {"reference": Matter.reference, "title": Matter.title, "filed": M
 
 def _people_choices(roles) -> list[tuple[int, str]]:
     """People who can be responsible for a matter of the current tenant."""
-    if set(roles) <= set(FIRM_ROLES):
-        query = select(User).where(User.home_tenant_id == g.tenant.id, User.role.in_(roles), User.active.is_(True))
-    else:
-        from ..models import SpecialistAssignment
-        query = (select(User).join(SpecialistAssignment, SpecialistAssignment.user_id == User.id)
-                 .where(SpecialistAssignment.tenant_id == g.tenant.id, User.active.is_(True)))
-    return [(0, "— nobody yet —")] + [(u.id, u.name) for u in db.session.execute(query.order_by(User.name)).scalars()]
+    people = db.session.execute(members_query(g.tenant.id, roles)).scalars()
+    return [(0, "— nobody yet —")] + [(u.id, u.name) for u in people]
 
 
 class MatterForm(FlaskForm):
@@ -60,32 +63,37 @@ class MatterForm(FlaskForm):
     responsible_attorney_id = SelectField("Responsible attorney", coerce=int)
     specialist_id = SelectField("Provider specialist", coerce=int)
 
-    def validate_reference(self, field):
-        clash = db.session.execute(select(Matter.id).where(Matter.reference == field.data.strip())).scalar()
-        if clash is not None and clash != getattr(self, "editing_id", None):
-            raise ValidationError("Another matter of this firm already uses this reference.")
-
 
 def _matter_form(matter: Matter | None = None) -> MatterForm:
     form = MatterForm(obj=matter)
-    form.editing_id = matter.id if matter else None
     others = db.session.execute(select(Matter.id, Matter.reference).where(
         Matter.id != (matter.id if matter else -1)).order_by(Matter.reference)).all()
     form.parent_id.choices = [(0, "— none —")] + [(i, r) for i, r in others]
     form.responsible_attorney_id.choices = _people_choices(("attorney", "firm_admin"))
-    form.specialist_id.choices = _people_choices(("specialist", "provider_admin"))
+    form.specialist_id.choices = _people_choices(PROVIDER_ROLES)
     if request.method == "GET" and matter is not None:
         for name in ("parent_id", "responsible_attorney_id", "specialist_id"):
             getattr(form, name).data = getattr(matter, name) or 0
     return form
 
 
-def _save_matter(form: MatterForm, matter: Matter) -> None:
-    form.populate_obj(matter)
-    matter.reference = matter.reference.strip()
-    for name in ("parent_id", "responsible_attorney_id", "specialist_id"):
-        setattr(matter, name, getattr(form, name).data or None)
-    matter.family_relation = form.family_relation.data or None
+def _matter_values(form: MatterForm) -> dict:
+    values = {field.name: field.data for field in form if field.name != "csrf_token"}
+    for name in ("parent_id", "responsible_attorney_id", "specialist_id", "family_relation"):
+        values[name] = values[name] or None
+    return values
+
+
+def _save_matter(form: MatterForm, matter: Matter | None) -> Matter | None:
+    """Create or change the matter through the docketing operations; their refusals go onto the form's fields."""
+    try:
+        if matter is None:
+            return operations.create_matter(_matter_values(form), g.tenant.id)
+        return operations.update_matter(matter, _matter_values(form), g.tenant.id)
+    except operations.MatterInputError as refused:
+        for name, messages in refused.errors.items():
+            getattr(form, name).errors.extend(messages)
+        return None
 
 
 @bp.route("/matters")
@@ -109,28 +117,23 @@ def index():
 
 
 @bp.route("/matters/new", methods=["GET", "POST"])
-@roles_required(*DOCKETERS)
+@requires(Can.DOCKET)
 @tenant_required
 def new():
     form = _matter_form()
-    if form.validate_on_submit():
-        matter = Matter()
-        _save_matter(form, matter)
-        db.session.add(matter)
-        db.session.flush()
+    if form.validate_on_submit() and (matter := _save_matter(form, None)) is not None:
         flash(f"Matter {matter.reference} created. Record its first event to docket its deadlines.", "success")
         return redirect(url_for("matters.detail", matter_id=matter.id))
     return render_template("matters/form.html", form=form, matter=None), 400 if form.errors else 200
 
 
 @bp.route("/matters/<int:matter_id>/edit", methods=["GET", "POST"])
-@roles_required(*DOCKETERS)
+@requires(Can.DOCKET)
 @tenant_required
 def edit(matter_id: int):
     matter = get_or_404(Matter, matter_id)
     form = _matter_form(matter)
-    if form.validate_on_submit():
-        _save_matter(form, matter)
+    if form.validate_on_submit() and _save_matter(form, matter) is not None:
         flash("Matter saved.", "success")
         return redirect(url_for("matters.detail", matter_id=matter.id))
     return render_template("matters/form.html", form=form, matter=matter), 400 if form.errors else 200
@@ -184,7 +187,7 @@ def _matter_page(matter: Matter, event_form=None, manual_form=None, preview=None
         closed_deadlines=[d for d in deadlines if not d.is_open],
         event_form=event_form or _event_form(matter), manual_form=manual_form or ManualDeadlineForm(prefix="manual"),
         parameters=_all_parameters(matter.jurisdiction), preview=preview, preview_error=preview_error,
-        can_docket=current_user.role in DOCKETERS), status
+        can_docket=can(current_user, Can.DOCKET)), status
 
 
 @bp.route("/matters/<int:matter_id>")
@@ -195,7 +198,7 @@ def detail(matter_id: int):
 
 
 @bp.route("/matters/<int:matter_id>/events", methods=["POST"])
-@roles_required(*DOCKETERS)
+@requires(Can.DOCKET)
 @tenant_required
 def record_event(matter_id: int):
     """Record an event, or with the Preview button show what it would docket ("what if")."""
@@ -209,9 +212,9 @@ def record_event(matter_id: int):
         sync()   # closures a provider admin declared, from any process
         try:
             role = operations.event_role(matter.jurisdiction, form.code.data)
-            result = engine.preview(matter.jurisdiction, form.code.data, form.event_date.data.isoformat(), params) \
+            result = preview(matter.jurisdiction, form.code.data, form.event_date.data.isoformat(), params) \
                 if role.triggering else None
-        except (engine.RuleError, operations.DocketError) as error:
+        except (RuleError, operations.DocketError) as error:
             return _matter_page(matter, event_form=form, preview_error=str(error), status=400)
         return _matter_page(matter, event_form=form, preview=result or {"deadlines": [], "closing_only": True})
     try:
@@ -225,7 +228,7 @@ def record_event(matter_id: int):
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
-@roles_required(*DOCKETERS)
+@requires(Can.DOCKET)
 @tenant_required
 def edit_event(event_id: int):
     event = get_or_404(Event, event_id)
@@ -250,19 +253,19 @@ def edit_event(event_id: int):
 
 
 @bp.route("/events/<int:event_id>/delete", methods=["POST"])
-@roles_required(*DOCKETERS)
+@requires(Can.DOCKET)
 @tenant_required
 def delete_event(event_id: int):
     event = get_or_404(Event, event_id)
     if event.deleted_at is None:
         operations.delete_event(event, current_user.id)
-        flash(f"Deleted {event.code} of {event.event_date}. Its deadlines were superseded; what it closed is open again.",
-              "success")
+        flash(f"Deleted {event.code} of {event.event_date}. "
+              "Its deadlines were superseded; what it closed is open again.", "success")
     return redirect(url_for("matters.detail", matter_id=event.matter_id))
 
 
 @bp.route("/matters/<int:matter_id>/deadlines", methods=["POST"])
-@roles_required(*DOCKETERS)
+@requires(Can.DOCKET)
 @tenant_required
 def add_deadline(matter_id: int):
     matter = get_or_404(Matter, matter_id)
@@ -282,7 +285,7 @@ class PriorityClaimForm(FlaskForm):
 
 
 @bp.route("/matters/<int:matter_id>/priority-claims", methods=["POST"])
-@roles_required(*DOCKETERS)
+@requires(Can.DOCKET)
 @tenant_required
 def add_priority_claim(matter_id: int):
     matter = get_or_404(Matter, matter_id)
@@ -315,7 +318,7 @@ def _deadline_page(deadline: Deadline, override_form=None, done_form=None, error
     return render_template("matters/deadline.html", deadline=deadline, history=history, error=error,
                            override_form=override_form or OverrideForm(prefix="override"),
                            done_form=done_form or DoneForm(prefix="done"),
-                           can_docket=current_user.role in DOCKETERS), status
+                           can_docket=can(current_user, Can.DOCKET)), status
 
 
 @bp.route("/deadlines/<int:deadline_id>")
@@ -326,7 +329,7 @@ def deadline(deadline_id: int):
 
 
 @bp.route("/deadlines/<int:deadline_id>/verify", methods=["POST"])
-@roles_required(*DOCKETERS)
+@requires(Can.DOCKET)
 @tenant_required
 def verify(deadline_id: int):
     deadline = get_or_404(Deadline, deadline_id)
@@ -341,7 +344,7 @@ def verify(deadline_id: int):
 
 
 @bp.route("/deadlines/<int:deadline_id>/override", methods=["POST"])
-@roles_required(*DOCKETERS)
+@requires(Can.DOCKET)
 @tenant_required
 def override(deadline_id: int):
     deadline = get_or_404(Deadline, deadline_id)
@@ -354,7 +357,7 @@ def override(deadline_id: int):
 
 
 @bp.route("/deadlines/<int:deadline_id>/done", methods=["POST"])
-@roles_required(*DOCKETERS)
+@requires(Can.DOCKET)
 @tenant_required
 def mark_done(deadline_id: int):
     deadline = get_or_404(Deadline, deadline_id)

@@ -7,22 +7,26 @@ from sqlalchemy import select
 
 from .. import accounts
 from ..extensions import db
-from ..models import Tenant, User
-from ..patents.docketing.models import Deadline, Matter, OPEN_STATUSES
-from ..patents.reminders import operations, policy as policies
+from ..models import Tenant
+from ..patents.docketing.models import OPEN_STATUSES, Deadline, Matter
+from ..patents.reminders import operations
+from ..patents.reminders import policy as policies
 from ..patents.reminders.jobs import sweep_command
 from ..patents.reminders.links import AckLinkError, read_ack_token
-from ..patents.reminders.models import DELIVERY_MODES, OUTBOX_STATUSES, MatterWatcher, OutboxMessage, \
-    UserReminderPreference
+from ..patents.reminders.models import (
+    DELIVERY_MODES,
+    OUTBOX_STATUSES,
+    MatterWatcher,
+    OutboxMessage,
+    UserReminderPreference,
+)
+from ..permissions import Can, can, requires
 from ..tenancy import get_or_404, tenant_scope
-from ..web import register_nav, roles_required, tenant_required
+from ..web import tenant_required
 
 bp = Blueprint("reminders", __name__)
 bp.cli.add_command(sweep_command)
-register_nav("Reminders", "reminders.my_reminders")
 
-OUTBOX_ROLES = ("firm_admin", "provider_admin")
-WATCHER_EDITORS = ("firm_admin", "attorney", "paralegal", "provider_admin", "specialist")
 OUTBOX_PAGE_SIZE = 200
 
 
@@ -96,7 +100,7 @@ def _outbox_scope() -> list[int]:
 
 
 @bp.get("/reminders/outbox")
-@roles_required(*OUTBOX_ROLES)
+@requires(Can.SEE_REMINDER_OUTBOX)
 def outbox():
     status = request.args.get("status", "")
     tenant_ids = _outbox_scope()
@@ -112,7 +116,7 @@ def outbox():
 
 
 @bp.post("/reminders/outbox/<int:outbox_id>/retry")
-@roles_required(*OUTBOX_ROLES)
+@requires(Can.SEE_REMINDER_OUTBOX)
 def retry(outbox_id: int):
     with tenant_scope(_outbox_scope()):
         message = get_or_404(OutboxMessage, outbox_id)
@@ -138,13 +142,11 @@ def _read_policy_form(form) -> dict:
 
 
 @bp.route("/reminders/policy", methods=["GET", "POST"])
-@roles_required("firm_admin", "provider_admin")
+@requires(Can.SET_REMINDER_POLICY)
 @tenant_required
 def tenant_policy():
     policy = policies.tenant_policy()
-    attorneys = db.session.execute(select(User).where(
-        User.home_tenant_id == g.tenant.id, User.role.in_(("attorney", "firm_admin")), User.active.is_(True))
-        .order_by(User.name)).scalars().all()
+    attorneys = db.session.execute(accounts.members_query(g.tenant.id, ("attorney", "firm_admin"))).scalars().all()
     if request.method == "POST":
         try:
             values = _read_policy_form(request.form)
@@ -164,7 +166,7 @@ def tenant_policy():
 
 
 @bp.route("/reminders/provider-defaults", methods=["GET", "POST"])
-@roles_required("provider_admin")
+@requires(Can.SET_REMINDER_DEFAULTS)
 def provider_defaults():
     defaults = policies.provider_defaults()
     if request.method == "POST":
@@ -189,7 +191,7 @@ def watchers(matter_id: int):
     watching = {w.user_id for w in current}
     candidates = [u for u in operations.watcher_candidates(matter.tenant_id) if u.id not in watching]
     return render_template("reminders/watchers.html", matter=matter, watchers=current, candidates=candidates,
-                           can_edit=current_user.role in WATCHER_EDITORS,
+                           can_edit=can(current_user, Can.DOCKET),
                            matter_url=_matter_page(matter.id))
 
 
@@ -198,7 +200,7 @@ def _matter_page(matter_id: int) -> str | None:
 
 
 @bp.post("/matters/<int:matter_id>/watchers")
-@roles_required(*WATCHER_EDITORS)
+@requires(Can.DOCKET)
 @tenant_required
 def add_watcher(matter_id: int):
     matter = get_or_404(Matter, matter_id)
@@ -211,7 +213,7 @@ def add_watcher(matter_id: int):
 
 
 @bp.post("/matters/<int:matter_id>/watchers/<int:watcher_id>/remove")
-@roles_required(*WATCHER_EDITORS)
+@requires(Can.DOCKET)
 @tenant_required
 def remove_watcher(matter_id: int, watcher_id: int):
     matter = get_or_404(Matter, matter_id)

@@ -4,8 +4,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import click
-
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -16,48 +15,65 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..extensions import db
-from ..files import send_stored
-from ..models import PROVIDER_ROLES, Tenant, User, utcnow
-from ..patents.work_requests.jobs import notify_at_risk_in_every_firm
-from ..patents.work_requests import operations
-from ..patents.work_requests.queries import (assignable_people, at_risk_condition, generated_files, sla_status,
-                                             turnaround_hours)
-from ..uploads import ALLOWED_EXTENSIONS, DEFAULT_MAX_FILE_BYTES, UploadRejected, check_upload, store_upload
-from ..files import StoredFile
+from ..files import FilePurpose, StoredFile, send_stored
+from ..models import Tenant, User, utcnow
 from ..patents.docketing.models import Matter
-from ..patents.work_requests.models import (OPEN_STATES, PRIORITIES, REQUEST_KINDS, REQUEST_STATES, WorkRequest,
-                                            WorkRequestComment, WorkRequestFile, WorkRequestTransition)
+from ..patents.work_requests import operations, thread
+from ..patents.work_requests.jobs import notify_at_risk_in_every_firm
+from ..patents.work_requests.models import (
+    PRIORITIES,
+    REQUEST_KINDS,
+    WorkRequest,
+    WorkRequestComment,
+    WorkRequestFile,
+    WorkRequestTransition,
+)
+from ..patents.work_requests.queries import (
+    STATE_FILTERS,
+    assignable_people,
+    request_query,
+    sla_status,
+    turnaround_hours,
+)
+from ..permissions import Can, can, requires
 from ..tenancy import get_or_404, tenant_scope
-from ..web import register_nav, roles_required, tenant_required
+from ..uploads import (
+    ALLOWED_EXTENSIONS,
+    UploadRejected,
+    check_upload,
+    limit_text,
+    max_file_bytes,
+    read_limited,
+    store_upload,
+)
+from ..web import ACTIVE_TENANT_KEY, tenant_required
 
 bp = Blueprint("requests", __name__)
-register_nav("Requests", "requests.index")
 
 PAGE_SIZE = 50
-COMMENTERS = operations.REQUESTERS + PROVIDER_ROLES
-CANCELLERS = operations.REQUESTERS + PROVIDER_ROLES
-STATE_FILTERS = {"open": "Open", "at_risk": "At risk", **REQUEST_STATES, "all": "All"}
 
 
 def _max_file_bytes() -> int:
-    return current_app.config.get("WORK_REQUEST_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES)
+    return max_file_bytes()
 
 
 # --- Forms ----------------------------------------------------------------------------------------------
 
 class NewRequestForm(FlaskForm):
-    matter_reference = StringField("Matter (firm docket reference)", validators=[DataRequired(), Length(max=60)])
+    matter_id = SelectField("Matter", coerce=int, validate_choice=True,
+                            validators=[DataRequired(message="Choose the matter this work is for.")])
     kind = SelectField("Kind of work", choices=list(REQUEST_KINDS.items()))
     title = StringField("Summary", validators=[DataRequired(), Length(max=200)])
     instructions = TextAreaField("Instructions", validators=[DataRequired(), Length(max=20000)])
     requested_due = DateField("Needed by", validators=[DataRequired()])
     priority = SelectField("Priority", coerce=int, default=3, choices=list(PRIORITIES.items()))
     attachments = MultipleFileField("Attachments")
+    kept = SelectMultipleField("Attached already", coerce=int, validate_choice=False)
 
-    def validate_matter_reference(self, field):
-        self.matter = db.session.execute(select(Matter).where(Matter.reference == field.data.strip())).scalar()
+    def validate_matter_id(self, field):
+        self.matter = db.session.get(Matter, field.data) if field.data else None
         if self.matter is None:
-            raise ValidationError("No matter of your firm has this reference.")
+            raise ValidationError("Choose one of your firm's matters.")
 
 
 class AcceptForm(FlaskForm):
@@ -102,9 +118,9 @@ def _uploaded(field) -> list[tuple[bytes, str]]:
     for storage in field.data or []:
         if not storage or not storage.filename:
             continue
-        data = storage.read(limit + 1)
+        data, size = read_limited(storage, limit)
         try:
-            check_upload(data, storage.filename, limit)
+            check_upload(data, storage.filename, limit, size=size)
         except UploadRejected as error:
             field.errors = [*field.errors, f"{error} Choose the file again after fixing it."]
             continue
@@ -128,22 +144,15 @@ def index():
         tenant_ids = [wanted]
     state = request.args.get("state", "open")
     state = state if state in STATE_FILTERS else "open"
-    query = (select(WorkRequest, Matter.reference, Tenant.name)
-             .join(Matter, Matter.id == WorkRequest.matter_id).join(Tenant, Tenant.id == WorkRequest.tenant_id)
-             .where(WorkRequest.tenant_id.in_(tenant_ids)))
-    if state == "open":
-        query = query.where(WorkRequest.state.in_(OPEN_STATES))
-    elif state == "at_risk":
-        query = query.where(at_risk_condition(utcnow()))
-    elif state != "all":
-        query = query.where(WorkRequest.state == state)
-    if request.args.get("kind") in REQUEST_KINDS:
-        query = query.where(WorkRequest.kind == request.args["kind"])
-    if current_user.is_provider and (request.args.get("mine") or request.args.get("assignee", type=int)):
-        query = query.where(WorkRequest.assignee_id == (
-            current_user.id if request.args.get("mine") else request.args.get("assignee", type=int)))
-    if request.args.get("matter", type=int):
-        query = query.where(WorkRequest.matter_id == request.args.get("matter", type=int))
+    assignee_id = None
+    if current_user.is_provider:
+        assignee_id = current_user.id if request.args.get("mine") else request.args.get("assignee", type=int)
+    query = request_query(
+        select(WorkRequest, Matter.reference, Tenant.name)
+        .join(Matter, Matter.id == WorkRequest.matter_id).join(Tenant, Tenant.id == WorkRequest.tenant_id)
+        .where(WorkRequest.tenant_id.in_(tenant_ids)),
+        state=state, kind=request.args.get("kind") if request.args.get("kind") in REQUEST_KINDS else None,
+        matter_id=request.args.get("matter", type=int), assignee_id=assignee_id, now=utcnow())
     rows, total, page = [], 0, 1
     if tenant_ids:
         with tenant_scope(tenant_ids):
@@ -156,41 +165,68 @@ def index():
                            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), args=request.args, state=state,
                            states=STATE_FILTERS, kinds=REQUEST_KINDS, tenants=tenants,
                            sla=lambda r: sla_status(r.state, r.target_at, now),
-                           can_open=current_user.role in operations.REQUESTERS and g.tenant is not None)
+                           can_open=can(current_user, Can.OPEN_WORK_REQUEST) and g.tenant is not None)
 
 
 # --- Opening a request --------------------------------------------------------------------------------
 
+def _matter_by_reference(reference: str) -> Matter | None:
+    return db.session.execute(select(Matter).where(Matter.reference == reference.strip())).scalar()
+
+
+def _kept_attachments(ids: list[int]) -> list[StoredFile]:
+    """Files this person uploaded with a form that was sent back for a correction, not yet on any request."""
+    if not ids:
+        return []
+    linked = select(WorkRequestFile.file_id)
+    return list(db.session.execute(select(StoredFile).where(
+        StoredFile.id.in_(ids), StoredFile.created_by_id == current_user.id,
+        StoredFile.purpose == FilePurpose.REQUEST_ATTACHMENT, StoredFile.id.not_in(linked))
+        .order_by(StoredFile.id)).scalars())
+
+
 @bp.route("/requests/new", methods=["GET", "POST"])
-@roles_required(*operations.REQUESTERS)
+@requires(Can.OPEN_WORK_REQUEST)
 @tenant_required
 def new():
     form = NewRequestForm()
+    matters = db.session.execute(select(Matter).order_by(Matter.reference)).scalars().all()
+    form.matter_id.choices = [(0, "Choose a matter…")] + [(m.id, f"{m.reference} · {m.title[:90]}") for m in matters]
     if request.method == "GET" and request.args.get("matter"):
-        form.matter_reference.data = request.args["matter"]
-    if form.validate_on_submit():
-        files = _uploaded(form.attachments)
-        if not form.attachments.errors:
-            work_request = operations.submit(form.matter, form.kind.data, form.title.data.strip(),
-                                           form.instructions.data, form.requested_due.data, form.priority.data,
-                                           current_user, _store(files, "request_attachment"))
-            flash(f"Request #{work_request.id} sent to the provider.", "success")
-            return redirect(url_for("requests.detail", request_id=work_request.id))
-    return render_template("requests/new.html", form=form, allowed=ALLOWED_EXTENSIONS,
-                           limit_mb=_max_file_bytes() // 1048576), 400 if form.errors else 200
+        chosen = _matter_by_reference(request.args["matter"])
+        form.matter_id.data = chosen.id if chosen else 0
+    if request.method == "POST" and not request.form.get("matter_id") and request.form.get("matter_reference"):
+        chosen = _matter_by_reference(request.form["matter_reference"])  # scripts may still name the reference
+        form.matter_id.data = chosen.id if chosen else 0
+    valid = form.validate_on_submit()
+    kept = _kept_attachments(form.kept.data or []) if request.method == "POST" else []
+    if request.method == "POST":
+        # Files are checked and kept even when another field needs correcting, so nobody chooses them twice.
+        kept += _store(_uploaded(form.attachments), FilePurpose.REQUEST_ATTACHMENT)
+    if valid and not form.attachments.errors:
+        work_request = operations.submit(form.matter, form.kind.data, form.title.data.strip(),
+                                         form.instructions.data, form.requested_due.data, form.priority.data,
+                                         current_user, kept)
+        flash(f"Request #{work_request.id} sent to the provider.", "success")
+        return redirect(url_for("requests.detail", request_id=work_request.id))
+    if kept:
+        db.session.commit()  # the files stay for the corrected form, although this answer is an error
+    return render_template("requests/new.html", form=form, allowed=ALLOWED_EXTENSIONS, kept=kept,
+                           limit=limit_text()), 400 if form.errors else 200
 
 
 @bp.app_errorhandler(RequestEntityTooLarge)
 def too_large(error):
     db.session.rollback()
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-    return render_template("requests/too_large.html", limit_mb=limit // 1048576), 413
+    return render_template("requests/too_large.html", limit_total=limit_text(limit), limit=limit_text()), 413
 
 
 # --- A request's page ----------------------------------------------------------------------------------
 
 def _comment_tree(work_request: WorkRequest):
-    rows = db.session.execute(select(WorkRequestComment, User.name).outerjoin(User, User.id == WorkRequestComment.author_id)
+    rows = db.session.execute(select(WorkRequestComment, User.name)
+                              .outerjoin(User, User.id == WorkRequestComment.author_id)
                               .where(WorkRequestComment.request_id == work_request.id)
                               .order_by(WorkRequestComment.at, WorkRequestComment.id)).all()
     children: dict[int | None, list] = {}
@@ -200,7 +236,8 @@ def _comment_tree(work_request: WorkRequest):
 
 
 def _detail_page(work_request: WorkRequest, status: int = 200, **forms):
-    files = db.session.execute(select(WorkRequestFile, StoredFile).join(StoredFile, StoredFile.id == WorkRequestFile.file_id)
+    files = db.session.execute(select(WorkRequestFile, StoredFile)
+                               .join(StoredFile, StoredFile.id == WorkRequestFile.file_id)
                                .where(WorkRequestFile.request_id == work_request.id)
                                .order_by(WorkRequestFile.delivery_round, WorkRequestFile.id)).all()
     history = db.session.execute(select(WorkRequestTransition, User.name)
@@ -208,30 +245,36 @@ def _detail_page(work_request: WorkRequest, status: int = 200, **forms):
                                  .where(WorkRequestTransition.request_id == work_request.id)
                                  .order_by(WorkRequestTransition.at, WorkRequestTransition.id)).all()
     people = [(p.id, p.name) for p in assignable_people(work_request.tenant_id)] \
-        if current_user.role == "provider_admin" else []
+        if can(current_user, Can.MANAGE_WORK_REQUESTS) else []
     accept_form = forms.get("accept_form") or AcceptForm(prefix="accept")
     accept_form.assignee_id.choices = [(0, "— assign later —")] + people
     assign_form = forms.get("assign_form") or AssignForm(prefix="assign", assignee_id=work_request.assignee_id or 0)
     assign_form.assignee_id.choices = people
     deliver_form = forms.get("deliver_form") or DeliverForm(prefix="deliver")
-    deliver_form.picked_files.choices = _generated_choices()
+    deliver_form.picked_files.choices = _generated_choices(work_request)
     user = current_user
-    is_worker = user.role == "provider_admin" or (user.role in PROVIDER_ROLES and user.id == work_request.assignee_id)
+    is_worker = operations.is_worker(work_request, user)
+    delivery = thread.latest_delivery_note(work_request) if work_request.delivery_round else None
     return render_template(
         "requests/detail.html", wr=work_request, files=files, history=history, comments=_comment_tree(work_request),
+        search_sessions=thread.sessions_of(work_request), checklists=thread.checklists_of(work_request),
+        delivery=delivery, delivered_files=[f for link, f in files if link.role == "delivery"
+                                            and link.delivery_round == work_request.delivery_round],
+        in_request_tenant=g.tenant is not None and g.tenant.id == work_request.tenant_id,
         sla=sla_status(work_request.state, work_request.target_at, utcnow()),
         accept_form=accept_form, assign_form=assign_form, deliver_form=deliver_form,
         return_form=forms.get("return_form") or ReasonForm(prefix="return"),
         cancel_form=forms.get("cancel_form") or ReasonForm(prefix="cancel"),
         comment_form=forms.get("comment_form") or CommentForm(prefix="comment"),
         error=forms.get("error"), is_worker=is_worker,
-        can_review=user.role in operations.REVIEWERS, can_comment=user.role in COMMENTERS,
-        can_cancel=user.role in operations.REQUESTERS or is_worker, allowed=ALLOWED_EXTENSIONS), status
+        can_review=can(user, Can.REVIEW_DELIVERY), can_comment=can(user, Can.COMMENT_ON_WORK_REQUEST),
+        can_cancel=operations.may_cancel(work_request, user), allowed=ALLOWED_EXTENSIONS), status
 
 
-def _generated_choices() -> list[tuple[int, str]]:
+def _generated_choices(work_request: WorkRequest) -> list[tuple[int, str]]:
+    """Only the work product of this request's own search sessions and checklists."""
     return [(f.id, f"{f.filename} ({f.purpose.replace('_', ' ').replace('-', ' ')}, {f.created_at:%Y-%m-%d})")
-            for f in generated_files()]
+            for f in thread.deliverable_files(work_request)]
 
 
 @bp.get("/requests/<int:request_id>")
@@ -257,7 +300,7 @@ def _person(user_id: int | None) -> User | None:
 
 
 @bp.post("/requests/<int:request_id>/accept")
-@roles_required("provider_admin")
+@requires(Can.MANAGE_WORK_REQUESTS)
 def accept(request_id: int):
     with _request_tenant(request_id) as work_request:
         form = AcceptForm(prefix="accept")
@@ -267,7 +310,7 @@ def accept(request_id: int):
 
 
 @bp.post("/requests/<int:request_id>/assign")
-@roles_required("provider_admin")
+@requires(Can.MANAGE_WORK_REQUESTS)
 def assign(request_id: int):
     with _request_tenant(request_id) as work_request:
         form = AssignForm(prefix="assign")
@@ -279,33 +322,85 @@ def assign(request_id: int):
 
 
 @bp.post("/requests/<int:request_id>/start")
-@roles_required(*PROVIDER_ROLES)
+@requires(Can.DELIVER_WORK)
 def start(request_id: int):
     with _request_tenant(request_id) as work_request:
         return _run(work_request, lambda: operations.start(work_request, current_user), "Work started.")
 
 
 @bp.post("/requests/<int:request_id>/deliver")
-@roles_required(*PROVIDER_ROLES)
+@requires(Can.DELIVER_WORK)
 def deliver(request_id: int):
     with _request_tenant(request_id) as work_request:
         form = DeliverForm(prefix="deliver")
-        form.picked_files.choices = _generated_choices()
+        form.picked_files.choices = _generated_choices(work_request)
         if not form.validate_on_submit():
             return _detail_page(work_request, 400, error="Check the delivery form.", deliver_form=form)
         uploads = _uploaded(form.uploads)
         if form.uploads.errors:
             return _detail_page(work_request, 400, error="Check the delivery form.", deliver_form=form)
-        picked = db.session.execute(select(StoredFile).where(StoredFile.id.in_(form.picked_files.data or []))).scalars().all()
+        offered = {f.id for f in thread.deliverable_files(work_request)}
+        picked = db.session.execute(select(StoredFile).where(
+            StoredFile.id.in_([i for i in form.picked_files.data or [] if i in offered]))).scalars().all()
 
         def change():
-            operations.deliver(work_request, current_user, [*picked, *_store(uploads, "request_delivery")],
+            operations.deliver(work_request, current_user, [*picked, *_store(uploads, FilePurpose.REQUEST_DELIVERY)],
                              form.note.data or "")
         return _run(work_request, change, "Delivered: the firm has been told.", deliver_form=form)
 
 
+def _work_in(work_request: WorkRequest) -> None:
+    """Provider staff continue in the request's firm: the session or checklist pages work inside one firm."""
+    if current_user.is_provider and session.get(ACTIVE_TENANT_KEY) != work_request.tenant_id:
+        session[ACTIVE_TENANT_KEY] = work_request.tenant_id
+        flash(f"You are now working in {db.session.get(Tenant, work_request.tenant_id).name}.", "info")
+
+
+@bp.post("/requests/<int:request_id>/search")
+@requires(Can.DELIVER_WORK)
+def start_search(request_id: int):
+    with _request_tenant(request_id) as work_request:
+        try:
+            found = thread.start_search(work_request, current_user)
+        except operations.WorkflowError as error:
+            db.session.rollback()
+            return _detail_page(work_request, 400, error=str(error))
+        _work_in(work_request)
+        flash("Search session started for this request; the date cut-off is the matter's earliest priority date. "
+              "Delivering its report delivers the request.", "success")
+        return redirect(url_for("search.session_detail", session_id=found.id))
+
+
+@bp.post("/requests/<int:request_id>/checklist")
+@requires(Can.DELIVER_WORK)
+def start_checklist(request_id: int):
+    with _request_tenant(request_id) as work_request:
+        try:
+            found = thread.start_checklist(work_request, current_user)
+        except operations.WorkflowError as error:
+            db.session.rollback()
+            return _detail_page(work_request, 400, error=str(error))
+        _work_in(work_request)
+        flash("Checklist started for this request.", "success")
+        return redirect(url_for("checklists.detail", checklist_id=found.id))
+
+
+@bp.post("/requests/<int:request_id>/docket")
+@requires(Can.DELIVER_WORK)
+def docket(request_id: int):
+    """Docketing work happens on the matter: go there, in the request's firm."""
+    with _request_tenant(request_id) as work_request:
+        if not operations.is_worker(work_request, current_user):
+            return _detail_page(work_request, 400, error="Only the assigned specialist or the provider's admin "
+                                                           "works on this request.")
+        if work_request.state == "accepted":
+            operations.start(work_request, current_user)
+        _work_in(work_request)
+        return redirect(url_for("matters.detail", matter_id=work_request.matter_id, _anchor="record"))
+
+
 @bp.post("/requests/<int:request_id>/return")
-@roles_required(*operations.REVIEWERS)
+@requires(Can.REVIEW_DELIVERY)
 def send_back(request_id: int):
     with _request_tenant(request_id) as work_request:
         form = ReasonForm(prefix="return")
@@ -316,14 +411,14 @@ def send_back(request_id: int):
 
 
 @bp.post("/requests/<int:request_id>/approve")
-@roles_required(*operations.REVIEWERS)
+@requires(Can.REVIEW_DELIVERY)
 def approve(request_id: int):
     with _request_tenant(request_id) as work_request:
         return _run(work_request, lambda: operations.approve(work_request, current_user), "Delivery approved.")
 
 
 @bp.post("/requests/<int:request_id>/cancel")
-@roles_required(*CANCELLERS)
+@requires(Can.CANCEL_WORK_REQUEST)
 def cancel(request_id: int):
     with _request_tenant(request_id) as work_request:
         form = ReasonForm(prefix="cancel")
@@ -334,7 +429,7 @@ def cancel(request_id: int):
 
 
 @bp.post("/requests/<int:request_id>/comments")
-@roles_required(*COMMENTERS)
+@requires(Can.COMMENT_ON_WORK_REQUEST)
 def comment(request_id: int):
     with _request_tenant(request_id) as work_request:
         form = CommentForm(prefix="comment")
@@ -368,7 +463,7 @@ for _kind, _label in REQUEST_KINDS.items():
 
 
 @bp.route("/requests/service-levels", methods=["GET", "POST"])
-@roles_required("provider_admin")
+@requires(Can.MANAGE_WORK_REQUESTS)
 @tenant_required
 def service_levels():
     current = turnaround_hours(g.tenant.id)

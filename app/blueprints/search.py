@@ -1,6 +1,8 @@
 """Prior-art search pages: search, similarity, documents, uploads, sessions with marked hits, the report."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -10,24 +12,23 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from .. import uploads
 from ..extensions import db
-from ..files import send_stored, store_bytes
-from ..jobs import start_tracked_job
+from ..files import FilePurpose, send_stored, store_bytes
+from ..jobs import JobKind, start_tracked_job
 from ..patents.docketing.models import Matter
-from ..patents.search import corpus, report, sessions
+from ..patents.search import corpus, listing, report, sessions
 from ..patents.search.backends import SearchIndexes, SearchStopped, parse_engine_setting
 from ..patents.search.engine import MAX_RESULT_WINDOW, search, similar
 from ..patents.search.models import CATEGORIES, MarkedHit, SearchQuery, SearchSession
 from ..patents.search.query import QuerySyntaxError
+from ..patents.work_requests import thread
+from ..permissions import Can, can, requires
 from ..tenancy import get_or_404
-from ..web import register_nav, roles_required, tenant_required
+from ..web import tenant_required
 
 bp = Blueprint("search", __name__, url_prefix="/search")
-register_nav("Search", "search.index")
 
-SEARCHERS = ("provider_admin", "specialist")
-PRIVATE_UPLOADERS = SEARCHERS + ("firm_admin", "attorney")
-EVERYONE = SEARCHERS + ("firm_admin", "attorney", "paralegal", "viewer")
 PAGE_SIZE = 20
 MAX_PAGE = MAX_RESULT_WINDOW // PAGE_SIZE
 COUNT_LIMIT = 10_000  # counts are exact up to here, then "more than 10,000"
@@ -41,7 +42,7 @@ def _configure_indexes(state) -> None:
     state.app.extensions["patentdesk.search"] = SearchIndexes(
         root=config["SEARCH_INDEX_DIR"],
         engines=parse_engine_setting(config.get("SEARCH_ENGINES")),
-        time_budget=float(config.get("SEARCH_TIME_BUDGET_SECONDS", 1.0)))
+        time_budget=config["SEARCH_TIME_BUDGET_SECONDS"])
     corpus.use_indexes(lambda: current_app.extensions["patentdesk.search"])
 
 
@@ -126,8 +127,12 @@ def _matter_link(matter):
     return None
 
 
+def _hits(count: int) -> str:
+    return f"{count:,} hit" + ("" if count == 1 else "s")
+
+
 def _is_searcher() -> bool:
-    return current_user.role in SEARCHERS
+    return can(current_user, Can.SEARCH_PRIOR_ART)
 
 
 @bp.app_template_filter("snippet")
@@ -165,7 +170,8 @@ def index():
         except (QuerySyntaxError, SearchStopped) as problem:
             error = problem
     return render_template("search/search.html", form=form, result=result, error=error, page=page,
-                           page_size=PAGE_SIZE, matter=matter, search_session=None, query=None)
+                           page_size=PAGE_SIZE, matter=matter, search_session=None, query=None,
+                           details=listing.hit_details(result.hits) if result else {})
 
 
 @bp.route("/help")
@@ -177,7 +183,7 @@ def help_page():
 @bp.route("/similar", methods=["GET", "POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def similar_page():
     form = SimilarForm()
     result = None
@@ -188,7 +194,8 @@ def similar_page():
                              count_limit=COUNT_LIMIT)
         except SearchStopped as problem:
             error = problem
-    return render_template("search/similar.html", form=form, result=result, error=error)
+    return render_template("search/similar.html", form=form, result=result, error=error,
+                           details=listing.hit_details(result.hits) if result else {})
 
 
 @bp.route("/documents/<number>")
@@ -206,10 +213,10 @@ def document(number: str):
 
 
 def _upload_targets():
-    targets = []
+    """The firm's private collection first (the default); the shared public corpus only as an explicit choice."""
+    targets = [("private", f"{g.tenant.name}'s own collection (only this firm can search it)")]
     if _is_searcher():
-        targets.append(("public", "Public corpus (shared by every firm)"))
-    targets.append(("private", f"{g.tenant.name}'s own collection (only this firm can search it)"))
+        targets.append(("public", "Public corpus (shared by every firm: choose only for published documents)"))
     return targets
 
 
@@ -237,38 +244,45 @@ def _content_problem(data: bytes, extension: str) -> str | None:
 @bp.route("/upload", methods=["GET", "POST"])
 @login_required
 @tenant_required
-@roles_required(*PRIVATE_UPLOADERS)
+@requires(Can.UPLOAD_PRIVATE_ART)
 def upload():
     form = UploadForm()
     form.target.choices = _upload_targets()
+    if request.method == "GET":
+        form.target.data = "private"
     if form.validate_on_submit():
         upload_file = form.file.data
         name = upload_file.filename or "upload"
         extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        data = upload_file.read()
+        limit = uploads.max_file_bytes()
+        data, size = uploads.read_limited(upload_file, limit)
         problem = (f"Only {', '.join(UPLOAD_TYPES)} files can be imported." if extension not in UPLOAD_TYPES
+                   else uploads.size_refusal(name, size, limit) + " Split it into smaller files." if size > limit
                    else _content_problem(data, extension))
         if problem:
             form.file.errors.append(problem)
         else:
             private = form.target.data == "private"
-            stored = store_bytes(data, name, "application/octet-stream", "search-import", created_by_id=current_user.id)
+            stored = store_bytes(data, name, "application/octet-stream", FilePurpose.SEARCH_IMPORT,
+                                 created_by_id=current_user.id)
             label = f"Import {stored.filename} into " + ("the firm's collection" if private else "the public corpus")
-            job = start_tracked_job("indexing", "search-import", label, corpus.import_upload, stored.id, private,
+            job = start_tracked_job("indexing", JobKind.SEARCH_IMPORT, label, corpus.import_upload, stored.id, private,
                                     created_by_id=current_user.id)
             return redirect(url_for("jobs.job_page", job_id=job.id))
     return render_template("search/upload.html", form=form, limit_mb=_limit_mb()), (400 if form.errors else 200)
 
 
-def _limit_mb() -> int:
-    return (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+def _limit_mb() -> str:
+    return uploads.limit_text()
 
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(error):
     form = UploadForm(formdata=None)
     form.target.choices = _upload_targets() if g.get("tenant") else []
-    message = f"The file is larger than the {_limit_mb()} MB upload limit. Split it into smaller files."
+    total = uploads.limit_text(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+    message = (f"The upload was over the {total} upload limit (each file may be at most {_limit_mb()}). "
+               f"Split it into smaller files.")
     form.file.errors = [message]
     return render_template("search/upload.html", form=form, limit_mb=_limit_mb(), too_large=message), 413
 
@@ -287,7 +301,7 @@ def session_list():
 @bp.route("/sessions/new", methods=["GET", "POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def new_session():
     form = SessionForm()
     matters = db.session.execute(select(Matter).order_by(Matter.reference)).scalars().all()
@@ -317,7 +331,7 @@ def session_detail(session_id: int):
 @bp.route("/sessions/<int:session_id>/queries", methods=["POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def run_session_query(session_id: int):
     found = _session_or_404(session_id)
     mode = "similar" if request.form.get("mode") == "similar" else "query"
@@ -358,26 +372,26 @@ def session_query(session_id: int, query_id: int):
     marked = {m.number: m for m in found.marks}
     return render_template("search/query.html", s=found, query=query, result=result, page=page, page_size=PAGE_SIZE,
                            marked=marked, mark_form=MarkForm(formdata=None), action=ActionForm(),
-                           can_search=_is_searcher())
+                           can_search=_is_searcher(), details=listing.hit_details(result.hits))
 
 
 @bp.route("/sessions/<int:session_id>/queries/<int:query_id>/rerun", methods=["POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def rerun_query(session_id: int, query_id: int):
     found = _session_or_404(session_id)
     query = _query_or_404(found, query_id)
     ActionForm().validate_on_submit() or abort(400)
     fresh, _ = sessions.rerun(query, current_user)
-    flash(f"Re-ran the saved search: {fresh.hit_count} hits today (was {query.hit_count}).", "success")
+    flash(f"Re-ran the saved search: {_hits(fresh.hit_count)} today (was {_hits(query.hit_count)}).", "success")
     return redirect(url_for("search.session_query", session_id=found.id, query_id=fresh.id))
 
 
 @bp.route("/sessions/<int:session_id>/queries/<int:query_id>/save", methods=["POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def save_query(session_id: int, query_id: int):
     found = _session_or_404(session_id)
     query = _query_or_404(found, query_id)
@@ -390,7 +404,7 @@ def save_query(session_id: int, query_id: int):
 @bp.route("/sessions/<int:session_id>/marks", methods=["POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def mark(session_id: int):
     found = _session_or_404(session_id)
     form = MarkForm()
@@ -400,6 +414,9 @@ def mark(session_id: int):
     if not form.validate_on_submit():
         flash("Choose a category (X, Y or A) for the document.", "error")
         return redirect(target)
+    earlier = next((m for m in found.marks if m.number == form.number.data), None)
+    if request.form.get("quick") and earlier is not None:  # X/Y/A from the list keeps what was written before
+        form.passage.data, form.claims.data, form.notes.data = earlier.passage, earlier.claims, earlier.notes
     try:
         marked = sessions.mark_hit(found, current_user, number=form.number.data, category=form.category.data,
                                    passage=form.passage.data or "", claims=form.claims.data or "",
@@ -413,7 +430,7 @@ def mark(session_id: int):
 @bp.route("/sessions/<int:session_id>/marks/<int:mark_id>/delete", methods=["POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def unmark(session_id: int, mark_id: int):
     found = _session_or_404(session_id)
     marked = get_or_404(MarkedHit, mark_id)
@@ -428,11 +445,11 @@ def unmark(session_id: int, mark_id: int):
 @bp.route("/sessions/<int:session_id>/report", methods=["POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def make_report(session_id: int):
     found = _session_or_404(session_id)
     ActionForm().validate_on_submit() or abort(400)
-    job = start_tracked_job("reports", "search-report", f"Search report for {found.matter.reference}",
+    job = start_tracked_job("reports", JobKind.SEARCH_REPORT, f"Search report for {found.matter.reference}",
                             report.generate_report, found.id, current_user.id,
                             url_for("search.session_detail", session_id=found.id), created_by_id=current_user.id)
     return redirect(url_for("jobs.job_page", job_id=job.id))
@@ -441,16 +458,52 @@ def make_report(session_id: int):
 @bp.route("/sessions/<int:session_id>/deliver", methods=["POST"])
 @login_required
 @tenant_required
-@roles_required(*SEARCHERS)
+@requires(Can.SEARCH_PRIOR_ART)
 def deliver(session_id: int):
     found = _session_or_404(session_id)
     ActionForm().validate_on_submit() or abort(400)
     if found.report_file_id is None:
         flash("Generate the report before delivering it.", "error")
-    else:
-        sessions.deliver_report(found, current_user)
+        return redirect(url_for("search.session_detail", session_id=found.id))
+    try:
+        delivered = thread.deliver_session(found, current_user, (request.form.get("note") or "").strip()[:5000])
+    except thread.WorkflowError as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+        return redirect(url_for("search.session_detail", session_id=found.id))
+    if delivered is None:
         flash("The report is delivered: the firm can now download it.", "success")
-    return redirect(url_for("search.session_detail", session_id=found.id))
+        return redirect(url_for("search.session_detail", session_id=found.id))
+    flash(f"Delivered request #{delivered.id} with the report: the firm has been told and can approve it or send "
+          f"it back.", "success")
+    return redirect(url_for("requests.detail", request_id=delivered.id))
+
+
+@bp.route("/sessions/<int:session_id>/citations.csv")
+@login_required
+@tenant_required
+def export_citations_csv(session_id: int):
+    """The session's cited documents for a spreadsheet."""
+    return _export_citations(_session_or_404(session_id), "csv")
+
+
+@bp.route("/sessions/<int:session_id>/citations.ris")
+@login_required
+@tenant_required
+def export_citations_ris(session_id: int):
+    """The session's cited documents for a reference manager (EndNote, Zotero, Citavi)."""
+    return _export_citations(_session_or_404(session_id), "ris")
+
+
+def _export_citations(found: SearchSession, kind: str):
+    reference = re.sub(r"[^A-Za-z0-9_-]+", "-", found.matter.reference)
+    if kind == "csv":
+        body, mimetype = "\ufeff" + listing.citations_csv(found), "text/csv"
+    else:
+        body, mimetype = listing.citations_ris(found), "application/x-research-info-systems"
+    response = current_app.response_class(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="citations-{reference}-{found.id}.{kind}"'
+    return response
 
 
 @bp.route("/sessions/<int:session_id>/report.pdf")

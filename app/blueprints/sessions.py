@@ -5,8 +5,8 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from .. import audit, sign_ins
-from ..web import roles_required
-from .admin import ADMINS, _managed_user_or_404
+from ..permissions import Can, requires
+from .admin import _managed_user_or_404
 
 bp = Blueprint("sessions", __name__)
 
@@ -46,7 +46,7 @@ def end_others():
 
 
 @bp.route("/admin/users/<int:user_id>/sessions")
-@roles_required(*ADMINS)
+@requires(Can.MANAGE_PEOPLE)
 def of_user(user_id: int):
     person = _managed_user_or_404(user_id)
     return render_template("sessions/of_user.html", person=person, sessions=sign_ins.open_sessions(person),
@@ -54,7 +54,7 @@ def of_user(user_id: int):
 
 
 @bp.route("/admin/users/<int:user_id>/sessions/<int:login_session_id>/end", methods=["POST"])
-@roles_required(*ADMINS)
+@requires(Can.MANAGE_PEOPLE)
 def end_of_user(user_id: int, login_session_id: int):
     person = _managed_user_or_404(user_id)
     if not sign_ins.end_session_of(person, login_session_id, "ended by an admin"):
@@ -66,7 +66,7 @@ def end_of_user(user_id: int, login_session_id: int):
 
 
 @bp.route("/admin/users/<int:user_id>/sessions/end-all", methods=["POST"])
-@roles_required(*ADMINS)
+@requires(Can.MANAGE_PEOPLE)
 def end_all_of_user(user_id: int):
     person = _managed_user_or_404(user_id)
     keep = _current_id() if person.id == current_user.id else None

@@ -11,11 +11,10 @@ from wtforms.validators import DataRequired, Length, NumberRange
 from .. import audit, two_factor
 from ..api import tokens
 from ..extensions import db
-from ..web import register_nav, tenant_required
+from ..web import tenant_required
 from .two_factor import fresh_second_factor_required, has_fresh_second_factor
 
 bp = Blueprint("tokens", __name__)
-register_nav("API", "tokens.index")
 
 
 class TokenForm(FlaskForm):

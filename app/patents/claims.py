@@ -47,7 +47,8 @@ _SEPARATOR = r"(?:,\s*(?:or|and)\b|,|;|\band/or\b|\bor\b|\band\b|\bto\b|\bthroug
 # A claim number is not a quantity: "claims 1 and 2 to 3 and 90-0% by weight" lists claims 1 to 3 only.
 _NUMBER = r"\d{1,4}(?!\d)(?!(?:\s*[-\u2013]\s*\d+)?\s*(?:%|percent\b|parts?\b|wt\b|mm\b|cm\b))"
 _NUMBERED = re.compile(
-    r"\bclaims?\s+(?P<list>" + _NUMBER + r"(?:\s*" + _SEPARATOR + r"\s*(?:claims?\s+)?" + _NUMBER + r")*)", re.IGNORECASE)
+    r"\bclaims?\s+(?P<list>" + _NUMBER + r"(?:\s*" + _SEPARATOR + r"\s*(?:claims?\s+)?" + _NUMBER + r")*)",
+    re.IGNORECASE)
 _PRECEDING = re.compile(
     r"\b(?P<quantifier>(?:any|one|either|each|all)\s+(?:one\s+)?(?:of\s+)?)?(?:the\s+)?"
     r"(?:preceding|previous|foregoing|prior|above|above-mentioned|aforementioned)\s+(?P<noun>claims?)\b",

@@ -12,13 +12,20 @@
   function makeSortable(table) {
     var headers = table.querySelectorAll("thead th[data-sort]");
     headers.forEach(function (th) {
-      th.setAttribute("tabindex", "0");
-      th.addEventListener("click", function () {
+      // A real button in the heading: reachable with Tab, pressed with Enter or Space; aria-sort says the order.
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      while (th.firstChild) { button.appendChild(th.firstChild); }
+      th.appendChild(button);
+      th.setAttribute("aria-sort", "none");
+      button.addEventListener("click", function () {
         var index = Array.prototype.indexOf.call(th.parentNode.children, th);
         var numeric = th.getAttribute("data-sort") === "number";
         var ascending = !th.classList.contains("sorted-asc");
-        headers.forEach(function (h) { h.classList.remove("sorted-asc", "sorted-desc"); });
+        headers.forEach(function (h) { h.classList.remove("sorted-asc", "sorted-desc"); h.setAttribute("aria-sort", "none"); });
         th.classList.add(ascending ? "sorted-asc" : "sorted-desc");
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
         var body = table.tBodies[0];
         var rows = Array.prototype.slice.call(body.rows);
         rows.sort(function (a, b) {
@@ -45,9 +52,62 @@
     });
   }
 
+  // Search results: a number shows its document in the preview pane (ctrl/cmd-click still opens the page).
+  function showPreview(id) {
+    document.querySelectorAll(".hit-preview").forEach(function (pane) { pane.hidden = pane.id !== id; });
+    document.querySelectorAll("tr[data-preview]").forEach(function (row) {
+      row.classList.toggle("selected", row.getAttribute("data-preview") === id);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    // Dates are typed as they are shown everywhere in PatentDesk (2026-03-31), not in the browser's locale order.
+    document.querySelectorAll("input[type=date]:not([data-native])").forEach(function (input) {
+      input.type = "text";
+      input.inputMode = "numeric";
+      input.autocomplete = "off";
+      input.placeholder = "YYYY-MM-DD";
+      input.pattern = "\\d{4}-\\d{2}-\\d{2}";
+      input.title = "A date written as year-month-day, e.g. 2026-03-31";
+      input.classList.add("iso-date");
+    });
+    document.querySelectorAll("a[data-preview-link]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        if (event.ctrlKey || event.metaKey || event.shiftKey) { return; }
+        event.preventDefault();
+        showPreview(link.getAttribute("data-preview-link"));
+      });
+    });
     document.querySelectorAll("table.data-table").forEach(makeSortable);
     document.querySelectorAll("table[data-filterable]").forEach(makeFilterable);
+    // A long select becomes searchable: typing narrows its options (the select still works without this).
+    document.querySelectorAll("select[data-searchable]").forEach(function (select) {
+      var input = document.createElement("input");
+      input.type = "search";
+      input.className = "select-search";
+      input.id = select.id + "-search";
+      input.setAttribute("aria-label", select.getAttribute("data-searchable") || "Search the options");
+      input.setAttribute("aria-controls", select.id);
+      input.placeholder = "Type to find…";
+      input.autocomplete = "off";
+      select.parentNode.insertBefore(input, select);
+      var status = document.createElement("p");
+      status.className = "help";
+      status.setAttribute("aria-live", "polite");
+      select.parentNode.insertBefore(status, select.nextSibling);
+      input.addEventListener("input", function () {
+        var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+        var first = null, shown = 0;
+        Array.prototype.forEach.call(select.options, function (option) {
+          var text = option.text.toLowerCase();
+          var match = !option.value || option.value === "0" || words.every(function (w) { return text.indexOf(w) !== -1; });
+          option.hidden = !match;
+          if (match && option.value && option.value !== "0") { shown += 1; if (!first) { first = option; } }
+        });
+        if (first && words.length) { select.value = first.value; }
+        status.textContent = words.length ? (shown === 1 ? "1 matter matches." : shown + " matters match.") : "";
+      });
+    });
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       select.addEventListener("change", function () { if (select.value) { select.form.submit(); } });
     });

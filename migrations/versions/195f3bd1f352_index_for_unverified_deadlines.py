@@ -5,9 +5,8 @@ Revises: 34632350ef6c
 Create Date: 2026-11-23 12:20:50.593690
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '195f3bd1f352'

@@ -5,9 +5,8 @@ Revises: 34632350ef6c
 Create Date: 2026-11-23 13:03:52.852288
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '2c3b647fa948'

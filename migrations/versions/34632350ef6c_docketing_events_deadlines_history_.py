@@ -5,9 +5,8 @@ Revises: 5689703e8cce
 Create Date: 2026-11-23 12:06:11.437363
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '34632350ef6c'

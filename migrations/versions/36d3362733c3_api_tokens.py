@@ -5,9 +5,8 @@ Revises: 34632350ef6c
 Create Date: 2026-11-23 12:34:08.353999
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '36d3362733c3'

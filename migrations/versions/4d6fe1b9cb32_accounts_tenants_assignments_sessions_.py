@@ -1,13 +1,12 @@
 """accounts, tenants, assignments, sessions, audit
 
 Revision ID: 4d6fe1b9cb32
-Revises: 
+Revises:
 Create Date: 2026-11-23 11:55:47.435313
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '4d6fe1b9cb32'

@@ -5,9 +5,8 @@ Revises: a3c81676156e
 Create Date: 2026-11-23 12:02:25.675889
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '5689703e8cce'

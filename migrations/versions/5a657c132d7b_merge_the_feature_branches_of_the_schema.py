@@ -5,9 +5,8 @@ Revises: 195f3bd1f352, 2c3b647fa948, 316ef6c96732, 36d3362733c3, 6979633e6ea3, b
 Create Date: 2026-11-23 13:04:46.350026
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '5a657c132d7b'

@@ -5,9 +5,8 @@ Revises: ab6cc6d756f6
 Create Date: 2026-11-23 18:16:26.537603
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '6da3738bd310'

@@ -5,9 +5,8 @@ Revises: 4d6fe1b9cb32
 Create Date: 2026-11-23 11:56:33.347592
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a3c81676156e'

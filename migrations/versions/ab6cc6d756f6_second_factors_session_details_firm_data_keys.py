@@ -5,9 +5,8 @@ Revises: ec7804d10485
 Create Date: 2026-11-23 17:31:24.671774
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'ab6cc6d756f6'

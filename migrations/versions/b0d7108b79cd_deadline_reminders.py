@@ -5,9 +5,8 @@ Revises: 34632350ef6c
 Create Date: 2026-11-23 12:14:39.652670
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b0d7108b79cd'

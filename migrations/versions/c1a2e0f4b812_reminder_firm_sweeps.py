@@ -5,9 +5,8 @@ Revises: 6da3738bd310
 Create Date: 2026-11-23 20:30:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c1a2e0f4b812'

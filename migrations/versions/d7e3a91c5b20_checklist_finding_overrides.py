@@ -5,9 +5,8 @@ Revises: c1a2e0f4b812
 Create Date: 2026-11-23 20:45:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd7e3a91c5b20'

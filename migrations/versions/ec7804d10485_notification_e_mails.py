@@ -5,9 +5,8 @@ Revises: 5a657c132d7b
 Create Date: 2026-11-23 13:12:27.724038
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'ec7804d10485'

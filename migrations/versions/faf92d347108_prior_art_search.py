@@ -5,9 +5,8 @@ Revises: 5689703e8cce
 Create Date: 2026-11-23 12:11:30.634331
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'faf92d347108'

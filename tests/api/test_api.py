@@ -281,8 +281,8 @@ def test_rate_limit_answers_429_as_a_problem(app, client, world, token_for):
 
 
 def test_search_sessions_are_listed_and_read_with_history_and_citations(client, world, token_for):
-    from app.patents.search.models import MarkedHit, SearchQuery
     from app.patents.search import sessions
+    from app.patents.search.models import MarkedHit, SearchQuery
     headers = token_for(world["a_attorney"], world.firm_a)
     with tenant_scope(world.firm_a.id):
         matter = Matter(reference="S-1", title="Searched", jurisdiction="US", application_type="utility")

@@ -11,8 +11,8 @@ from schemathesis import DataGenerationMethod
 from schemathesis.checks import ALL_CHECKS
 
 from app.extensions import db
-from app.patents.docketing.operations import record_event
 from app.patents.docketing.models import Matter
+from app.patents.docketing.operations import record_event
 from app.tenancy import tenant_scope
 
 EXAMPLES_PER_OPERATION = 20

@@ -31,7 +31,8 @@ def test_specialists_search_public_art_and_their_firms_collection_only(world, to
     assert other.get_json() == {"total": 0, "total_is_exact": True, "hits": []}
     public = client.get("/api/v1/search/query?q=ti:method&before=2005-01-05&limit=3",
                         headers=token_for(world["specialist_both"], world.firm_b)).get_json()
-    assert public["total"] >= 1 and len(public["hits"]) <= 3 and all(h["collection"] == "public" for h in public["hits"])
+    assert public["total"] >= 1 and len(public["hits"]) <= 3
+    assert all(h["collection"] == "public" for h in public["hits"])
     cut_off = client.get("/api/v1/search/query?q=ti:method&before=2005-01-04",
                          headers=token_for(world["specialist_both"], world.firm_b)).get_json()
     assert cut_off["total"] == 0  # published on 2005-01-04: not before it

@@ -13,9 +13,9 @@ from reportlab import rl_config
 
 from app.extensions import db
 from app.files import store_bytes
-from app.patents.docketing.operations import add_manual_deadline, record_event
 from app.jobs import JobRecord
 from app.patents.docketing.models import Matter
+from app.patents.docketing.operations import add_manual_deadline, record_event
 from app.tenancy import tenant_scope
 
 CANARY = "ZQXCANARY7731"
@@ -25,9 +25,9 @@ B_FIRM_ACTORS = ("b_firm_admin", "b_attorney", "b_paralegal", "b_viewer")
 def plant_canaries(world) -> dict[str, int]:
     """Tenant A's records with the canary in every text field we have."""
     from app.patents.notifications.operations import notify
-    from app.patents.work_requests.operations import submit
     from app.patents.search import sessions
     from app.patents.search.models import MarkedHit, SearchQuery
+    from app.patents.work_requests.operations import submit
     with tenant_scope(world.firm_a.id):
         matter = Matter(reference=f"{CANARY}-REF", client_reference=f"{CANARY}-CLIENT", title=f"{CANARY} title",
                         jurisdiction="US", application_type="utility", application_number=f"{CANARY}-NO",

@@ -11,8 +11,8 @@ from reportlab import rl_config
 
 from app.extensions import db
 from app.files import sanitise_filename, send_stored, store_bytes
-from app.patents.docketing.operations import add_manual_deadline
 from app.patents.docketing.models import Matter
+from app.patents.docketing.operations import add_manual_deadline
 from app.patents.reports import pdf
 from app.tenancy import tenant_scope
 

@@ -78,11 +78,10 @@ def _redis_text() -> str:
     connection = redis.Redis.from_url(REDIS_URL)
     parts = []
     for key in connection.scan_iter(count=500):
-        kind = connection.type(key).decode()
-        value = {"string": lambda: connection.get(key), "hash": lambda: connection.hgetall(key),
-                 "list": lambda: connection.lrange(key, 0, -1), "set": lambda: connection.smembers(key),
-                 "zset": lambda: connection.zrange(key, 0, -1), "stream": lambda: connection.xrange(key)
-                 }.get(kind, lambda: b"")()
+        read = {"string": connection.get, "hash": connection.hgetall, "set": connection.smembers,
+                "list": lambda k: connection.lrange(k, 0, -1), "zset": lambda k: connection.zrange(k, 0, -1),
+                "stream": connection.xrange}.get(connection.type(key).decode(), lambda k: b"")
+        value = read(key)
         parts.append(repr(key) + repr(value))
     return "\n".join(parts)
 

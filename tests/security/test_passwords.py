@@ -11,6 +11,7 @@ import uuid
 import pytest
 
 from app import accounts
+from app.extensions import db
 from tests.conftest import PASSWORD
 
 
@@ -30,8 +31,10 @@ def test_password_policy(password, accepted):
             accounts.check_password_policy(password)
 
 
-def test_argon2id_parameters_meet_owasp_minimums():
+def test_argon2id_parameters_meet_owasp_minimums(production_password_hashing):
     """ASVS 11.4.2: passwords are stored with argon2id at no less than OWASP's memory and time cost."""
+    from app.config import password_hashing
+    assert password_hashing({}) == production_password_hashing  # what a deployment gets unless it says otherwise
     stored = accounts.hash_password("a long enough password")
     variant, version, params, _salt, _hash = stored.split("$")[1:]
     settings = dict(pair.split("=") for pair in params.split(","))
@@ -50,8 +53,10 @@ def _median_seconds(client, email: str | None, password: str, runs: int) -> floa
     return statistics.median(timings)
 
 
-def test_unknown_user_and_wrong_password_take_similar_time(client, world):
+def test_unknown_user_and_wrong_password_take_similar_time(client, world, production_password_hashing):
     """ASVS 6.3.8: the sign-in answer and its timing do not reveal whether an account exists."""
+    world["a_attorney"].password_hash = accounts.hash_password(PASSWORD)  # at the production cost, as deployed
+    db.session.commit()
     _median_seconds(client, None, "warm-up-password", 1)
     wrong = _median_seconds(client, world["a_attorney"].email, PASSWORD + "x", 4)  # under the 5-per-account throttle
     unknown = _median_seconds(client, None, PASSWORD + "x", 4)

@@ -2,9 +2,8 @@
 from sqlalchemy import select
 
 from app.extensions import db
-from app.jobs import start_tracked_job
 from app.files import StoredFile
-from app.jobs import JobRecord
+from app.jobs import JobRecord, start_tracked_job
 from app.patents.docketing.models import Matter
 from app.patents.search import report, sessions
 from app.tenancy import tenant_scope
@@ -27,7 +26,7 @@ def test_an_undelivered_search_report_cannot_be_downloaded_by_id(world, login_as
     viewer = login_as(world["a_viewer"])
     assert viewer.get(f"/search/sessions/{session_id}/report.pdf").status_code == 404
     assert viewer.get(f"/files/{file_id}").status_code == 404
-    assert "search-report" not in login_as(world["a_attorney"]).get("/dashboard").get_data(as_text=True)
+    assert "search-report" not in login_as(world["a_attorney"]).get("/").get_data(as_text=True)
     assert login_as(specialist, world.firm_a).get(f"/files/{file_id}").status_code == 200
 
     with tenant_scope(world.firm_a.id):

@@ -6,8 +6,8 @@ from datetime import date
 from flask import g, jsonify, request
 from flask_login import current_user
 
-from ...patents.docketing.queries import DocketFilters, STATUS_FILTERS, docket_query, tenant_today
-from ...patents.docketing.models import Deadline, JURISDICTIONS
+from ...patents.docketing.models import JURISDICTIONS, Deadline
+from ...patents.docketing.queries import STATUS_FILTERS, DocketFilters, docket_query, tenant_today
 from ..auth import api_operation
 from ..http import abort_problem, etag_of, load_or_404, with_etag
 from ..openapi import COMPONENTS, api_route, json_response

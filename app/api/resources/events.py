@@ -7,7 +7,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ...extensions import db
-from ...patents import deadlines as engine
+from ...patents.deadlines import RuleError
 from ...patents.docketing import operations
 from ...patents.docketing.models import Event, Matter
 from ..auth import api_operation
@@ -77,7 +77,7 @@ def create_event(matter_id: int):
     try:
         event = operations.record_event(matter, values["code"], values["event_date"], values["params"],
                                        current_user.id, values.get("note"))
-    except (operations.DocketError, engine.RuleError) as error:
+    except (operations.DocketError, RuleError) as error:
         _docketing_refused(error)
     db.session.flush()
     db.session.refresh(event)
@@ -101,7 +101,7 @@ def update_event(event_id: int):
     try:
         operations.update_event(event, values.get("event_date", event.event_date),
                                values.get("params", event.params), current_user.id, values.get("note", event.note))
-    except (operations.DocketError, engine.RuleError) as error:
+    except (operations.DocketError, RuleError) as error:
         _docketing_refused(error)
     db.session.flush()
     db.session.refresh(event)

@@ -4,10 +4,9 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from flask_login import current_user
 from marshmallow import ValidationError
-from sqlalchemy import select
 
 from ...extensions import db
-from ...models import SpecialistAssignment, User
+from ...patents.docketing import operations
 from ...patents.docketing.models import JURISDICTIONS, MATTER_STATUSES, Matter
 from ...patents.docketing.queries import matters_query
 from ..auth import api_operation
@@ -37,31 +36,10 @@ def matter_etag(matter: Matter) -> str:
     return etag_of(MatterSchema().dump(matter))
 
 
-def _check_references(values: dict, matter: Matter | None) -> None:
-    """Ids in the body must name this tenant's matters and people; anything else reads as not found."""
-    errors = {}
-    parent_id = values.get("parent_id")
-    if parent_id is not None and (parent_id == getattr(matter, "id", None) or db.session.execute(
-            select(Matter.id).where(Matter.id == parent_id)).scalar() is None):
-        errors["parent_id"] = ["No such matter in this firm."]
-    attorney_id = values.get("responsible_attorney_id")
-    if attorney_id is not None and db.session.execute(select(User.id).where(
-            User.id == attorney_id, User.home_tenant_id == g.tenant.id, User.active.is_(True),
-            User.role.in_(("attorney", "firm_admin")))).scalar() is None:
-        errors["responsible_attorney_id"] = ["No such attorney in this firm."]
-    specialist_id = values.get("specialist_id")
-    if specialist_id is not None and db.session.execute(select(SpecialistAssignment.id).where(
-            SpecialistAssignment.user_id == specialist_id,
-            SpecialistAssignment.tenant_id == g.tenant.id)).scalar() is None:
-        errors["specialist_id"] = ["No such specialist assigned to this firm."]
-    if "reference" in values and not (values["reference"] or "").strip():
-        errors["reference"] = ["Give the matter a reference."]
-    elif "reference" in values:
-        clash = db.session.execute(select(Matter.id).where(Matter.reference == values["reference"].strip())).scalar()
-        if clash is not None and clash != getattr(matter, "id", None):
-            abort_problem(409, "Conflict", "Another matter of this firm already uses this reference.")
-    if errors:
-        abort_problem(400, "Bad Request", "Some fields are invalid.", errors=errors)
+def _refused(error: operations.MatterInputError):
+    if error.conflict:
+        abort_problem(409, "Conflict", str(error))
+    abort_problem(400, "Bad Request", "Some fields are invalid.", errors=error.errors)
 
 
 def _load(partial: bool) -> dict:
@@ -95,12 +73,10 @@ def get_matter(matter_id: int):
            responses={"201": json_response("The new matter", "Matter", etag=True)})
 @api_operation(write=True)
 def create_matter():
-    values = _load(partial=False)
-    _check_references(values, None)
-    values["reference"] = values["reference"].strip()
-    matter = Matter(**values)
-    db.session.add(matter)
-    db.session.flush()
+    try:
+        matter = operations.create_matter(_load(partial=False), g.tenant.id)
+    except operations.MatterInputError as error:
+        _refused(error)
     db.session.refresh(matter)  # the representation as a later GET will read it, so the ETags agree
     response = with_etag(jsonify(matter_representation(matter)), matter_etag(matter))
     response.status_code = 201
@@ -116,13 +92,9 @@ def update_matter(matter_id: int):
     """Send only the fields to change, with If-Match: the ETag of your last GET."""
     matter = load_or_404(Matter, matter_id)
     require_if_match(matter_etag(matter))
-    values = _load(partial=True)
-    for required in ("reference", "title", "jurisdiction", "application_type", "status"):
-        if required in values and values[required] is None:
-            abort_problem(400, "Bad Request", f"{required} cannot be empty.")
-    _check_references(values, matter)
-    for name, value in values.items():
-        setattr(matter, name, value.strip() if name == "reference" else value)
-    db.session.flush()
+    try:
+        operations.update_matter(matter, _load(partial=True), g.tenant.id)
+    except operations.MatterInputError as error:
+        _refused(error)
     db.session.refresh(matter)
     return with_etag(jsonify(matter_representation(matter)), matter_etag(matter))

@@ -21,8 +21,7 @@ from ..auth import api_operation
 from ..http import abort_problem, etag_of, json_body, load_or_404, with_etag
 from ..openapi import COMPONENTS, api_route, json_response
 from ..pagination import paginate
-from ..schemas import (PatentDocumentSchema, SearchResultSchema, SearchSessionSchema, SimilarRequestSchema,
-                       page_schema)
+from ..schemas import PatentDocumentSchema, SearchResultSchema, SearchSessionSchema, SimilarRequestSchema, page_schema
 
 COMPONENTS.update({"SearchSession": SearchSessionSchema, "SearchSessionPage": page_schema(SearchSessionSchema),
                    "SearchResult": SearchResultSchema, "SimilarRequest": SimilarRequestSchema,

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from flask import jsonify, request
 from flask_login import current_user
-from sqlalchemy import select
 
 from ...models import utcnow
-from ...patents.work_requests.queries import at_risk_condition
-from ...patents.work_requests.models import OPEN_STATES, REQUEST_KINDS, REQUEST_STATES, WorkRequest
+from ...patents.work_requests.models import REQUEST_KINDS, WorkRequest
+from ...patents.work_requests.queries import STATE_FILTERS, request_query
 from ..auth import api_operation
 from ..http import abort_problem, etag_of, load_or_404, with_etag
 from ..openapi import COMPONENTS, api_route, json_response
@@ -18,7 +17,6 @@ from ..pagination import paginate
 from ..schemas import ID_RANGE, WorkRequestSchema, page_schema
 
 COMPONENTS.update({"WorkRequest": WorkRequestSchema, "WorkRequestPage": page_schema(WorkRequestSchema)})
-STATE_FILTERS = ("open", "at_risk", *REQUEST_STATES, "all")
 LIST_PARAMETERS = (
     {"name": "state", "in": "query", "schema": {"type": "string", "enum": list(STATE_FILTERS)},
      "description": "As on the requests page; default open"},
@@ -30,27 +28,16 @@ LIST_PARAMETERS = (
 
 
 def _filtered_query():
-    query = select(WorkRequest)
     state = request.args.get("state", "open")
     if state not in STATE_FILTERS:
         abort_problem(400, "Bad Request", f"state must be one of {', '.join(STATE_FILTERS)}.")
-    if state == "open":
-        query = query.where(WorkRequest.state.in_(OPEN_STATES))
-    elif state == "at_risk":
-        query = query.where(at_risk_condition(utcnow()))
-    elif state != "all":
-        query = query.where(WorkRequest.state == state)
     kind = request.args.get("kind")
-    if kind:
-        if kind not in REQUEST_KINDS:
-            abort_problem(400, "Bad Request", f"kind must be one of {', '.join(REQUEST_KINDS)}.")
-        query = query.where(WorkRequest.kind == kind)
+    if kind and kind not in REQUEST_KINDS:
+        abort_problem(400, "Bad Request", f"kind must be one of {', '.join(REQUEST_KINDS)}.")
     matter = request.args.get("matter")
-    if matter:
-        if not matter.isdigit() or not ID_RANGE.min <= int(matter) <= ID_RANGE.max:
-            abort_problem(400, "Bad Request", "matter must be an id.")
-        query = query.where(WorkRequest.matter_id == int(matter))
-    return query
+    if matter and (not matter.isdigit() or not ID_RANGE.min <= int(matter) <= ID_RANGE.max):
+        abort_problem(400, "Bad Request", "matter must be an id.")
+    return request_query(state=state, kind=kind, matter_id=int(matter) if matter else None, now=utcnow())
 
 
 @api_route("/work-requests", "GET", summary="List work requests", tag="work requests", query=LIST_PARAMETERS,

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...extensions import db
+from ...jobs import JobRecord
 from ...models import User, utcnow
 from ...tenancy import TenantScoped
-from ...jobs import JobRecord
+from ...utc import UtcDateTime
 from ..docketing.models import Matter
 
 ITEM_STATES = {"open": "Open", "done": "Done", "na": "Not applicable"}
@@ -31,7 +32,7 @@ class ChecklistTemplate(db.Model):
     # The matters' application types and jurisdictions this template is the default for.
     application_types: Mapped[list] = mapped_column(JSON, default=list)
     jurisdictions: Mapped[list] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     versions: Mapped[list[ChecklistTemplateVersion]] = relationship(
         back_populates="template", order_by="ChecklistTemplateVersion.version")
@@ -54,7 +55,7 @@ class ChecklistTemplateVersion(db.Model):
     items: Mapped[list] = mapped_column(JSON)  # [{"key", "section", "text", "source"}, ...]
     change_note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     template: Mapped[ChecklistTemplate] = relationship(back_populates="versions")
     created_by: Mapped[User | None] = relationship()
@@ -76,16 +77,19 @@ class Checklist(TenantScoped, db.Model):
     draft_claims: Mapped[str | None] = mapped_column(Text)
     draft_description: Mapped[str | None] = mapped_column(Text)
     check_result: Mapped[dict | None] = mapped_column(JSON)  # check_draft's report
-    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     check_job_id: Mapped[int | None] = mapped_column(ForeignKey("job_records.id"))  # the latest draft check
     pdf_job_id: Mapped[int | None] = mapped_column(ForeignKey("job_records.id"))  # the latest PDF
+    # The firm's request this checklist answers, if it was started from one.
+    work_request_id: Mapped[int | None] = mapped_column(ForeignKey("work_requests.id", ondelete="SET NULL"),
+                                                        index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     prepared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    prepared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    prepared_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    signed_off_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    signed_off_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
     matter: Mapped[Matter] = relationship()
     template_version: Mapped[ChecklistTemplateVersion] = relationship()
@@ -94,6 +98,7 @@ class Checklist(TenantScoped, db.Model):
     signed_off_by: Mapped[User | None] = relationship(foreign_keys=[signed_off_by_id])
     check_job: Mapped[JobRecord | None] = relationship(foreign_keys=[check_job_id])
     pdf_job: Mapped[JobRecord | None] = relationship(foreign_keys=[pdf_job_id])
+    work_request = relationship("WorkRequest")
     items: Mapped[list[ChecklistItem]] = relationship(
         back_populates="checklist", cascade="all, delete-orphan", order_by="ChecklistItem.position")
     events: Mapped[list[ChecklistEvent]] = relationship(
@@ -139,7 +144,7 @@ class ChecklistItem(TenantScoped, db.Model):
     reason: Mapped[str | None] = mapped_column(Text)  # required when not applicable
     note: Mapped[str | None] = mapped_column(Text)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     checklist: Mapped[Checklist] = relationship(back_populates="items")
     updated_by: Mapped[User | None] = relationship()
@@ -156,7 +161,7 @@ class ChecklistEvent(TenantScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     checklist_id: Mapped[int] = mapped_column(ForeignKey("checklists.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     kind: Mapped[str] = mapped_column(String(20))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_name: Mapped[str] = mapped_column(String(200))  # as they were named at the time
@@ -183,6 +188,6 @@ class ChecklistFindingOverride(TenantScoped, db.Model):
     reason: Mapped[str] = mapped_column(Text)
     by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     by_name: Mapped[str] = mapped_column(String(200))  # as they were named at the time
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     checklist: Mapped[Checklist] = relationship(back_populates="overrides")

@@ -13,18 +13,25 @@ from sqlalchemy import func, select
 
 from ... import audit
 from ...extensions import db
-from ...files import store_bytes
+from ...files import FilePurpose, store_bytes
 from ...models import User, utcnow
-from ..drafts import DraftInputError, check_draft, parse_claims
+from ...permissions import Can, can
 from ..docketing.models import APPLICATION_TYPES, Matter
+from ..drafts import DraftInputError, check_draft, parse_claims
 from ..reports import pdf
-from .models import (CHECKLIST_STATUSES, ENTITIES, ITEM_STATES, Checklist, ChecklistEvent,
-                     ChecklistFindingOverride, ChecklistItem, ChecklistTemplate, ChecklistTemplateVersion)
+from .models import (
+    CHECKLIST_STATUSES,
+    ENTITIES,
+    ITEM_STATES,
+    Checklist,
+    ChecklistEvent,
+    ChecklistFindingOverride,
+    ChecklistItem,
+    ChecklistTemplate,
+    ChecklistTemplateVersion,
+)
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-PREPARER_ROLES = ("specialist", "provider_admin")
-SIGNER_ROLES = ("attorney", "firm_admin")
-EDITOR_ROLES = PREPARER_ROLES + SIGNER_ROLES + ("paralegal",)
 ITEM_KEY = re.compile(r"^[a-z0-9_]{1,40}$")
 SEVERITY_BADGES = {"error": "bad", "warning": "warn", "note": "muted"}
 OVERRIDE_REASON_MIN_CHARS = 10
@@ -146,7 +153,7 @@ def _event(checklist: Checklist, kind: str, user: User | None, message: str) -> 
 
 def start_checklist(matter: Matter, template: ChecklistTemplate, user: User, entity: str = "large") -> Checklist:
     """A new checklist for the matter, with its own copy of the template's latest items."""
-    if user.role not in EDITOR_ROLES:
+    if not can(user, Can.EDIT_CHECKLIST):
         raise ChecklistRuleError("Your role can view checklists but not start them.")
     if entity not in ENTITIES:
         raise ChecklistRuleError("Choose large, small or micro entity.")
@@ -161,7 +168,7 @@ def start_checklist(matter: Matter, template: ChecklistTemplate, user: User, ent
 
 def set_item_state(checklist: Checklist, item: ChecklistItem, user: User, state: str,
                    note: str = "", reason: str = "") -> None:
-    if user.role not in EDITOR_ROLES:
+    if not can(user, Can.EDIT_CHECKLIST):
         raise ChecklistRuleError("Your role can view this checklist but not change it.")
     if not checklist.is_editable:
         raise ChecklistRuleError(f"The checklist is {CHECKLIST_STATUSES[checklist.status].lower()}, so its items "
@@ -216,7 +223,7 @@ def unresolved_errors(checklist: Checklist) -> list[dict]:
 
 
 def why_cannot_override(checklist: Checklist, user: User) -> str | None:
-    if user.role not in SIGNER_ROLES:
+    if not can(user, Can.SIGN_CHECKLIST):
         return "Only a firm attorney or firm admin can override an error finding."
     if checklist.status == "signed_off":
         return "The checklist is signed off; its findings can no longer be overridden."
@@ -292,7 +299,7 @@ def preparers(checklist: Checklist) -> set[int]:
 
 
 def why_cannot_prepare(checklist: Checklist, user: User) -> str | None:
-    if user.role not in PREPARER_ROLES:
+    if not can(user, Can.PREPARE_CHECKLIST):
         return "The provider's patent specialists mark checklists prepared; a firm attorney then signs them off."
     if not checklist.is_editable:
         return f"The checklist is already {CHECKLIST_STATUSES[checklist.status].lower()}."
@@ -313,7 +320,7 @@ def why_cannot_review(checklist: Checklist, user: User) -> str | None:
     if user.id in preparers(checklist):
         return ("You prepared this checklist, so someone else must check it: a firm attorney or firm admin "
                 "signs it off (maker-checker).")
-    if user.role not in SIGNER_ROLES:
+    if not can(user, Can.SIGN_CHECKLIST):
         return "Only a firm attorney or firm admin can sign off a checklist or return it with comments."
     return None
 
@@ -465,7 +472,7 @@ def render_checklist_pdf(progress, checklist_id: int, user_id: int | None) -> di
     data = pdf.render(f"Drafting checklist{status}", checklist.heading, checklist_pdf_story(checklist),
                       footer=f"{checklist.matter.reference} checklist {checklist.id}")
     stored = store_bytes(data, f"checklist-{checklist.matter.reference}-{checklist.id}.pdf", "application/pdf",
-                         "checklist_pdf", created_by_id=user_id)
+                         FilePurpose.CHECKLIST_PDF, created_by_id=user_id)
     progress.attach(stored)
     _event(checklist, "pdf", db.session.get(User, user_id) if user_id else None,
            f"PDF made ({stored.filename}).")

@@ -7,10 +7,9 @@ from datetime import date, timedelta
 from sqlalchemy import and_, func, select
 
 from ...extensions import db
-from ...files import StoredFile
+from ...files import GENERATED_PURPOSES, StoredFile
 from ..docketing.models import OPEN_STATUSES, Deadline, Matter
 from ..work_requests.models import OPEN_STATES, WorkRequest
-from ..work_requests.queries import GENERATED_PURPOSES
 from .counting import count_if
 
 DEADLINE_WINDOWS = (7, 30, 90)

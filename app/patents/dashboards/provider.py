@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -9,9 +10,10 @@ from sqlalchemy import and_, func, or_, select
 
 from ...extensions import db
 from ...models import User
+from ...utc import as_utc
 from ..docketing.models import OPEN_STATUSES, Deadline, Matter
 from ..work_requests.models import OPEN_STATES, PRIORITIES, REQUEST_KINDS, WorkRequest
-from ..work_requests.queries import as_utc, at_risk_condition
+from ..work_requests.queries import at_risk_condition
 from .counting import count_if
 
 TURNAROUND_DAYS = 30
@@ -119,15 +121,6 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[rank - 1]
 
 
-def median(sorted_values: list[float]) -> float:
-    if not sorted_values:
-        return 0.0
-    middle = len(sorted_values) // 2
-    if len(sorted_values) % 2:
-        return sorted_values[middle]
-    return (sorted_values[middle - 1] + sorted_values[middle]) / 2
-
-
 def turnaround_stats(tenant_ids: list[int], now: datetime) -> list[TurnaroundStats]:
     """Hours from submission to first delivery, for requests first delivered in the last 30 days, per kind."""
     rows = db.session.execute(
@@ -142,7 +135,7 @@ def turnaround_stats(tenant_ids: list[int], now: datetime) -> list[TurnaroundSta
     for kind in REQUEST_KINDS:
         values = sorted(hours_by_kind.get(kind, []))
         if values:
-            stats.append(TurnaroundStats(kind, len(values), round(median(values), 1),
+            stats.append(TurnaroundStats(kind, len(values), round(statistics.median(values), 1),
                                          round(percentile(values, 0.9), 1)))
     return stats
 

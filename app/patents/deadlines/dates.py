@@ -60,13 +60,13 @@ class Offset:
     def total_months(self) -> int:
         return self.years * 12 + self.months
 
-    def plus_months(self, n: int) -> "Offset":
+    def plus_months(self, n: int) -> Offset:
         return Offset(self.years, self.months + n, self.days)
 
-    def __add__(self, other: "Offset") -> "Offset":
+    def __add__(self, other: Offset) -> Offset:
         return Offset(self.years + other.years, self.months + other.months, self.days + other.days)
 
-    def scaled(self, k: int) -> "Offset":
+    def scaled(self, k: int) -> Offset:
         return Offset(self.years * k, self.months * k, self.days * k)
 
     def apply(self, d: date) -> tuple[date, bool]:

@@ -86,7 +86,8 @@ def _convert_param(spec: ParamSpec, value, event_code: str, event_date: date, ev
         if not isinstance(value, int):
             raise RuleError(f"parameter {name!r} for {event_code} must be a whole number, got {value!r}")
         if (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max):
-            raise RuleError(f"parameter {name!r} for {event_code} must be between {spec.min} and {spec.max}, got {value}")
+            raise RuleError(f"parameter {name!r} for {event_code} must be between {spec.min} and {spec.max}, "
+                            f"got {value}")
         return value
     if spec.type == "multi":
         items = value.split(",") if isinstance(value, str) else value if isinstance(value, (list, tuple)) else None
@@ -295,16 +296,17 @@ def _compute_extension(ctx: _Ctx, months: int, chosen: CompSpec, results: list, 
             # month-based period: the extended date corresponds to the date of
             # the anchor (mailing date) in the later month (MPEP 710.01(a))
             base, prefix = ctx.anchor(alt.from_)
+            counted_from = ctx.ev.date_label if alt.from_ == "event" else prefix.strip().lower()
             d = ctx.arith(base, prefix, off.plus_months(months), alt.end_of_month,
-                          f"{ext.citation}; counted from the {ctx.ev.date_label if alt.from_ == 'event' else prefix.strip().lower()}, "
-                          f"not from the rolled due date", lead=lead)
+                          f"{ext.citation}; counted from the {counted_from}, not from the rolled due date", lead=lead)
         else:
             d = ctx.arith(unrolled, "", Offset(months=months), False,
                           f"{ext.citation}; counted from the end of the unrolled {off.describe()} period", lead=lead)
         candidates.append(d)
     d = min(candidates)
     if len(candidates) > 1:
-        ctx.lines.append(f"{lead}earliest of {' and '.join(str(c) for c in candidates)} is docketed: {d} (conservative)")
+        earliest = " and ".join(str(c) for c in candidates)
+        ctx.lines.append(f"{lead}earliest of {earliest} is docketed: {d} (conservative)")
     if d > final_nominal:
         ctx.lines.append(f"{lead}{d} is beyond the final date {final_nominal}, so it is capped at {final_nominal}")
         d = final_nominal

@@ -9,7 +9,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from .dates import WEEKDAYS, easter_sunday, parse_date, weekday_name
@@ -127,7 +127,7 @@ def _expand_recurring(rec: dict, year: int) -> date | None:
     return d
 
 
-@lru_cache(maxsize=None)
+@cache
 def _holidays_package(country: str, year: int) -> tuple:
     import holidays  # imported lazily: only the USPTO calendar needs it
     h = holidays.country_holidays(country, years=year)

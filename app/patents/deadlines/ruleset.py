@@ -13,9 +13,9 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 
-from .office_calendar import load_calendars
 from .dates import Offset, parse_date
 from .errors import RuleDataError
+from .office_calendar import load_calendars
 
 FAR_FUTURE = date(9999, 12, 31)
 
@@ -427,7 +427,8 @@ def _parse_rule(raw, jur, version, events, calendars) -> Rule:
         if p is None or p.type != "date" or series is None:
             raise RuleDataError(f"{where}: only_after needs a date parameter and a series")
     eff_from = parse_date(raw["effective_from"], f"{where} effective_from")
-    eff_until = parse_date(raw["effective_until"], f"{where} effective_until") if "effective_until" in raw else FAR_FUTURE
+    eff_until = (parse_date(raw["effective_until"], f"{where} effective_until") if "effective_until" in raw
+                 else FAR_FUTURE)
     if eff_until < eff_from:
         raise RuleDataError(f"{where}: effective_until before effective_from")
     return Rule(
@@ -487,7 +488,7 @@ def build_ruleset(files: dict) -> RuleSet:
             raise RuleDataError(f"rule id {rule.id} used twice")
         ids.add(rule.id)
         rules.setdefault((jur, rule.event), []).append(rule)
-    for key, lst in rules.items():
+    for lst in rules.values():
         _check_overlaps(lst)
     for key in events:
         if key not in rules:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, func, or_, select
+from sqlalchemy import ForeignKey, String, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ...extensions import db
 from ...models import Tenant, utcnow
 from ...tenancy import tenant_scope
+from ...utc import UtcDateTime
 from ..deadlines.office_calendar import load_calendars, set_declared_closures
 from ..notifications.operations import notify
 from .models import OPEN_STATUSES, Deadline, Event, Matter
@@ -33,7 +34,7 @@ class DeclaredClosure(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     citation: Mapped[str] = mapped_column(String(300))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 def sync() -> None:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timedelta
+from dataclasses import asdict
+from datetime import date, datetime
 
 from .models import DEADLINE_STATUSES
 from .queries import DocketFilters, DocketRow, docket_rows
@@ -32,32 +33,34 @@ def docket_csv(rows: list[DocketRow]) -> str:
 
 
 def docket_ics(rows: list[DocketRow], calendar_name: str) -> bytes:
-    from icalendar import Calendar, Event
-    calendar = Calendar()
-    calendar.add("prodid", "-//PatentDesk//Docket//EN")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", calendar_name)
+    from ...ical import DayEntry, day_calendar
+
+    entries = []
     for row in rows:
         d, m = row.deadline, row.matter
-        event = Event()
-        event.add("uid", f"deadline-{d.id}@patentdesk")
-        event.add("summary", f"[{m.reference}] {d.label}")
-        event.add("dtstart", d.current_due)
-        event.add("dtend", d.current_due + timedelta(days=1))
-        event.add("dtstamp", datetime.now().astimezone())
         lines = [m.title, f"Due {d.current_due.isoformat()}"]
         if d.final_due:
             lines.append(f"Final date {d.final_due.isoformat()}")
         lines += [d.citation, *d.explanation]
-        event.add("description", "\n".join(x for x in lines if x))
-        event.add("transp", "TRANSPARENT")
-        calendar.add_component(event)
-    return calendar.to_ical()
+        entries.append(DayEntry(f"deadline-{d.id}@patentdesk", d.current_due, f"[{m.reference}] {d.label}",
+                                "\n".join(x for x in lines if x)))
+    return day_calendar(entries, "Docket", datetime.now().astimezone(), name=calendar_name)
+
+
+def request_report(filters: DocketFilters, tenant, user_id: int):
+    """Start the PDF of a firm's docket with these filters in the background; returns the job's record.
+
+    The docket page and the API both start it here.
+    """
+    from ...jobs import JobKind, start_tracked_job
+
+    return start_tracked_job("reports", JobKind.DOCKET_REPORT, f"Docket report for {tenant.name}", render_docket_pdf,
+                             asdict(filters), f"{tenant.name}: docket", user_id, created_by_id=user_id)
 
 
 def render_docket_pdf(progress, filters_dict: dict, title: str, user_id: int | None) -> dict:
     """Job body: the filtered docket as a PDF, stored for the tenant."""
-    from ...files import store_bytes
+    from ...files import FilePurpose, store_bytes
     from ..reports import pdf
 
     filters = DocketFilters(**filters_dict)
@@ -70,7 +73,7 @@ def render_docket_pdf(progress, filters_dict: dict, title: str, user_id: int | N
                  DEADLINE_STATUSES.get(r.deadline.status, r.deadline.status), r.deadline.citation] for r in rows],
                 widths=[120, 105, 52, 52, 28, 45, 110])]
     content = pdf.render(title, "Docket report", body, footer="PatentDesk docket")
-    stored = store_bytes(content, f"docket-{date.today().isoformat()}.pdf", "application/pdf", "docket_report",
-                         created_by_id=user_id)
+    stored = store_bytes(content, f"docket-{date.today().isoformat()}.pdf", "application/pdf",
+                         FilePurpose.DOCKET_REPORT, created_by_id=user_id)
     progress.attach(stored)
     return {"rows": len(rows)}

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...extensions import db
 from ...models import User, utcnow
 from ...tenancy import TenantScoped
+from ...utc import UtcDateTime
 
 JURISDICTIONS = {"US": "United States (USPTO)", "EP": "European Patent Office", "PCT": "PCT international"}
 APPLICATION_TYPES = {
@@ -50,8 +51,8 @@ class Matter(TenantScoped, db.Model):
     family_relation: Mapped[str | None] = mapped_column(String(20))  # how it relates to its parent
     responsible_attorney_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     specialist_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
     parent: Mapped[Matter | None] = relationship(remote_side=[id])
     responsible_attorney: Mapped[User | None] = relationship(foreign_keys=[responsible_attorney_id])
@@ -91,9 +92,9 @@ class Event(TenantScoped, db.Model):
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
-    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # kept for the history
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # kept for the history
 
     matter: Mapped[Matter] = relationship()
     recorded_by: Mapped[User | None] = relationship()
@@ -144,10 +145,10 @@ class Deadline(TenantScoped, db.Model):
     note: Mapped[str | None] = mapped_column(Text)
     # Maker-checker: a date entered or changed by hand stays unverified until someone else checks it.
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
     matter: Mapped[Matter] = relationship()
     source_event: Mapped[Event | None] = relationship(foreign_keys=[source_event_id])
@@ -172,7 +173,7 @@ class DeadlineChange(TenantScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deadline_id: Mapped[int] = mapped_column(ForeignKey("deadlines.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     change: Mapped[str] = mapped_column(String(20))
     summary: Mapped[str] = mapped_column(Text)
@@ -190,6 +191,6 @@ class CalendarFeed(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

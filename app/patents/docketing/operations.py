@@ -9,8 +9,9 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from ...accounts import members_query
 from ...extensions import db
-from ...models import utcnow
+from ...models import PROVIDER_ROLES, User, utcnow
 from .. import deadlines as engine
 from .labels import PARAMETER_LABELS, kind_label
 from .models import OPEN_STATUSES, Deadline, DeadlineChange, Event, Matter
@@ -302,3 +303,69 @@ def mark_missed(today: date) -> int:
         deadline.status = "missed"
         _log(deadline, "missed", f"Not done by {deadline.final_due or deadline.current_due}", None, before)
     return len(stale)
+
+
+# --- Matters (the HTML form and the API both call these) ----------------------------------------------------
+
+MATTER_REQUIRED = ("reference", "title", "jurisdiction", "application_type", "status")
+
+
+class MatterInputError(DocketError):
+    """Some fields of a matter are wrong: ``errors`` maps each field to its messages.
+
+    ``conflict`` is set when the reference is already another matter's (the API answers 409, the form
+    shows it on the field).
+    """
+
+    def __init__(self, errors: dict[str, list[str]], conflict: bool = False):
+        self.errors, self.conflict = errors, conflict
+        super().__init__(" ".join(message for messages in errors.values() for message in messages))
+
+
+def _check_matter(values: dict, matter: Matter | None, tenant_id: int) -> None:
+    """Ids must name this firm's matters and people (anything else reads as not found); references are unique."""
+    errors: dict[str, list[str]] = {}
+    for name in MATTER_REQUIRED:
+        if name in values and values[name] is None:
+            errors[name] = ["Cannot be empty."]
+    parent_id = values.get("parent_id")
+    if parent_id is not None and (parent_id == getattr(matter, "id", None) or db.session.execute(
+            select(Matter.id).where(Matter.id == parent_id)).scalar() is None):
+        errors["parent_id"] = ["No such matter in this firm."]
+    attorney_id = values.get("responsible_attorney_id")
+    if attorney_id is not None and db.session.execute(members_query(
+            tenant_id, ("attorney", "firm_admin")).where(User.id == attorney_id)).scalar() is None:
+        errors["responsible_attorney_id"] = ["No such attorney in this firm."]
+    specialist_id = values.get("specialist_id")
+    if specialist_id is not None and db.session.execute(members_query(
+            tenant_id, PROVIDER_ROLES).where(User.id == specialist_id)).scalar() is None:
+        errors["specialist_id"] = ["No such specialist assigned to this firm."]
+    if "reference" in values and values["reference"] is not None:
+        if not values["reference"].strip():
+            errors["reference"] = ["Give the matter a reference."]
+        else:
+            clash = db.session.execute(
+                select(Matter.id).where(Matter.reference == values["reference"].strip())).scalar()
+            if clash is not None and clash != getattr(matter, "id", None):
+                raise MatterInputError({"reference": ["Another matter of this firm already uses this reference."]},
+                                       conflict=True)
+    if errors:
+        raise MatterInputError(errors)
+
+
+def create_matter(values: dict, tenant_id: int) -> Matter:
+    """A new matter of the current tenant from field values (flushed, so it has its id)."""
+    _check_matter(values, None, tenant_id)
+    matter = Matter(**{**values, "reference": values["reference"].strip()})
+    db.session.add(matter)
+    db.session.flush()
+    return matter
+
+
+def update_matter(matter: Matter, values: dict, tenant_id: int) -> Matter:
+    """Change the given fields only."""
+    _check_matter(values, matter, tenant_id)
+    for name, value in values.items():
+        setattr(matter, name, value.strip() if name == "reference" else value)
+    db.session.flush()
+    return matter

@@ -7,8 +7,8 @@ Public API:
     read_text(filename, data) -> str
     DraftInputError
 """
-from .claims import Claim, DraftInputError, parse_claims
 from .checks import check_draft
+from .claims import Claim, DraftInputError, parse_claims
 from .docx import read_text
 
 __all__ = ["Claim", "DraftInputError", "parse_claims", "check_draft", "read_text"]

@@ -26,8 +26,9 @@ Severity, so that a warning is something a practitioner would fix:
   inconsistent terminology);
 * ``note``: a term already reported in an earlier claim (the same defect, one fix), a noun naming an
   action recited earlier ("the insertion" after "inserting the plug"), an ordinal picked from a group
-  ("the second arm" after "two arms"), a term the sentence defines ("used as the light source", "the polymer obtained in step (c)"), a part or property that the thing already introduced has anyway ("the outer surface of
-  the sphere", "the distal end"), and number mismatches ("the sensor" when only "a plurality of
+  ("the second arm" after "two arms"), a term the sentence defines ("used as the light source",
+  "the polymer obtained in step (c)"), a part or property that the thing already introduced has anyway
+  ("the outer surface of the sphere", "the distal end"), and number mismatches ("the sensor" when only "a plurality of
   sensors" was introduced; "the tools" after "a tool").
 
 Each term is reported once per claim, at its first unsupported occurrence.
@@ -248,7 +249,8 @@ class _ClaimSet:
     def broken(self, n: int) -> bool:
         """A dependency error in the claim or on its path (reported as such; its terms would be false alarms)."""
         claim = self.by_num[n]
-        return (len(self.parents(n)) != len(claim.depends_on) or (claim.refers_to_all_preceding and not claim.depends_on)
+        return (len(self.parents(n)) != len(claim.depends_on)
+                or (claim.refers_to_all_preceding and not claim.depends_on)
                 or any(self.broken(p) for p in self.parents(n)))
 
     def ancestors(self, n: int) -> list[int]:
@@ -373,7 +375,8 @@ class _ClaimSet:
             return True
         # "the rotor axis", "the ball surface": the part of a thing introduced ("the axis of the rotor")
         owner = Phrase(ref.words[:-1], "either", ref.offset, ref.text)
-        return any(matches(it.phrase, owner) for it in self.available(n) if it.claim != n or it.phrase.offset < ref.offset)
+        return any(matches(it.phrase, owner) for it in self.available(n)
+                   if it.claim != n or it.phrase.offset < ref.offset)
 
 
 def _alternatives(claim: Claim) -> list[tuple[int, ...]]:

@@ -10,8 +10,8 @@ Counting rules (MPEP 608.01(n), "Fee calculation"):
 An improper multiple dependent claim (depends on another multiple dependent
 claim, or refers cumulatively "claims 1 and 2") counts as 1, as does any claim
 depending on it, and the 1.16(j) fee is due only if at least one multiple
-dependent claim is proper (MPEP 608.01(n), G.2).  Canceled claims are not counted.  References to missing, self or later claims
-are ignored for counting (such a claim counts 1 and is reported separately).
+dependent claim is proper (MPEP 608.01(n), G.2).  Canceled claims are not counted.  References to
+missing, self or later claims are ignored for counting (such a claim counts 1 and is reported separately).
 """
 from __future__ import annotations
 

@@ -33,7 +33,8 @@ MAX_PHRASE_WORDS = 6
 _MODIFIER_TAGS = frozenset({"JJ", "JJR", "JJS", "VBN", "VBG", "CD", "FW"})
 _LABEL = re.compile(r"[A-Z][a-z]?\d*'*|[A-Za-z]{0,3}\d+[A-Za-z]?'*|[\u0370-\u03ff]")
 _ABBREVIATION = re.compile(r"\(\s*[\"\u201c\u2018']?([A-Z][A-Z0-9\-]{1,9})s?[\"\u201d\u2019']?\s*\)")
-_REFERENCE_SIGN = re.compile(r"\(\s*(?=[^()]*\d)[\w'\u2032\u2019.]{1,8}(?:\s*[,;\-\u2013/]\s*[\w'\u2032\u2019.]{1,8})*\s*\)"
+_REFERENCE_SIGN = re.compile(r"\(\s*(?=[^()]*\d)[\w'\u2032\u2019.]{1,8}"
+                             r"(?:\s*[,;\-\u2013/]\s*[\w'\u2032\u2019.]{1,8})*\s*\)"
                              r"|\(\s*[\"\u201c\u2018']?[A-Z][A-Z0-9\-]{1,9}s?[\"\u201d\u2019']?\s*\)")
 _PREAMBLE_LINK = {"of", "in", "according", "to", "as", "claimed", "recited", "defined", "set", "forth",
                   "described", "specified", "with", "accordance", "by", "any", "one", "either", "the", ","}
@@ -250,10 +251,12 @@ class _Scanner:
         elif after < self.n and self.restrictive_modifier(after):
             defined_by = self.text[self.toks[idx[0]].start:self.toks[min(after + 2, self.n - 1)].end]
         elif after < self.n and self.low[after] in _ORIGIN_PARTICIPLES:
-            defined_by = self.text[self.toks[after].start:self.toks[min(after + 3, self.n - 1)].end]  # "associated with .."
+            # "associated with .."
+            defined_by = self.text[self.toks[after].start:self.toks[min(after + 3, self.n - 1)].end]
         elif self.tag(after) == "VBN" and self.low[after + 1:after + 2] in (["in"], ["from"], ["of"], ["by"]) \
                 and self.low[after + 2:after + 3] == ["step"]:
-            defined_by = self.text[self.toks[after].start:self.toks[min(after + 3, self.n - 1)].end]   # "obtained in step (c)"
+            # "obtained in step (c)"
+            defined_by = self.text[self.toks[after].start:self.toks[min(after + 3, self.n - 1)].end]
         if len(norm) > 1 and norm[-1] == "step":
             readings.append(norm[:-1])      # "the monitoring step": the step of monitoring
         if any(_FORMULA_LABEL.fullmatch(self.toks[x].text) for x in idx):
@@ -337,8 +340,10 @@ class _Scanner:
         return [], j
 
     def is_modifier(self, k: int, adjectives: bool = True) -> bool:
-        return self.low[k] in _ORDINALS or (adjectives and (self.tag(k) in ("JJ", "JJR") or self.toks[k].lexical == "JJ")
-                                            and self.low[k] not in self.lists["stop"])
+        if self.low[k] in _ORDINALS:
+            return True
+        return (adjectives and (self.tag(k) in ("JJ", "JJR") or self.toks[k].lexical == "JJ")
+                and self.low[k] not in self.lists["stop"])
 
     def is_preamble_reference(self, k: int, at_start: bool = False) -> bool:
         """Whether the phrase ending before k is followed by "of claim 1", "according to any one of claims".
@@ -421,7 +426,8 @@ class _Scanner:
         if initials != letters or k is None:
             return []
         prefix = []
-        while k >= 0 and self.tag(k) in NOUN_TAGS | {"JJ"} and self.low[k] not in self.lists["stop"] and len(prefix) < 2:
+        while (k >= 0 and self.tag(k) in NOUN_TAGS | {"JJ"} and self.low[k] not in self.lists["stop"]
+               and len(prefix) < 2):
             prefix.insert(0, self.low[k])
             k -= 1
         return prefix

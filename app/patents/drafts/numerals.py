@@ -47,10 +47,10 @@ _UNITS = {
     "ug", "\u00b5g", "\u03bcg", "ng", "ml", "l", "ul", "\u00b5l", "%", "percent", "wt", "vol", "degrees",
     "deg", "\u00b0", "\u00b0c", "\u00b0f", "c", "f", "k", "hz", "khz", "mhz", "ghz", "v", "mv", "kv", "a",
     "ma", "w", "kw", "mw", "s", "ms", "us", "ns", "min", "h", "hr", "hrs", "rpm", "psi", "pa", "kpa",
-    "mpa", "gpa", "bar", "mbar", "atm", "mol", "mmol", "umol", "m", "mm", "ppm", "ppb", "days", "hours",
+    "mpa", "gpa", "bar", "mbar", "atm", "mol", "mmol", "umol", "ppm", "ppb", "days", "hours",
     "minutes", "seconds", "weeks", "months", "years", "times", "fold", "x", "bits", "bit", "bytes",
     "byte", "kb", "mb", "gb", "pixels", "px", "db", "dbm", "ohm", "ohms", "mah", "wh", "kwh", "nm.",
-    "mg/kg", "mg/ml", "g/l", "mol/l", "iu", "units", "cycles", "n", "nm", "lbs", "lb", "oz",
+    "mg/kg", "mg/ml", "g/l", "mol/l", "iu", "units", "cycles", "n", "lbs", "lb", "oz",
 }
 
 

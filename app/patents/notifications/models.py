@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ...extensions import db
 from ...models import utcnow
 from ...tenancy import TenantScoped
+from ...utc import UtcDateTime
 
 NOTIFICATION_KINDS = {"assigned": "Assigned to you", "delivered": "Delivered for review",
                       "returned": "Sent back", "approved": "Approved", "at_risk": "Service level at risk",
@@ -26,9 +27,9 @@ class Notification(TenantScoped, db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     message: Mapped[str] = mapped_column(Text)
     link: Mapped[str] = mapped_column(String(300), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    emailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    emailed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     @property
     def kind_label(self) -> str:

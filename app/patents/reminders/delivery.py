@@ -16,21 +16,22 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from urllib.parse import urlparse
 
 import icalendar
 from flask import current_app, render_template
-from sqlalchemy import func, or_, select, update
 from rq.timeouts import JobTimeoutException
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import SpecialistAssignment, Tenant, User, utcnow
+from ...utc import as_utc
 from ..docketing.labels import kind_label
-from ..docketing.models import Deadline, OPEN_STATUSES
+from ..docketing.models import OPEN_STATUSES, Deadline
 from .links import ack_url
 from .models import OVERDUE_STAGE, OutboxMessage
 from .operations import is_acknowledged
@@ -63,11 +64,6 @@ class DeliveryReport:
     retrying: int = 0
     failed: int = 0
     cancelled: int = 0
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
 def mail_domain() -> str:
@@ -423,7 +419,7 @@ def calendar_attachment(items: list[dict]) -> bytes:
         deadline, matter = item["deadline"], item["matter"]
         event = icalendar.Event()
         event.add("uid", f"deadline-{deadline.id}-{deadline.current_due:%Y%m%d}@{mail_domain()}")
-        event.add("dtstamp", datetime(2000, 1, 1, tzinfo=timezone.utc))
+        event.add("dtstamp", datetime(2000, 1, 1, tzinfo=UTC))
         event.add("dtstart", deadline.current_due)
         event.add("dtend", deadline.current_due + timedelta(days=1))
         event.add("summary", f"[{matter.reference}] {item['label']}")

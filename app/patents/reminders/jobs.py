@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from .sweep import run_sweep
 log = logging.getLogger("patentdesk.reminders")
 
 def sweep_job_id(minute: datetime) -> str:
-    return f"reminder-sweep-{minute.astimezone(timezone.utc):%Y%m%d%H%M}"
+    return f"reminder-sweep-{minute.astimezone(UTC):%Y%m%d%H%M}"
 
 
 def sweep_and_enqueue_delivery(minute_iso: str | None = None) -> dict | None:
@@ -93,7 +93,7 @@ def sweep_command(now_text: str | None) -> None:
     now = None
     if now_text:
         now = datetime.fromisoformat(now_text)
-        now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+        now = now if now.tzinfo else now.replace(tzinfo=UTC)
     summary, totals = sweep_and_deliver_inline(now)
     if summary.already_swept:
         click.echo("This minute was already swept; delivered what was waiting.")

@@ -7,7 +7,6 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 ACK_SALT = "patentdesk.reminders.acknowledge.v1"
-DEFAULT_ACK_MAX_AGE_SECONDS = 60 * 86400
 
 
 class AckLinkError(ValueError):
@@ -30,7 +29,7 @@ def make_ack_token(tenant_id: int, outbox_id: int, recipient_id: int) -> str:
 
 
 def read_ack_token(token: str) -> AckClaim:
-    max_age = current_app.config.get("REMINDER_ACK_MAX_AGE_SECONDS", DEFAULT_ACK_MAX_AGE_SECONDS)
+    max_age = current_app.config["REMINDER_ACK_MAX_AGE_SECONDS"]
     try:
         payload = _serializer().loads(token, max_age=max_age)
     except SignatureExpired:

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...extensions import db
 from ...models import User, utcnow
 from ...tenancy import TenantScoped
+from ...utc import UtcDateTime
 from ..docketing.models import Deadline, Matter
 
 DELIVERY_MODES = {"immediate": "One e-mail per reminder", "digest": "One daily digest"}
@@ -36,7 +37,7 @@ class ProviderReminderDefaults(_PolicyColumns, db.Model):
     __tablename__ = "reminder_provider_defaults"
     __audit__ = True
 
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
 class ReminderPolicy(_PolicyColumns, TenantScoped, db.Model):
@@ -47,7 +48,7 @@ class ReminderPolicy(_PolicyColumns, TenantScoped, db.Model):
     __audit__ = True
 
     supervising_attorney_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
     supervising_attorney: Mapped[User | None] = relationship()
 
@@ -74,7 +75,7 @@ class MatterWatcher(TenantScoped, db.Model):
     matter_id: Mapped[int] = mapped_column(ForeignKey("matters.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     matter: Mapped[Matter] = relationship()
@@ -100,14 +101,14 @@ class OutboxMessage(TenantScoped, db.Model):
     due_date: Mapped[date] = mapped_column(Date)
     delivery: Mapped[str] = mapped_column(String(12), default="immediate")
     status: Mapped[str] = mapped_column(String(12), default="pending")
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     claim_token: Mapped[str | None] = mapped_column(String(32))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     cancel_reason: Mapped[str | None] = mapped_column(String(80))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     deadline: Mapped[Deadline] = relationship()
     recipient: Mapped[User] = relationship()
@@ -130,7 +131,7 @@ class Acknowledgement(TenantScoped, db.Model):
     due_date: Mapped[date] = mapped_column(Date)
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("reminder_outbox.id", ondelete="SET NULL"))
     via: Mapped[str] = mapped_column(String(8))  # "app" or "link"
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class SweepRun(db.Model):
@@ -143,8 +144,8 @@ class SweepRun(db.Model):
     __tablename__ = "reminder_sweep_runs"
 
     minute: Mapped[str] = mapped_column(String(12), primary_key=True)  # YYYYMMDDHHMM, UTC
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reminders_written: Mapped[int | None] = mapped_column(Integer)
     firms_swept: Mapped[int | None] = mapped_column(Integer)
     firms_failed: Mapped[int | None] = mapped_column(Integer)
@@ -165,7 +166,7 @@ class FirmSweep(TenantScoped, db.Model):
     last_minute: Mapped[str | None] = mapped_column(String(12))  # YYYYMMDDHHMM, UTC
     # The firm-local date of the last sweep: a sweep after downtime catches up on the stages it skipped.
     last_swept_on: Mapped[date | None] = mapped_column(Date)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(String(200))
-    last_error_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     failures_in_a_row: Mapped[int] = mapped_column(Integer, default=0)

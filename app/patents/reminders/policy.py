@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -74,7 +74,8 @@ def check_whole_number(value, low: int, high: int, what: str) -> int:
 
 def provider_defaults() -> ProviderReminderDefaults:
     """The stored defaults, or the built-in ones (unsaved) before a provider admin edits them."""
-    stored = db.session.execute(select(ProviderReminderDefaults).order_by(ProviderReminderDefaults.id)).scalars().first()
+    stored = db.session.execute(
+        select(ProviderReminderDefaults).order_by(ProviderReminderDefaults.id)).scalars().first()
     return stored or ProviderReminderDefaults(
         statutory_ladder=list(DEFAULT_STATUTORY_LADDER), soft_ladder=list(DEFAULT_SOFT_LADDER),
         soft_kinds=list(DEFAULT_SOFT_KINDS), kind_ladders={}, escalate_within_days=DEFAULT_ESCALATE_WITHIN_DAYS,
@@ -128,7 +129,7 @@ def next_digest_at(now: datetime, time_zone: str, digest_hour: int) -> datetime:
     if candidate <= local_now:
         candidate = datetime.combine(local_now.date() + timedelta(days=1), datetime.min.time(), zone).replace(
             hour=digest_hour)
-    return candidate.astimezone(timezone.utc)
+    return candidate.astimezone(UTC)
 
 
 @dataclass(frozen=True)

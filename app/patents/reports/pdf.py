@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -45,7 +45,7 @@ def table(header: list[str], rows: list[list], widths: list[float] | None = None
 def render(title: str, subtitle: str, story: list, footer: str) -> bytes:
     """Lay out a document with a title block and a confidential footer with page numbers."""
     buffer = io.BytesIO()
-    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
     def decorate(canvas, doc):
         canvas.saveState()

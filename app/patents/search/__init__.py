@@ -1,1 +1,1 @@
-"""Prior-art search: patent import, per-collection indexes behind one SearchBackend protocol, the query language, similarity."""
+"""Prior-art search: patent import, per-collection indexes behind one SearchBackend protocol, queries, similarity."""

@@ -18,7 +18,8 @@ from whoosh.analysis import STOP_WORDS as _WHOOSH_STOP_WORDS
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.lang.snowball.english import EnglishStemmer
 
-# A word of at least two characters; single dots may join word characters (Whoosh's default pattern, minus 1-letter words).
+# A word of at least two characters; single dots may join word characters
+# (Whoosh's default pattern, minus 1-letter words).
 TOKEN_PATTERN = r"\w(?:\.?\w)+"
 # Names keep one-letter words (initials).
 NAME_TOKEN_PATTERN = r"\w+(?:\.?\w+)*"

@@ -1,4 +1,4 @@
-"""`flask patents import` and `flask search query|similar|reindex`: the stable command-line interface of prior-art search."""
+"""`flask patents import` and `flask search query|similar|reindex`: prior-art search's stable command-line interface."""
 from __future__ import annotations
 
 import json
@@ -16,8 +16,15 @@ from ...extensions import db
 from ...models import Tenant
 from ...tenancy import tenant_scope
 from .backends import SearchStopped
-from .corpus import PUBLIC, ImportSummary, import_file, indexes, reindex_everything, schedule_indexing, \
-    tenant_collection
+from .corpus import (
+    PUBLIC,
+    ImportSummary,
+    import_file,
+    indexes,
+    reindex_everything,
+    schedule_indexing,
+    tenant_collection,
+)
 from .engine import search, similar
 from .query import QuerySyntaxError
 

@@ -219,9 +219,9 @@ def import_upload(progress, stored_file_id: int, private: bool) -> dict:
     Runs inside the tenant the upload was made in (run_tracked's tenant_job); a public import writes
     only the non-tenant PatentDocument table.
     """
-    from ...files import read_bytes
-    from ...files import StoredFile
     import io
+
+    from ...files import StoredFile, read_bytes
 
     stored = db.session.get(StoredFile, stored_file_id)
     data = read_bytes(stored)

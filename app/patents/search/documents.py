@@ -1,4 +1,4 @@
-"""What an engine indexes for a PatentRecord: the fields, their values and the query-time field boosts, for every engine alike."""
+"""What an engine indexes for a PatentRecord: the fields, their values and the query-time field boosts (all engines)."""
 from __future__ import annotations
 
 from datetime import date

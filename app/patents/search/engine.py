@@ -1,4 +1,4 @@
-"""Searching: the query language and similarity over the collections a searcher may read, on whichever engines serve them.
+"""Searching: the query language and similarity over the collections a searcher may read, on the engines serving them.
 
 Each call opens one view per engine over exactly the named collections (so every statistic comes
 from them alone), resolves wildcards against those views within the cost limits, runs the query under
@@ -143,7 +143,7 @@ def _hit(match: Match, highlighter: Highlighter, budget: Budget | None) -> Hit:
 
 
 def key_terms(where, text: str, collections: list[str], limit: int = KEY_TERM_LIMIT) -> list[KeyTerm]:
-    """The text's most distinctive terms: tf in the text times idf in the searched collections, rarest first among equals."""
+    """The most distinctive terms: tf in the text times idf in the searched collections, rarest first among equals."""
     indexes = as_indexes(where)
     stems: Counter[str] = Counter()
     originals: dict[str, Counter[str]] = {}

@@ -1,4 +1,6 @@
-"""Turns patent files (USPTO ICE XML, EPO ep-patent-document XML, JSONL, CSV) into PatentRecords, one failure per broken document.
+"""Turns patent files (USPTO ICE XML, EPO ep-patent-document XML, JSONL, CSV) into PatentRecords.
+
+One failure per broken document.
 
 Formats are detected from the content, then the file name:
 
@@ -75,7 +77,8 @@ class RecordError(ValueError):
     """A single document or row cannot be turned into a PatentRecord."""
 
 
-def iter_records(path_or_fileobj: str | os.PathLike | BinaryIO | TextIO, filename: str | None = None) -> Iterator[ImportItem]:
+def iter_records(path_or_fileobj: str | os.PathLike | BinaryIO | TextIO,
+                 filename: str | None = None) -> Iterator[ImportItem]:
     """Yield an ImportedRecord or ImportFailure for every document in the file, never stopping at a broken one."""
     if isinstance(path_or_fileobj, (str, os.PathLike)):
         filename = filename or os.fspath(path_or_fileobj)
@@ -381,8 +384,9 @@ def _us_citations(bibliographic: ET.Element) -> list[Citation]:
         category = _US_CITATION_CATEGORIES.get(_child_text(citation, "category").lower())
         patent = citation.find("patcit/document-id")
         if patent is not None:
-            citations.append(Citation(_citation_number(_child_text(patent, "country"), _child_text(patent, "doc-number"),
-                                                       _child_text(patent, "kind")), category))
+            number = _citation_number(_child_text(patent, "country"), _child_text(patent, "doc-number"),
+                                      _child_text(patent, "kind"))
+            citations.append(Citation(number, category))
         elif citation.find("nplcit") is not None:
             citations.append(Citation(None, category, _child_text(citation, "nplcit")))
     return citations
@@ -441,10 +445,12 @@ def _record_from_uspto(root: ET.Element) -> PatentRecord:
         priority_date=min(earlier) if earlier else filing_date,
         filing_date=filing_date,
         publication_date=parse_date(publication.get("date") or root.get("date-publ")),
-        application_number=f"{application.get('country') or 'US'}{application['doc_number']}" if application.get("doc_number") else None,
+        application_number=(f"{application.get('country') or 'US'}{application['doc_number']}"
+                            if application.get("doc_number") else None),
         related_documents=related,
         citations=_us_citations(bibliographic),
-        source_format=f"uspto-{'grant' if is_grant else 'application'} {root.get('dtd-version', '').split(' ')[0]}".strip(),
+        source_format=(f"uspto-{'grant' if is_grant else 'application'} "
+                       f"{root.get('dtd-version', '').split(' ')[0]}").strip(),
     )
 
 
@@ -474,7 +480,8 @@ def _epo_priorities(bibliographic: ET.Element) -> list[dict]:
     priorities: list[dict] = []
     for element in bibliographic.find("B300") if bibliographic.find("B300") is not None else []:
         if element.tag == "B310":
-            priorities.append({"relation": "priority", "country": "", "doc_number": _text(element), "kind": None, "date": None})
+            priorities.append({"relation": "priority", "country": "", "doc_number": _text(element), "kind": None,
+                               "date": None})
         elif element.tag == "B320" and priorities:
             priorities[-1]["date"] = _iso(_child_text(element, "date"))
         elif element.tag == "B330" and priorities:
@@ -596,7 +603,8 @@ def _citations_from_value(value) -> list[Citation]:
             category = item.get("category")
             if category not in (None, "examiner", "applicant"):
                 raise RecordError(f"citation category must be 'examiner' or 'applicant', got {category!r}")
-            citations.append(Citation(_epo_citation_number(number) or number if number else None, category, item.get("text")))
+            cited = (_epo_citation_number(number) or number) if number else None
+            citations.append(Citation(cited, category, item.get("text")))
         else:
             number = _epo_citation_number(str(item))
             citations.append(Citation(number, None, None if number else str(item)))

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...extensions import db
+from ...files import StoredFile
 from ...models import User, utcnow
 from ...tenancy import TenantScoped
-from ...files import StoredFile
+from ...utc import UtcDateTime
 from ..docketing.models import Matter
 from .records import Citation, Claim, PatentRecord
 
@@ -49,8 +50,8 @@ class _DocumentColumns:
     citations: Mapped[list] = mapped_column(JSON, default=list)  # [{"number", "category", "text"}]
     source_format: Mapped[str] = mapped_column(String(60), default="")
     source_file: Mapped[str | None] = mapped_column(String(255))
-    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
     def fill_from(self, record: PatentRecord, source_file: str | None = None) -> None:
         self.number, self.country, self.doc_number, self.kind = (record.number, record.country,
@@ -110,16 +111,20 @@ class SearchSession(TenantScoped, db.Model):
     cutoff_date: Mapped[date | None] = mapped_column(Date)  # default for new queries: earliest priority
     classes_searched: Mapped[str] = mapped_column(Text, default="")  # searcher's note, e.g. "H02J50, H04B5"
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     report_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
-    report_generated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    report_generated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     delivered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The firm's request this search answers: delivering the report delivers the request.
+    work_request_id: Mapped[int | None] = mapped_column(ForeignKey("work_requests.id", ondelete="SET NULL"),
+                                                        index=True)
 
     matter: Mapped[Matter] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     delivered_by: Mapped[User | None] = relationship(foreign_keys=[delivered_by_id])
     report_file: Mapped[StoredFile | None] = relationship()
+    work_request = relationship("WorkRequest")
     queries: Mapped[list[SearchQuery]] = relationship(
         back_populates="session", cascade="all, delete-orphan", order_by="SearchQuery.id")
     marks: Mapped[list[MarkedHit]] = relationship(
@@ -143,7 +148,7 @@ class SearchQuery(TenantScoped, db.Model):
     hit_count: Mapped[int] = mapped_column(default=0)
     saved: Mapped[bool] = mapped_column(Boolean, default=False)
     run_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    run_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    run_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     session: Mapped[SearchSession] = relationship(back_populates="queries")
     run_by: Mapped[User | None] = relationship()
@@ -167,7 +172,7 @@ class MarkedHit(TenantScoped, db.Model):
     claims: Mapped[str] = mapped_column(String(200), default="")  # claims of the matter, e.g. "1-3, 7"
     notes: Mapped[str] = mapped_column(Text, default="")
     marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     session: Mapped[SearchSession] = relationship(back_populates="marks")
     marked_by: Mapped[User | None] = relationship()

@@ -68,7 +68,7 @@ def build_report_pdf(session: SearchSession, generated_by: str) -> bytes:
 
 def generate_report(progress, session_id: int, user_id: int | None, next_url: str | None = None) -> dict:
     """Tracked job body (reports queue): render the PDF, store it, attach it to the session and the job."""
-    from ...files import store_bytes
+    from ...files import FilePurpose, store_bytes
     from ...models import User
 
     session = db.session.get(SearchSession, session_id)
@@ -76,7 +76,7 @@ def generate_report(progress, session_id: int, user_id: int | None, next_url: st
     progress.update(0, 2, "Laying out the report…")
     data = build_report_pdf(session, user.name if user else "system")
     stored = store_bytes(data, f"search-report-{session.matter.reference}.pdf", "application/pdf",
-                         "search-report", created_by_id=user_id, visible_to_firm=False)  # until delivered
+                         FilePurpose.SEARCH_REPORT, created_by_id=user_id, visible_to_firm=False)  # until delivered
     progress.attach(stored)
     session.report_file_id, session.report_generated_at = stored.id, utcnow()
     session.delivered_at = session.delivered_by_id = None  # a new version must be delivered again

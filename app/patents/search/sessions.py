@@ -1,4 +1,6 @@
-"""Search sessions: running queries with their history, marking hits X/Y/A, delivering the report. Flushes, never commits."""
+"""Search sessions: running queries with their history, marking hits X/Y/A, delivering the report.
+
+Flushes, never commits."""
 from __future__ import annotations
 
 import html
@@ -13,9 +15,9 @@ from ...extensions import db
 from ...models import utcnow
 from ...tenancy import current_tenant_id
 from .corpus import collections_for_tenant, indexes
+from .engine import SearchResult, search, similar
 from .importers import claim_references
 from .models import CATEGORIES, MarkedHit, PatentDocument, PrivateDocument, SearchQuery, SearchSession
-from .engine import SearchResult, search, similar
 from .records import split_number
 
 

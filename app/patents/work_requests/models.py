@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...extensions import db
 from ...files import StoredFile
 from ...models import User, utcnow
 from ...tenancy import TenantScoped
+from ...utc import UtcDateTime
 from ..docketing.models import Matter
 
 REQUEST_KINDS = {
@@ -50,15 +51,15 @@ class WorkRequest(TenantScoped, db.Model):
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     delivered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # The service level promised at submission: a later change of the firm's levels does not move it.
-    target_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    first_delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    target_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    first_delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     delivery_round: Mapped[int] = mapped_column(Integer, default=0)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
-    at_risk_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    at_risk_notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     matter: Mapped[Matter] = relationship()
     requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
@@ -94,7 +95,7 @@ class WorkRequestFile(TenantScoped, db.Model):
     role: Mapped[str] = mapped_column(String(12))  # attachment | delivery
     delivery_round: Mapped[int] = mapped_column(Integer, default=0)
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     file: Mapped[StoredFile] = relationship()
 
@@ -109,7 +110,7 @@ class WorkRequestTransition(TenantScoped, db.Model):
     action: Mapped[str] = mapped_column(String(20))
     from_state: Mapped[str | None] = mapped_column(String(12))
     to_state: Mapped[str] = mapped_column(String(12))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str | None] = mapped_column(Text)
 
@@ -126,7 +127,7 @@ class WorkRequestComment(TenantScoped, db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("work_request_comments.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     author: Mapped[User | None] = relationship()
 
@@ -141,4 +142,4 @@ class ServiceLevel(TenantScoped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(30))
     turnaround_hours: Mapped[int] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

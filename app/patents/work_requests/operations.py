@@ -8,14 +8,20 @@ from sqlalchemy import select
 from ... import audit
 from ...extensions import db
 from ...files import StoredFile
-from ...models import PROVIDER_ROLES, SpecialistAssignment, User, utcnow
+from ...models import SpecialistAssignment, User, utcnow
+from ...permissions import Can, can
 from ..docketing.models import Matter
 from ..notifications.operations import notify
-from .models import OPEN_STATES, REQUEST_KINDS, ServiceLevel, WorkRequest, WorkRequestComment, WorkRequestFile, WorkRequestTransition
+from .models import (
+    OPEN_STATES,
+    REQUEST_KINDS,
+    ServiceLevel,
+    WorkRequest,
+    WorkRequestComment,
+    WorkRequestFile,
+    WorkRequestTransition,
+)
 from .queries import assignable_people, at_risk_condition, sla_status, turnaround_hours
-
-REQUESTERS = ("firm_admin", "attorney", "paralegal")
-REVIEWERS = ("firm_admin", "attorney")
 
 
 class WorkflowError(ValueError):
@@ -63,8 +69,14 @@ def _require_state(work_request: WorkRequest, *states: str) -> None:
              f"This request is {work_request.state_label.lower()}; that cannot be done now.")
 
 
-def _is_worker(work_request: WorkRequest, user: User) -> bool:
-    return user.role == "provider_admin" or (user.id == work_request.assignee_id and user.role in PROVIDER_ROLES)
+def is_worker(work_request: WorkRequest, user: User) -> bool:
+    """The provider's admin, or the provider staff member assigned to this request."""
+    return can(user, Can.MANAGE_WORK_REQUESTS) or (user.id == work_request.assignee_id and can(user, Can.DELIVER_WORK))
+
+
+def may_cancel(work_request: WorkRequest, user: User) -> bool:
+    return can(user, Can.OPEN_WORK_REQUEST) or is_worker(work_request, user)
+
 
 
 def _attach(work_request: WorkRequest, stored: StoredFile, role: str, by: User) -> None:
@@ -74,7 +86,7 @@ def _attach(work_request: WorkRequest, stored: StoredFile, role: str, by: User) 
 
 def submit(matter: Matter, kind: str, title: str, instructions: str, requested_due: date, priority: int,
            by: User, attachments: list[StoredFile], now: datetime | None = None) -> WorkRequest:
-    _require(by.role in REQUESTERS, "Only the firm's admins, attorneys and paralegals open requests.")
+    _require(can(by, Can.OPEN_WORK_REQUEST), "Only the firm's admins, attorneys and paralegals open requests.")
     _require(kind in REQUEST_KINDS, "Choose a kind of request.")
     now = now or utcnow()
     work_request = WorkRequest(tenant_id=matter.tenant_id, matter_id=matter.id, kind=kind, title=title,
@@ -91,7 +103,7 @@ def submit(matter: Matter, kind: str, title: str, instructions: str, requested_d
 
 
 def accept(work_request: WorkRequest, by: User, assignee: User | None = None) -> None:
-    _require(by.role == "provider_admin", "Only the provider's admin accepts requests.")
+    _require(can(by, Can.MANAGE_WORK_REQUESTS), "Only the provider's admin accepts requests.")
     _require_state(work_request, "submitted")
     _transition(work_request, "accepted", "accepted", by)
     if assignee is not None:
@@ -100,7 +112,7 @@ def accept(work_request: WorkRequest, by: User, assignee: User | None = None) ->
 
 
 def assign(work_request: WorkRequest, by: User, assignee: User) -> None:
-    _require(by.role == "provider_admin", "Only the provider's admin assigns requests.")
+    _require(can(by, Can.MANAGE_WORK_REQUESTS), "Only the provider's admin assigns requests.")
     _require_state(work_request, "submitted", "accepted", "in_progress")
     _require(assignee.id in {p.id for p in assignable_people(work_request.tenant_id)},
              f"{assignee.name} is not assigned to this firm, so cannot work on its requests.")
@@ -116,7 +128,7 @@ def assign(work_request: WorkRequest, by: User, assignee: User) -> None:
 
 
 def start(work_request: WorkRequest, by: User) -> None:
-    _require(_is_worker(work_request, by), "Only the assigned specialist or the provider's admin starts work.")
+    _require(is_worker(work_request, by), "Only the assigned specialist or the provider's admin starts work.")
     _require_state(work_request, "accepted")
     _require(work_request.assignee_id is not None, "Assign the request to a specialist first.")
     _transition(work_request, "started", "in_progress", by)
@@ -124,13 +136,14 @@ def start(work_request: WorkRequest, by: User) -> None:
 
 
 def deliver(work_request: WorkRequest, by: User, files: list[StoredFile], note: str, now: datetime | None = None):
-    _require(_is_worker(work_request, by), "Only the assigned specialist or the provider's admin delivers.")
+    _require(is_worker(work_request, by), "Only the assigned specialist or the provider's admin delivers.")
     _require_state(work_request, "in_progress")
     _require(bool(files), "Attach the work product: pick a generated report or upload a file.")
     now = now or utcnow()
     work_request.delivery_round += 1
     for stored in files:
         _attach(work_request, stored, "delivery", by)
+        stored.visible_to_firm = True  # delivered work product is the firm's to read
     work_request.delivered_by_id, work_request.delivered_at = by.id, now
     work_request.first_delivered_at = work_request.first_delivered_at or now
     _transition(work_request, "delivered", "delivered", by, note or None)
@@ -141,7 +154,7 @@ def deliver(work_request: WorkRequest, by: User, files: list[StoredFile], note: 
 
 
 def send_back(work_request: WorkRequest, by: User, comment: str) -> None:
-    _require(by.role in REVIEWERS, "Only the firm's attorneys and admins review deliveries.")
+    _require(can(by, Can.REVIEW_DELIVERY), "Only the firm's attorneys and admins review deliveries.")
     _require_state(work_request, "delivered")
     _require(bool(comment.strip()), "Say what needs to change.")
     _transition(work_request, "returned", "in_progress", by, comment)
@@ -153,7 +166,7 @@ def send_back(work_request: WorkRequest, by: User, comment: str) -> None:
 
 
 def approve(work_request: WorkRequest, by: User, now: datetime | None = None) -> None:
-    _require(by.role in REVIEWERS, "Only the firm's attorneys and admins approve deliveries.")
+    _require(can(by, Can.REVIEW_DELIVERY), "Only the firm's attorneys and admins approve deliveries.")
     _require(by.id != work_request.delivered_by_id, "Nobody approves their own delivery.")
     _require_state(work_request, "delivered")
     work_request.closed_at = now or utcnow()
@@ -165,7 +178,7 @@ def approve(work_request: WorkRequest, by: User, now: datetime | None = None) ->
 
 
 def cancel(work_request: WorkRequest, by: User, reason: str) -> None:
-    _require(by.role in REQUESTERS or _is_worker(work_request, by),
+    _require(may_cancel(work_request, by),
              "Only the firm's requesters, the assigned specialist or the provider's admin cancel a request.")
     _require_state(work_request, *OPEN_STATES)
     _require(bool(reason.strip()), "Give a reason for cancelling.")

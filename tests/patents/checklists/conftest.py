@@ -7,13 +7,12 @@ import zlib
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from app.extensions import db
 from app.patents.checklists import operations
 from app.patents.checklists.models import ChecklistTemplate
-from app.patents.docketing.models import Matter
-from app.tenancy import tenant_scope
-from sqlalchemy import select
+from tests import builders
 
 DEFECTIVE_CLAIMS = (
     "1. A widget comprising a lever, wherein the spring is blue.\n"
@@ -23,13 +22,8 @@ DEFECTIVE_CLAIMS = (
 CLEAN_CLAIMS = "1. A widget comprising a lever and a spring.\n2. The widget of claim 1, wherein the spring is blue.\n"
 
 
-def add_matter(tenant, reference="A-100", title="Folding widget", application_type="utility", jurisdiction="US"):
-    with tenant_scope(tenant.id):
-        matter = Matter(reference=reference, title=title, jurisdiction=jurisdiction,
-                        application_type=application_type, filing_date=date(2026, 1, 5))
-        db.session.add(matter)
-        db.session.commit()
-        return matter.id
+def add_matter(tenant, reference="A-100", title="Folding widget", **fields) -> int:
+    return builders.add_matter(tenant, reference, title=title, filing_date=date(2026, 1, 5), **fields).id
 
 
 def template(key: str) -> ChecklistTemplate:

@@ -2,10 +2,9 @@
 import os
 
 from app.extensions import db
-from app.jobs import start_tracked_job
 from app.files import read_bytes
+from app.jobs import JobRecord, start_tracked_job
 from app.patents.checklists import operations
-from app.jobs import JobRecord
 from app.patents.docketing.models import Matter
 from app.tenancy import tenant_scope
 

@@ -5,9 +5,9 @@ import re
 from sqlalchemy import select
 
 from app.extensions import db
+from app.jobs import JobRecord
 from app.patents.checklists import operations
 from app.patents.checklists.models import Checklist
-from app.jobs import JobRecord
 from app.tenancy import tenant_scope
 
 from .conftest import DEFECTIVE_CLAIMS, add_matter
@@ -103,7 +103,7 @@ def test_from_matter_to_signed_off_pdf(world, login_as, matter_id):
     assert "No checklists are in progress" in attorney.get("/checklists/?status=in_progress").get_data(as_text=True)
 
 
-def test_uploads_are_read_and_bad_ones_explained_keeping_what_was_typed(world, login_as, matter_id):
+def test_uploads_are_read_and_bad_ones_explained_keeping_what_was_typed(app, world, login_as, matter_id):
     specialist = login_as(world["specialist_a"], world.firm_a)
     checklist_id = int(re.search(r"/checklists/(\d+)", specialist.post(
         "/checklists/new", data={"matter_id": matter_id, "template_id": 0, "entity": "large"}).location).group(1))
@@ -120,9 +120,11 @@ def test_uploads_are_read_and_bad_ones_explained_keeping_what_was_typed(world, l
                                  content_type="multipart/form-data")
     assert wrong_type.status_code == 400 and "is not a .txt or .docx file" in wrong_type.get_data(as_text=True)
 
+    app.config["MAX_UPLOAD_BYTES"] = 5 * 1024 * 1024  # the one upload limit (MAX_UPLOAD_MB)
     too_large = specialist.post(url, data={"entity": "large", "claims_file": (
         io.BytesIO(b"1. A widget. " + b"x" * (5 * 1024 * 1024)), "claims.txt")}, content_type="multipart/form-data")
-    assert too_large.status_code == 400 and "is larger than 5 MB" in too_large.get_data(as_text=True)
+    assert too_large.status_code == 400
+    assert "is over 5 MB; the limit per file is 5 MB" in too_large.get_data(as_text=True)
 
     unparseable = specialist.post(url, data={"entity": "large", "claims": "Nothing numbered here"})
     assert unparseable.status_code == 400

@@ -9,8 +9,7 @@ from importlib import resources
 
 import pytest
 
-from app.patents.deadlines import (RuleDataError, RuleError, closed_kinds, compute, preview,
-                                   vocabulary)
+from app.patents.deadlines import RuleDataError, RuleError, closed_kinds, compute, preview, vocabulary
 from app.patents.deadlines.ruleset import build_ruleset
 
 
@@ -40,7 +39,8 @@ def test_computed_deadline_metadata():
     (("US", "NONFINAL_OA", "2028-01-31", {"period_months": 3}), "unknown parameter 'period_months' for NONFINAL_OA"),
     (("US", "PRIORITY_FILED", "2028-01-31", {"application_type": "plant"}), "must be one of utility, design"),
     (("PCT", "PCT_FILED", "2024-01-31", {"ipea": "DE"}), "parameter 'ipea' for PCT_FILED must be one of EP, US"),
-    (("EP", "PCT_FILED", "2024-01-31", {"priority_date": "2024-02-01"}), "cannot be after the international filing date"),
+    (("EP", "PCT_FILED", "2024-01-31", {"priority_date": "2024-02-01"}),
+     "cannot be after the international filing date"),
     (("PCT", "PCT_FILED", "2024-01-31", {"isr_date": "2023-12-01"}), "cannot be before"),
     (("US", "PCT_FILED", "2024-01-31", {"priority_date": "yesterday"}), "invalid date for parameter 'priority_date'"),
     (("US", "NONFINAL_OA", "1990-01-31", {}), "no rule in force for US NONFINAL_OA on 1990-01-31"),

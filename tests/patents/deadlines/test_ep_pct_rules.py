@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from app.patents.deadlines import compute, preview, RuleError
+from app.patents.deadlines import RuleError, compute, preview
 
 D = date.fromisoformat
 

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from app.patents.deadlines import compute, extension_due, preview, RuleError
+from app.patents.deadlines import RuleError, compute, extension_due, preview
 
 D = date.fromisoformat
 

@@ -5,9 +5,17 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.patents.docketing.operations import (DocketError, add_manual_deadline, delete_event, mark_missed,
-                                              override_due_date, record_event, update_event, verify)
 from app.patents.docketing.models import Deadline, DeadlineChange, Matter
+from app.patents.docketing.operations import (
+    DocketError,
+    add_manual_deadline,
+    delete_event,
+    mark_missed,
+    override_due_date,
+    record_event,
+    update_event,
+    verify,
+)
 from app.tenancy import tenant_scope
 
 
@@ -45,7 +53,7 @@ def test_life_of_a_us_application_from_provisional_to_third_maintenance_fee(worl
     assert nonprovisional.status == "done" and nonprovisional.done_at == date(2026, 2, 27)
     assert one(us_matter, "US_IDS_NO_FEE").due == date(2026, 5, 27)
 
-    oa = record_event(us_matter, "NONFINAL_OA", date(2027, 1, 29), {}, actor)
+    record_event(us_matter, "NONFINAL_OA", date(2027, 1, 29), {}, actor)
     reply = one(us_matter, "US_OA_REPLY")
     assert reply.due == date(2027, 4, 29) and reply.final_due == date(2027, 7, 29)
 
@@ -66,7 +74,8 @@ def test_life_of_a_us_application_from_provisional_to_third_maintenance_fee(worl
     assert us_matter.status == "granted" and us_matter.grant_date == date(2028, 1, 4)
     fees = sorted(deadlines(us_matter, kind="US_MAINTENANCE_FEE"), key=lambda d: d.sequence)
     assert [(f.sequence, f.window_opens, f.due, f.final_due) for f in fees] == [
-        (1, date(2031, 1, 4), date(2031, 7, 7), date(2032, 1, 5)),    # 2031-07-04 holiday, 5-6 weekend; 2032-01-04 Sunday
+        # 2031-07-04 holiday, 5-6 weekend; 2032-01-04 Sunday
+        (1, date(2031, 1, 4), date(2031, 7, 7), date(2032, 1, 5)),
         (2, date(2035, 1, 4), date(2035, 7, 5), date(2036, 1, 4)),    # 2035-07-04 is a Wednesday holiday
         (3, date(2039, 1, 4), date(2039, 7, 5), date(2040, 1, 4)),    # 2039-07-04 is a Monday holiday
     ]

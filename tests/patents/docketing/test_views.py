@@ -5,24 +5,19 @@ import json
 import re
 from datetime import date, timedelta
 
-import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
 from app.extensions import db
+from app.patents.docketing.models import Deadline, Matter
 from app.patents.docketing.operations import add_manual_deadline, record_event
 from app.patents.docketing.queries import tenant_today
-from app.patents.docketing.models import Deadline, Matter
 from app.tenancy import tenant_scope
+from tests.builders import add_matter
 
 
-def make_matter(tenant, reference, title="Wireless charging pad", jurisdiction="US", **fields):
-    with tenant_scope(tenant.id):
-        matter = Matter(reference=reference, title=title, jurisdiction=jurisdiction,
-                        application_type=fields.pop("application_type", "utility"), **fields)
-        db.session.add(matter)
-        db.session.commit()
-        return matter.id
+def make_matter(tenant, reference, title="Wireless charging pad", **fields) -> int:
+    return add_matter(tenant, reference, title=title, **fields).id
 
 
 def record(tenant, matter_id, code, when, params=None):
@@ -165,7 +160,7 @@ def test_csv_export_neutralises_formulas(world, login_as):
     assert response.headers["Content-Disposition"].startswith("attachment")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     cells = [cell for row in rows[1:] for cell in row]
-    assert all(not cell[:1] in "=+-@\t" or cell == "" for cell in cells)
+    assert all(cell[:1] not in "=+-@\t" or cell == "" for cell in cells)
     assert any(cell.startswith("'=HYPERLINK") for cell in cells)
     assert "BOR-HIDDEN" not in response.get_data(as_text=True)
 

@@ -5,7 +5,7 @@ import asyncio
 import email
 import socket
 import threading
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from email import policy as email_policy
 
 import pytest
@@ -64,7 +64,7 @@ def mailbox(app):
 
 
 def utc(*parts) -> datetime:
-    return datetime(*parts, tzinfo=timezone.utc)
+    return datetime(*parts, tzinfo=UTC)
 
 
 def add_matter(tenant, reference, attorney=None, specialist=None, status="pending", number="17/123,456"):
@@ -78,7 +78,7 @@ def add_matter(tenant, reference, attorney=None, specialist=None, status="pendin
         return _detached(matter)
 
 
-DOCKETED_LONG_AGO = datetime(2000, 1, 1, tzinfo=timezone.utc)
+DOCKETED_LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def add_deadline(matter, due: date, kind="US_OA_REPLY", status="open", final_due: date | None = None,

@@ -35,7 +35,7 @@ def test_someone_else_cannot_acknowledge_my_reminder(world, mailbox, login_as):
 
 
 def test_signed_link_shows_on_get_and_acknowledges_only_on_post(world, mailbox, client):
-    row = sent_reminder(world, mailbox)
+    sent_reminder(world, mailbox)
     with tenant_scope(world.firm_a.id):
         deliver_pending(world.firm_a.id, now=utc(2026, 3, 2, 15, 0))
     body = mailbox.to(world["a_attorney"].email)[0].get_body(("plain",)).get_content()

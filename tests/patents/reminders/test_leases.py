@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.patents.reminders import delivery
-from app.patents.reminders.delivery import Lease, _claim, deliver_pending, firm_delivery_lock
+from app.patents.reminders.delivery import _claim, deliver_pending, firm_delivery_lock
 from app.patents.reminders.jobs import deliver_reminders, sweep_and_deliver_inline
 from app.patents.reminders.models import OutboxMessage
 from app.patents.reminders.sweep import run_sweep

@@ -89,9 +89,10 @@ def test_a_deadline_closed_after_the_sweep_is_cancelled_at_send_time(world, mail
 
 
 def test_moving_a_deadline_cancels_the_queued_row_and_writes_the_new_stage(world, mailbox):
-    from app.patents.reminders.sweep import run_sweep
-    from app.patents.docketing.models import Deadline
     from sqlalchemy import select
+
+    from app.patents.docketing.models import Deadline
+    from app.patents.reminders.sweep import run_sweep
     matter = add_matter(world.firm_a, "ACME-4", attorney=world["a_attorney"])
     with tenant_scope(world.firm_a.id):
         event = record_event(matter, "NONFINAL_OA", date(2026, 1, 7), {}, None)

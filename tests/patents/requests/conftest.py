@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import itertools
 from contextlib import contextmanager
 from datetime import date, timedelta
 
@@ -11,12 +10,12 @@ from sqlalchemy import event
 
 from app.extensions import db
 from app.files import store_bytes
-from app.patents.work_requests.operations import accept, approve, deliver, start, submit
 from app.patents.docketing.models import Deadline, Matter
+from app.patents.work_requests.operations import accept, approve, deliver, start, submit
 from app.tenancy import tenant_scope
+from tests.builders import add_matter
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-_numbers = itertools.count(1)
 
 
 def pdf_upload(name: str = "brief.pdf", data: bytes = PDF):
@@ -33,13 +32,8 @@ def _detached(obj):
 @pytest.fixture
 def make_matter():
     def make(tenant, jurisdiction="US", status="pending", attorney=None) -> Matter:
-        with tenant_scope(tenant.id):
-            matter = Matter(reference=f"{tenant.slug.upper()}-{next(_numbers):04d}", title="Widget with a flange",
-                            jurisdiction=jurisdiction, application_type="utility", status=status,
-                            responsible_attorney_id=attorney.id if attorney else None)
-            db.session.add(matter)
-            db.session.commit()
-            return _detached(matter)
+        return add_matter(tenant, jurisdiction=jurisdiction, status=status,
+                          responsible_attorney_id=attorney.id if attorney else None)
     return make
 
 

@@ -39,7 +39,7 @@ def test_query_counts_do_not_grow_with_the_data(world, login_as, make_matter, ma
     attorney = login_as(world["a_attorney"])
     admin = login_as(world["provider_admin"], world.firm_a)
     specialist = login_as(world["specialist_both"])
-    pages = ((attorney, "/dashboard"), (attorney, "/"), (admin, "/provider"), (specialist, "/provider"))
+    pages = ((attorney, "/"), (admin, "/provider"), (specialist, "/provider"))
     _portfolio(world, make_matter, make_deadline, make_request, generated_file, 3)
     small = [_count(client, url) for client, url in pages]
     _portfolio(world, make_matter, make_deadline, make_request, generated_file, 27)
@@ -57,7 +57,7 @@ def test_the_firm_dashboard_counts_and_links(world, login_as, make_matter, make_
     make_deadline(world.firm_a, granted, today + timedelta(days=10), changed_by=world["a_paralegal"])
     delivered = make_request(world.firm_a, "delivered", title="Review me")
     make_request(world.firm_a, "submitted")
-    page = login_as(world["a_attorney"]).get("/dashboard").get_data(as_text=True)
+    page = login_as(world["a_attorney"]).get("/").get_data(as_text=True)
     assert 'href="/docket?status=overdue"><span class="stat">1</span>' in page
     assert 'href="/docket?next=7"><span class="stat">1</span>' in page
     assert 'href="/docket?next=30"><span class="stat">3</span>' in page
@@ -66,8 +66,13 @@ def test_the_firm_dashboard_counts_and_links(world, login_as, make_matter, make_
     assert f'/requests/{delivered.id}">#{delivered.id} Review me</a>' in page
     assert 'href="/requests?state=delivered"' in page
     assert '/matters?jurisdiction=US&amp;status=granted">1</a>' in page
-    home = login_as(world["a_attorney"]).get("/").get_data(as_text=True)
-    assert "At a glance" in home and 'href="/dashboard"' in home
+    # Home and the dashboard are one page; provider staff land on their queue across firms.
+    attorney = login_as(world["a_attorney"])
+    assert attorney.get("/dashboard").location.endswith("/")
+    assert "Team" in page and "acme paralegal" in page
+    for person in ("specialist_both", "provider_admin"):
+        landed = login_as(world[person]).get("/", follow_redirects=True).get_data(as_text=True)
+        assert "Choose a client firm" not in landed and "Review me" in landed
 
 
 def test_the_provider_dashboard_shows_load_risk_queues_and_turnaround(world, login_as, make_request):

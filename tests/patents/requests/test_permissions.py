@@ -88,10 +88,10 @@ def test_firm_b_never_sees_firm_a_requests_or_notifications(world, login_as, mak
     with tenant_scope(world.firm_a.id):
         assert db.session.execute(select(Notification)).scalars().all()
     b_attorney = login_as(world["b_attorney"])
-    for url in ("/requests?state=all", "/requests?state=delivered", "/dashboard", "/", "/notifications"):
+    for url in ("/requests?state=all", "/requests?state=delivered", "/", "/notifications"):
         body = b_attorney.get(url).get_data(as_text=True)
         assert "Acme secret search" not in body, url
-    dashboard = b_attorney.get("/dashboard").get_data(as_text=True)
+    dashboard = b_attorney.get("/").get_data(as_text=True)
     assert "Nothing waits for your review." in dashboard
     assert "Notifications, 0 unread" in dashboard
     with tenant_scope(world.firm_b.id):

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.files import StoredFile
 from app.patents.work_requests.models import WorkRequest
-from app.uploads import UploadRejected, check_upload
 from app.tenancy import tenant_scope
+from app.uploads import UploadRejected, check_upload
 
 from .conftest import PDF
 
@@ -19,7 +19,7 @@ INSTRUCTIONS = "Check claims 1-12 against the cited art, please."
 
 
 def _form(matter, **files):
-    return {"matter_reference": matter.reference, "kind": "ids_preparation", "title": "IDS for the flange",
+    return {"matter_id": matter.id, "kind": "ids_preparation", "title": "IDS for the flange",
             "instructions": INSTRUCTIONS, "requested_due": (date.today() + timedelta(days=3)).isoformat(),
             "priority": "3", **files}
 
@@ -64,7 +64,7 @@ def test_a_pdf_that_is_really_html_is_refused_and_the_form_keeps_the_instruction
 
 
 def test_a_file_over_the_per_file_limit_is_refused_with_the_form_kept(app, world, login_as, make_matter):
-    app.config["WORK_REQUEST_MAX_FILE_BYTES"] = 1024
+    app.config["MAX_UPLOAD_BYTES"] = 1024
     matter = make_matter(world.firm_a)
     response = login_as(world["a_paralegal"]).post("/requests/new", content_type="multipart/form-data", data=_form(
         matter, attachments=(io.BytesIO(PDF + b"0" * 2048), "big.pdf")))

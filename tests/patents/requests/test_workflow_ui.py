@@ -27,8 +27,9 @@ def test_a_request_from_submission_to_approval(world, login_as, make_matter, gen
 
     paralegal = login_as(world["a_paralegal"])
     submitted = paralegal.post("/requests/new", content_type="multipart/form-data", data={
-        "matter_reference": matter.reference, "kind": "prior_art_search", "title": "Novelty search for the flange",
-        "instructions": "Focus on EP and US art before 2020.", "requested_due": (date.today() + timedelta(days=7)).isoformat(),
+        "matter_id": matter.id, "kind": "prior_art_search", "title": "Novelty search for the flange",
+        "instructions": "Focus on EP and US art before 2020.",
+        "requested_due": (date.today() + timedelta(days=7)).isoformat(),
         "priority": "2", "attachments": pdf_upload("invention-disclosure.pdf")})
     request_id = _request_id(submitted)
     page = paralegal.get(f"/requests/{request_id}").get_data(as_text=True)
@@ -47,15 +48,23 @@ def test_a_request_from_submission_to_approval(world, login_as, make_matter, gen
     assert delivered.status_code == 302, delivered.get_data(as_text=True)[:800]
 
     attorney = login_as(world["a_attorney"])
-    assert "Deliveries awaiting review" in attorney.get("/dashboard").get_data(as_text=True)
+    assert "Deliveries awaiting review" in attorney.get("/").get_data(as_text=True)
     assert attorney.post(f"/requests/{request_id}/return",
                          data={"return-text": "Please add the Japanese family members."}).status_code == 302
     with tenant_scope(firm.id):
         assert db.session.get(WorkRequest, request_id).state == "in_progress"
 
-    redelivered = specialist.post(f"/requests/{request_id}/deliver", content_type="multipart/form-data", data={
+    # A firm file that is not this request's work is neither offered nor accepted.
+    assert "checklist-final.pdf" not in specialist.get(f"/requests/{request_id}").get_data(as_text=True)
+    unrelated = specialist.post(f"/requests/{request_id}/deliver", content_type="multipart/form-data", data={
         "deliver-picked_files": str(checklist.id), "deliver-note": "Family members added."})
+    assert unrelated.status_code == 400
+    redelivered = specialist.post(f"/requests/{request_id}/deliver", content_type="multipart/form-data", data={
+        "deliver-uploads": pdf_upload("search-report-final.pdf"), "deliver-note": "Family members added."})
     assert redelivered.status_code == 302, redelivered.get_data(as_text=True)[:800]
+    review = attorney.get(f"/requests/{request_id}").get_data(as_text=True)
+    assert "Delivery for your review (round 2)" in review and "Family members added." in review
+    assert "Approve the delivery" in review and "Send back with this reason" in review
     assert attorney.post(f"/requests/{request_id}/approve").status_code == 302
 
     with tenant_scope(firm.id):
@@ -80,7 +89,11 @@ def test_a_request_from_submission_to_approval(world, login_as, make_matter, gen
     assert ("request_returned", world["a_attorney"].email) in audited
     assert ("request_delivered", world["specialist_a"].email) in audited
 
-    download = attorney.get(f"/requests/{request_id}/files/{checklist.id}")
+    with tenant_scope(firm.id):
+        final_id = db.session.execute(select(WorkRequestFile.file_id).where(
+            WorkRequestFile.request_id == request_id, WorkRequestFile.delivery_round == 2)).scalar_one()
+    assert attorney.get(f"/requests/{request_id}/files/{checklist.id}").status_code == 404
+    download = attorney.get(f"/requests/{request_id}/files/{final_id}")
     assert download.status_code == 200 and download.data == PDF
     assert "attachment" in download.headers["Content-Disposition"]
 

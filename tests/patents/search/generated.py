@@ -53,7 +53,8 @@ def records(count: int, seed: int = 7, first_number: int = 9_000_000) -> list[Pa
     for index in range(count):
         number = first_number + index
         section = "ABCDEFGH"[index % 8]
-        symbol = f"{section}{rng.randrange(1, 99):02d}{rng.choice('BCDFHKLMN')}{rng.randrange(1, 60)}/{rng.randrange(0, 999):02d}"
+        symbol = (f"{section}{rng.randrange(1, 99):02d}{rng.choice('BCDFHKLMN')}"
+                  f"{rng.randrange(1, 60)}/{rng.randrange(0, 999):02d}")
         made.append(PatentRecord(
             number=f"US{number}B2", country="US", doc_number=str(number), kind="B2",
             title=text(4), abstract=text(12), claims=[Claim(1, text(8)), Claim(2, f"The device of claim 1 {text(4)}")],

@@ -5,7 +5,12 @@ from datetime import date
 import pytest
 
 from app.patents.search.importers import (
-    COLUMNS, ImportedRecord, ImportFailure, claim_references, iter_records, normalise_classification,
+    COLUMNS,
+    ImportedRecord,
+    ImportFailure,
+    claim_references,
+    iter_records,
+    normalise_classification,
 )
 
 
@@ -206,7 +211,8 @@ def test_jsonl_import_with_a_bad_line():
                    claims=["1. A pad comprising a coil.", "2. The pad of claim 1, wherein the coil is flat.",
                            "3. The pad according to any one of claims 1 to 2."],
                    cpc=["H02J 50/10", "H04B 5/0037"], inventors="Smith, Jane; Doe, John",
-                   publication_date="2008-01-01", citations=["US6000001A", {"number": "EP1000000B1", "category": "examiner"}])
+                   publication_date="2008-01-01",
+                   citations=["US6000001A", {"number": "EP1000000B1", "category": "examiner"}])
         + "{not json\n"
         + "\n"
         + jsonl_line(number="EP3383757B1", publication_date="2021-02-30")
@@ -255,7 +261,8 @@ def test_csv_import_with_bad_rows(tmp_path):
     assert key.publication_date == date(2012, 3, 27)
     assert [c.number for c in key.citations] == ["US7314354B2", "EP3383757B1"]
     assert closure.number == "EP3383757B1"
-    assert [item.position for item in items if isinstance(item, ImportedRecord)] == [2, 7]  # the first row spans 3 lines
+    # the first row spans 3 lines
+    assert [item.position for item in items if isinstance(item, ImportedRecord)] == [2, 7]
 
 
 def test_csv_header_problems_fail_once():

@@ -1,6 +1,5 @@
 """The command line: import real samples (--json shape, idempotent), broken files, query/similar output, exit 2."""
 import json
-from pathlib import Path
 
 import pytest
 
@@ -21,6 +20,7 @@ def runner(app):
 
 def _supports_mix_stderr(app) -> bool:
     import inspect
+
     from click.testing import CliRunner
     return "mix_stderr" in inspect.signature(CliRunner.__init__).parameters
 

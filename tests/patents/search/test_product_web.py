@@ -3,13 +3,9 @@ import io
 import json
 import subprocess
 from datetime import date
-from pathlib import Path
-
-import pytest
 
 from app.extensions import db
 from app.patents.docketing.models import Matter, PriorityClaim
-from app.patents.search import corpus
 from app.patents.search.models import PatentDocument, SearchSession
 from app.patents.search.report import build_report_pdf
 from app.patents.search.sessions import safe_snippet
@@ -189,7 +185,7 @@ def test_private_collection_is_invisible_to_other_tenants(app, world, login_as):
 
     b_specialist = login_as(world["specialist_both"], world.firm_b)
     page = b_specialist.get("/search/?q=zorblax").get_data(as_text=True)
-    assert "XX424242" not in page and "<strong>0</strong> documents" in page
+    assert "XX424242" not in page and "<strong>0 hits</strong>" in page
     assert b_specialist.get("/search/documents/XX424242").status_code == 404
     assert b_specialist.get("/search/documents/XX424242?c=private").status_code == 404
     b_matter = _matter(world.firm_b)

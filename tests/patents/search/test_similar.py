@@ -41,9 +41,11 @@ def test_similar_ranks_the_matching_patent_first_and_names_its_terms(index_dir):
 def test_similar_respects_before_and_collections(index_dir):
     index_records(index_dir, [make_record("US9999999B1", "Inductive spiral coil charging pad",
                                           published=date(2000, 1, 1))], "tenant:1")
-    numbers = {hit.number for hit in similar(index_dir, PASTED_CLAIM, date(2008, 1, 1), ["public", "tenant:2"], 10).hits}
+    found = similar(index_dir, PASTED_CLAIM, date(2008, 1, 1), ["public", "tenant:2"], 10)
+    numbers = {hit.number for hit in found.hits}
     assert "US7314354B2" not in numbers and "US9999999B1" not in numbers
-    numbers = {hit.number for hit in similar(index_dir, PASTED_CLAIM, date(2008, 1, 1), ["public", "tenant:1"], 10).hits}
+    found = similar(index_dir, PASTED_CLAIM, date(2008, 1, 1), ["public", "tenant:1"], 10)
+    numbers = {hit.number for hit in found.hits}
     assert numbers == {"US9999999B1"}
     with pytest.raises(ValueError):
         similar(index_dir, PASTED_CLAIM, None, [], 10)

@@ -42,7 +42,8 @@ def observe(indexes) -> list:
                 (hit.number, hit.score, hit.snippets, hit.matched_claim, hit.collection) for hit in result.hits]))
     found = similar(indexes, SIMILAR_TEXT, None, FIRM_B, 50)
     seen.append(("similar", found.total, [(hit.number, hit.score, hit.terms, hit.snippets) for hit in found.hits]))
-    seen.append(("key terms", [(term.stem, term.word, term.weight) for term in key_terms(indexes, SIMILAR_TEXT, FIRM_B)]))
+    terms = key_terms(indexes, SIMILAR_TEXT, FIRM_B)
+    seen.append(("key terms", [(term.stem, term.word, term.weight) for term in terms]))
     return seen
 
 

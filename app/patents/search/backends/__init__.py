@@ -12,8 +12,17 @@ import re
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
-from .base import (Budget, Filters, Match, Matches, SearchBackend, SearchCancelled, SearchStopped, SearchTimeout,
-                   SearchView)
+from .base import (
+    Budget,
+    Filters,
+    Match,
+    Matches,
+    SearchBackend,
+    SearchCancelled,
+    SearchStopped,
+    SearchTimeout,
+    SearchView,
+)
 
 __all__ = ["Budget", "Filters", "Match", "Matches", "SearchBackend", "SearchCancelled", "SearchIndexes",
            "SearchStopped", "SearchTimeout", "SearchView", "validate_collection"]

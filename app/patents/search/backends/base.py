@@ -77,7 +77,8 @@ class Match:
     score: float
     family: str
     ref: object = field(repr=False)  # the engine's own address of the document
-    stored: dict = field(default_factory=dict)  # filled by SearchView.load: title, abstract, claims, description, publication_date
+    # filled by SearchView.load: title, abstract, claims, description, publication_date
+    stored: dict = field(default_factory=dict)
 
 
 @dataclass
