@@ -9,10 +9,12 @@ PORT   ?= 5000
 .PHONY: run test lint test-sqlite test-postgresql worker bench fuzz
 
 # PORT=5001 make run serves on another port; e-mail links follow unless BASE_URL is set.
+# Reminders are swept every minute inside the server and their e-mail is kept at /dev/mail (MAIL_CAPTURE).
 run: $(VENV)/.installed
 	$(FLASK) db upgrade heads
 	HOST=$(HOST) PORT=$(PORT) $(FLASK) demo load
-	BASE_URL=$${BASE_URL:-http://$(HOST):$(PORT)} $(FLASK) run --host $(HOST) --port $(PORT)
+	BASE_URL=$${BASE_URL:-http://$(HOST):$(PORT)} MAIL_CAPTURE=$${MAIL_CAPTURE:-true} \
+	  REMINDER_SWEEP_TIMER_SECONDS=$${REMINDER_SWEEP_TIMER_SECONDS:-60} $(FLASK) run --host $(HOST) --port $(PORT)
 
 # ruff first (seconds; it reports, and does not stop the run while branches of this session still land unlinted;
 # `make lint` fails on a finding), then the whole suite, on the embedded SQLite default and on PostgreSQL + Redis,

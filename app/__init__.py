@@ -17,6 +17,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import accounts, logs
     logs.configure(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        # The client's address as the nearest trusted proxy saw it; without proxies the header is
+        # the client's own claim and is ignored, so it cannot dodge the per-address throttle.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        proxies = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
     accounts.configure_password_hashing(app.config["PASSWORD_HASHING"])
 
     db.init_app(app)
@@ -29,9 +35,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
+    from . import odd_input
+    odd_input.init_app(app)  # before any route is added, and before any other request hook runs
+
     from . import audit, files, jobs, models, tenancy, web  # noqa: F401  (models and listeners register on import)
     from .patents.docketing import closures as docketing_closures  # noqa: F401
     from .patents.docketing import models as docketing_models  # noqa: F401
+    from . import single_line
+    single_line.install()
     web.init_app(app)
 
     from .blueprints import BLUEPRINTS

@@ -88,13 +88,34 @@ def set_password(user: User, password: str) -> None:
     end_all_sessions(user, reason="password changed")
 
 
+def disable_account(user: User) -> None:
+    """Everything that lets the person in ends now, not only their sessions: API tokens and calendar
+    feeds are revoked, so re-enabling the account later does not bring old credentials back to life."""
+    from .api.tokens import ApiToken
+    from .patents.docketing.models import CalendarFeed
+    end_all_sessions(user, reason="account disabled")
+    now = utcnow()
+    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=now))
+    db.session.execute(update(CalendarFeed).where(CalendarFeed.user_id == user.id, CalendarFeed.revoked_at.is_(None))
+                       .values(revoked_at=now))
+
+
+def may_sign_in(user: User) -> bool:
+    """An active account; for a firm's people, of a firm that is active too (a deactivated firm's
+    admin must not keep signing in and creating users)."""
+    if not user.active:
+        return False
+    return user.is_provider or (user.home_tenant is not None and user.home_tenant.active)
+
+
 def authenticate(email: str, password: str) -> User | None:
     user = db.session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
     try:
         _hashing.hasher.verify(user.password_hash if user else _hashing.dummy_hash, password)
     except (VerificationError, InvalidHashError):
         return None
-    if user is None or not user.active:
+    if user is None or not may_sign_in(user):
         return None
     if _hashing.hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -245,7 +266,7 @@ def update_user(user: User, name: str, email: str, role: str, active: bool, by: 
     was_active = user.active
     user.name, user.email, user.role, user.active = name.strip(), email, role, active
     if was_active and not active:
-        end_all_sessions(user, reason="account disabled")
+        disable_account(user)
 
 
 def _require_free_slug(slug: str, editing_id: int | None = None) -> None:

@@ -154,6 +154,10 @@ def load_config(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_THROTTLE_PER_ACCOUNT": _rate_limit("LOGIN_THROTTLE_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_THROTTLE_PER_ADDRESS": _rate_limit("LOGIN_THROTTLE_PER_ADDRESS", "30 per 15 minutes"),
+        # Per account from any address: the slow backstop against a guesser with many addresses.
+        "LOGIN_THROTTLE_PER_ACCOUNT_GLOBAL": _rate_limit("LOGIN_THROTTLE_PER_ACCOUNT_GLOBAL", "50 per hour"),
+        # How many reverse proxies in front of the app set X-Forwarded-For; 0 ignores the header.
+        "TRUSTED_PROXIES": _integer("TRUSTED_PROXIES", 0, minimum=0),
         "API_READ_RATE_LIMIT": _rate_limit("API_READ_RATE_LIMIT", "600 per minute"),
         "API_WRITE_RATE_LIMIT": _rate_limit("API_WRITE_RATE_LIMIT", "60 per minute"),
         "SESSION_IDLE_TIMEOUT": timedelta(minutes=_integer("SESSION_IDLE_MINUTES", 30, minimum=1)),
@@ -193,4 +197,11 @@ def load_config(instance_path: str) -> dict:
         "TWO_FACTOR_FRESH_MINUTES": _integer("TWO_FACTOR_FRESH_MINUTES", 10, minimum=1),
         "EXPORT_DOWNLOAD_HOURS": _integer("EXPORT_DOWNLOAD_HOURS", 24, minimum=1),
         "OFFBOARDING_RETENTION_DAYS": _integer("OFFBOARDING_RETENTION_DAYS", 30),
+        # Issue 12: when /healthz calls reminder delivery late (503).
+        "REMINDER_SWEEP_LATE_MINUTES": _integer("REMINDER_SWEEP_LATE_MINUTES", 5, minimum=1),
+        "REMINDER_WAIT_ALERT_MINUTES": _integer("REMINDER_WAIT_ALERT_MINUTES", 15, minimum=1),
+        # Development (`make run`): mail is kept in memory and shown at /dev/mail; the sweep runs on a timer.
+        "MAIL_CAPTURE": _flag("MAIL_CAPTURE", False) and not production,
+        "REMINDER_SWEEP_TIMER_SECONDS": _integer("REMINDER_SWEEP_TIMER_SECONDS", 0),
+        "REMINDER_SMTP_CONNECTIONS": _integer("REMINDER_SMTP_CONNECTIONS", 4, minimum=1),
     }

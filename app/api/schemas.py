@@ -11,6 +11,7 @@ from ..patents.docketing.models import APPLICATION_TYPES, DEADLINE_STATUSES, JUR
 from ..patents.docketing.queries import STATUS_FILTERS
 from ..patents.work_requests.models import REQUEST_KINDS, REQUEST_STATES
 from ..permissions import ROLES, Can, roles_that
+from ..single_line import REFUSAL, has_control_characters
 
 DOCKETING_ROLES = roles_that(Can.DOCKET)
 ID_RANGE = validate.Range(min=1, max=2**31 - 1)
@@ -23,6 +24,16 @@ class Text(fields.String):
         text = super()._deserialize(value, attr, data, **kwargs)
         if "\x00" in text:
             raise ValidationError("Must not contain NUL characters.")
+        return text
+
+
+class SingleLineText(Text):
+    """Text that may end up in a one-line place (an e-mail subject): no line breaks or control characters."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if has_control_characters(text):
+            raise ValidationError(REFUSAL)
         return text
 
 
@@ -80,16 +91,16 @@ MATTER_WRITABLE = tuple(f for f in MATTER_FIELDS_FOR_EVERYONE + MATTER_FIELDS_FO
 class MatterSchema(ApiSchema):
     id = fields.Integer(dump_only=True)
     tenant_id = fields.Integer(dump_only=True)
-    reference = Text(required=True, validate=validate.Length(min=1, max=60))
-    client_reference = Text(allow_none=True, validate=validate.Length(max=120))
+    reference = SingleLineText(required=True, validate=validate.Length(min=1, max=60))
+    client_reference = SingleLineText(allow_none=True, validate=validate.Length(max=120))
     title = Text(required=True, validate=validate.Length(min=1, max=2000))
     jurisdiction = fields.String(required=True, validate=validate.OneOf(list(JURISDICTIONS)))
     application_type = fields.String(required=True, validate=validate.OneOf(list(APPLICATION_TYPES)))
-    application_number = Text(allow_none=True, validate=validate.Length(max=40))
+    application_number = SingleLineText(allow_none=True, validate=validate.Length(max=40))
     filing_date = fields.Date(allow_none=True)
-    publication_number = Text(allow_none=True, validate=validate.Length(max=40))
+    publication_number = SingleLineText(allow_none=True, validate=validate.Length(max=40))
     publication_date = fields.Date(allow_none=True)
-    grant_number = Text(allow_none=True, validate=validate.Length(max=40))
+    grant_number = SingleLineText(allow_none=True, validate=validate.Length(max=40))
     grant_date = fields.Date(allow_none=True)
     status = fields.String(validate=validate.OneOf(list(MATTER_STATUSES)))
     parent_id = fields.Integer(allow_none=True, validate=ID_RANGE)

@@ -14,6 +14,7 @@ from .. import accounts, audit, two_factor
 from ..extensions import db
 from ..models import FIRM_ROLES, PROVIDER_ROLES, ROLE_LABELS, AuditEntry, SpecialistAssignment, Tenant, User
 from ..permissions import Can, requires
+from ..single_line import NoControlCharacters
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_PAGE_SIZE = 50
@@ -41,7 +42,7 @@ EMAIL_SHAPE = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an e-mail add
 
 
 class UserForm(FlaskForm):
-    name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
+    name = StringField("Full name", validators=[DataRequired(), Length(max=200), NoControlCharacters()])
     email = EmailField("E-mail", validators=[DataRequired(), EMAIL_SHAPE, Length(max=254)])
     role = SelectField("Role")
     active = BooleanField("Active", default=True)
@@ -154,7 +155,7 @@ def _time_zone_choices():
 
 
 class TenantForm(FlaskForm):
-    name = StringField("Firm name", validators=[DataRequired(), Length(max=200)])
+    name = StringField("Firm name", validators=[DataRequired(), Length(max=200), NoControlCharacters()])
     slug = StringField("Short code", validators=[
         DataRequired(), Length(max=40),
         Regexp(r"^[a-z0-9-]+$", message="Use lower-case letters, digits and hyphens only.")])
@@ -163,7 +164,8 @@ class TenantForm(FlaskForm):
 
 
 class NewTenantForm(TenantForm):
-    admin_name = StringField("First firm admin's name", validators=[DataRequired(), Length(max=200)])
+    admin_name = StringField("First firm admin's name", validators=[DataRequired(), Length(max=200),
+                                                                    NoControlCharacters()])
     admin_email = EmailField("First firm admin's e-mail",
                              validators=[DataRequired(), EMAIL_SHAPE, Length(max=254)])
     admin_password = PasswordField("Initial password", validators=[DataRequired()])

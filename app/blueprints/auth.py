@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length
 
 from .. import accounts, audit, sign_ins, two_factor
 from ..extensions import db, limiter
+from ..urls import safe_local_path
 from ..web import ACTIVE_TENANT_KEY, SESSION_TOKEN_KEY, log
 
 bp = Blueprint("auth", __name__)
@@ -28,6 +29,12 @@ def _account_key() -> str:
     return "signin:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
+def _account_and_address_key() -> str:
+    """The usual pairing: a guesser at one address is stopped quickly, without locking the account's
+    owner out everywhere else (anyone could lock a named account with five wrong passwords)."""
+    return _account_key() + "|" + (request.remote_addr or "")
+
+
 def _address_key() -> str:
     return "signin-addr:" + (request.remote_addr or "")
 
@@ -37,7 +44,9 @@ def _failed(response) -> bool:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_THROTTLE_PER_ACCOUNT"], key_func=_account_key,
+@limiter.limit(lambda: current_app.config["LOGIN_THROTTLE_PER_ACCOUNT"], key_func=_account_and_address_key,
+               methods=["POST"], deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_THROTTLE_PER_ACCOUNT_GLOBAL"], key_func=_account_key,
                methods=["POST"], deduct_when=_failed)
 @limiter.limit(lambda: current_app.config["LOGIN_THROTTLE_PER_ADDRESS"], key_func=_address_key,
                methods=["POST"], deduct_when=_failed)
@@ -65,8 +74,8 @@ def ask_for_second_factor(user, next_target: str | None):
     session.clear()
     session[PENDING_USER_KEY] = user.id
     session[PENDING_SINCE_KEY] = int(time.time())
-    if next_target:
-        session[PENDING_NEXT_KEY] = next_target
+    if safe_local_path(next_target):
+        session[PENDING_NEXT_KEY] = safe_local_path(next_target)
     return redirect(url_for("two_factor.verify"))
 
 
@@ -82,14 +91,9 @@ def complete_sign_in(user, next_target: str | None, second_factor: str | None = 
     audit.record("sign_in", summary=f"{user.email} signed in" + (f" with {second_factor}" if second_factor else ""),
                  tenant_id=user.home_tenant_id, target=user,
                  actor=audit.Actor(user.id, user.email, request.remote_addr))
-    return redirect(_safe_next(next_target) or url_for("main.home"))
+    return redirect(safe_local_path(next_target) or url_for("main.home"))
 
 
-def _safe_next(target: str | None) -> str | None:
-    # Only same-site paths: an open redirect would make a phishing link look like ours.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
 
 
 @bp.route("/logout", methods=["POST"])

@@ -246,8 +246,9 @@ def check_draft(checklist_id: int):
     except DraftInputError as unreadable:
         form.claims.errors = [str(unreadable)]
         return _checklist_page(checklist, 400, draft_form=form)
+    operations.attach_draft(checklist, draft)
     job = start_tracked_job("reports", JobKind.DRAFT_CHECK, f"Draft check for {checklist.matter.reference}",
-                            operations.attach_draft_and_run_checks, checklist.id, draft, current_user.id,
+                            operations.run_draft_checks, checklist.id, current_user.id,
                             created_by_id=current_user.id)
     checklist.check_job_id = job.id
     flash("Draft checks finished: the findings are shown next to their items." if job.status == "finished"
@@ -338,6 +339,7 @@ def override_finding(checklist_id: int, fingerprint: str):
 @bp.route("/<int:checklist_id>/pdf", methods=["POST"])
 @login_required
 @tenant_required
+@requires(Can.EDIT_CHECKLIST)  # viewers read the PDFs others made; they start no jobs
 def make_pdf(checklist_id: int):
     checklist = get_or_404(Checklist, checklist_id)
     job = start_tracked_job("reports", JobKind.CHECKLIST_PDF, f"Checklist PDF for {checklist.matter.reference}",

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length
 
 from .. import audit
 from ..extensions import db
-from ..patents.docketing import closures
+from ..patents.docketing import closures  # also registers the declared_closures table
 from ..patents.docketing.operations import DocketError
 from ..permissions import Can, requires
 

@@ -5,7 +5,7 @@ import hashlib
 import secrets
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -158,7 +158,9 @@ def feed_settings():
         if request.form.get("action") == "create":
             token = secrets.token_urlsafe(32)
             db.session.add(CalendarFeed(user_id=current_user.id, token_hash=_feed_hash(token)))
-            new_url = url_for("docket.feed", token=token, _external=True)
+            # From BASE_URL, never the request's Host header: a forged Host would hand out a feed
+            # address on someone else's server, and the calendar would send the secret there.
+            new_url = current_app.config["BASE_URL"].rstrip("/") + url_for("docket.feed", token=token)
             flash("Your new calendar address is below. Copy it now: it is shown only once.", "success")
         else:
             flash("Your calendar address no longer works. Calendars subscribed to it stop updating.", "success")

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import User
 from ..web import ACTIVE_TENANT_KEY
-from .auth import _safe_next
+from ..urls import safe_local_path
 
 bp = Blueprint("main", __name__)
 
@@ -41,5 +41,5 @@ def choose_tenant():
             abort(404)  # not assigned: indistinguishable from not existing
         session[ACTIVE_TENANT_KEY] = tenant.id
         flash(f"You are now working in {tenant.name}.", "success")
-        return redirect(_safe_next(request.form.get("next")) or url_for("main.home"))
-    return render_template("main/choose_tenant.html", next=request.args.get("next", ""))
+        return redirect(safe_local_path(request.form.get("next")) or url_for("main.home"))
+    return render_template("main/choose_tenant.html", next=safe_local_path(request.args.get("next"), ""))

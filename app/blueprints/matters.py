@@ -27,7 +27,9 @@ from ..patents.docketing.models import (
 )
 from ..patents.docketing.queries import matters_query
 from ..permissions import Can, can, requires
+from ..single_line import NoControlCharacters
 from ..tenancy import get_or_404
+from ..urls import safe_local_path
 from ..web import tenant_required
 
 bp = Blueprint("matters", __name__)
@@ -44,8 +46,10 @@ def _people_choices(roles) -> list[tuple[int, str]]:
 
 
 class MatterForm(FlaskForm):
-    reference = StringField("Firm docket reference", validators=[DataRequired(), Length(max=60)])
-    client_reference = StringField("Client reference", validators=[Optional(), Length(max=120)])
+    reference = StringField("Firm docket reference", validators=[DataRequired(), Length(max=60),
+                                                                 NoControlCharacters()])
+    client_reference = StringField("Client reference", validators=[Optional(), Length(max=120),
+                                                                   NoControlCharacters()])
     title = TextAreaField("Title", validators=[DataRequired(), Length(max=2000)])
     jurisdiction = SelectField("Jurisdiction", choices=list(JURISDICTIONS.items()))
     application_type = SelectField("Application type", choices=list(APPLICATION_TYPES.items()))
@@ -146,7 +150,7 @@ class EventForm(FlaskForm):
 
 
 class ManualDeadlineForm(FlaskForm):
-    label = StringField("What is due", validators=[DataRequired(), Length(max=200)])
+    label = StringField("What is due", validators=[DataRequired(), Length(max=200), NoControlCharacters()])
     due = DateField("Due date", validators=[DataRequired()])
     note = StringField("Note", validators=[Optional(), Length(max=500)])
 
@@ -339,8 +343,7 @@ def verify(deadline_id: int):
         flash(str(error), "error")
     else:
         flash("Verified.", "success")
-    return redirect(request.form.get("back") if request.form.get("back", "").startswith("/")
-                    else url_for("matters.deadline", deadline_id=deadline.id))
+    return redirect(safe_local_path(request.form.get("back")) or url_for("matters.deadline", deadline_id=deadline.id))
 
 
 @bp.route("/deadlines/<int:deadline_id>/override", methods=["POST"])

@@ -1,16 +1,20 @@
 """Reminder pages: my reminders, acknowledgement links, watchers, the outbox, and the policies."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import accounts
 from ..extensions import db
-from ..models import Tenant
+from ..models import Tenant, utcnow
 from ..patents.docketing.models import OPEN_STATUSES, Deadline, Matter
 from ..patents.reminders import operations
 from ..patents.reminders import policy as policies
+from ..patents.reminders.capture import captured_message, captured_messages
+from ..patents.reminders.health import firm_sweep_states, plain_error, reminder_health
 from ..patents.reminders.jobs import sweep_command
 from ..patents.reminders.links import AckLinkError, read_ack_token
 from ..patents.reminders.models import (
@@ -20,12 +24,28 @@ from ..patents.reminders.models import (
     OutboxMessage,
     UserReminderPreference,
 )
+from ..patents.reminders.sweep import as_utc
 from ..permissions import Can, can, requires
 from ..tenancy import get_or_404, tenant_scope
 from ..web import tenant_required
 
 bp = Blueprint("reminders", __name__)
 bp.cli.add_command(sweep_command)
+@bp.record_once
+def _start_development_sweep_timer(state) -> None:
+    """`make run`: with no Redis and no cron, the development server sweeps and delivers on a timer of its own."""
+    from ..patents.reminders.timer import start_sweep_timer
+    start_sweep_timer(state.app)
+
+
+@bp.get("/dev/mail")
+@requires(Can.SET_REMINDER_DEFAULTS)  # the provider admin
+def captured_mail():
+    """Development: the mail PatentDesk would have sent (MAIL_CAPTURE), newest first."""
+    if not current_app.config.get("MAIL_CAPTURE"):
+        abort(404)
+    shown = captured_message(request.args.get("message", "")) if request.args.get("message") else None
+    return render_template("reminders/captured_mail.html", messages=captured_messages(), shown=shown)
 
 OUTBOX_PAGE_SIZE = 200
 
@@ -111,8 +131,46 @@ def outbox():
         rows = db.session.execute(query).scalars().all()
         page = render_template("reminders/outbox.html", rows=rows, statuses=OUTBOX_STATUSES, status=status,
                                tenant_names=dict(db.session.execute(select(Tenant.id, Tenant.name).where(
-                                   Tenant.id.in_(tenant_ids))).all()))
+                                   Tenant.id.in_(tenant_ids))).all()),
+                               now=utcnow(), as_utc=as_utc, plain_error=plain_error, age_in_words=age_in_words,
+                               alert_after=timedelta(minutes=current_app.config["REMINDER_WAIT_ALERT_MINUTES"]))
     return page
+
+
+def age_in_words(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "less than a minute"
+    if minutes < 120:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} hours"
+    return f"{hours // 24} days"
+
+
+@bp.get("/reminders/health")
+@requires(Can.SET_REMINDER_DEFAULTS)  # the provider admin
+def delivery_health():
+    """For the provider's admins: is delivery on time, per firm they look after."""
+    tenants = accounts.assigned_tenants(current_user)
+    tenant_ids = [t.id for t in tenants]
+    health = reminder_health(tenant_ids=tenant_ids)
+    states = firm_sweep_states(tenant_ids)
+    now = utcnow()
+    per_firm = []
+    with tenant_scope(tenant_ids):
+        for tenant in tenants:
+            waiting = db.session.execute(select(func.min(OutboxMessage.next_attempt_at), func.count()).where(
+                OutboxMessage.tenant_id == tenant.id, OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at <= now)).one()
+            failed = db.session.execute(select(func.count()).select_from(OutboxMessage).where(
+                OutboxMessage.tenant_id == tenant.id, OutboxMessage.status == "failed")).scalar()
+            per_firm.append({"tenant": tenant, "state": states.get(tenant.id), "failed": failed,
+                             "waiting": waiting[1], "oldest": as_utc(waiting[0]) if waiting[0] else None})
+    db.session.commit()
+    return render_template("reminders/health.html", health=health, per_firm=per_firm, now=now, as_utc=as_utc,
+                           age_in_words=age_in_words)
 
 
 @bp.post("/reminders/outbox/<int:outbox_id>/retry")
@@ -129,16 +187,30 @@ def retry(outbox_id: int):
 
 
 def _read_policy_form(form) -> dict:
-    return {
-        "statutory_ladder": policies.parse_ladder(form.get("statutory_ladder", "")),
-        "soft_ladder": policies.parse_ladder(form.get("soft_ladder", "")),
-        "soft_kinds": policies.parse_kinds(form.get("soft_kinds", "")),
-        "kind_ladders": policies.parse_kind_ladders(form.get("kind_ladders", "")),
-        "escalate_within_days": policies.check_whole_number(form.get("escalate_within_days"), 0, 60,
-                                                            "Escalation days"),
-        "escalate_to_provider": form.get("escalate_to_provider") == "on",
-        "digest_hour": policies.check_whole_number(form.get("digest_hour"), 0, 23, "Digest hour"),
-    }
+    return policies.read_policy_form(form)
+
+
+def _form_context(policy, form) -> dict:
+    """What the policy template shows: the stored policy, or what was just posted (after an error)."""
+    def ticked(ladder):
+        return {str(day) for day in ladder}
+    if form is not None and "statutory_ladder" not in form:
+        statutory, soft = set(form.getlist("statutory_days")), set(form.getlist("soft_days"))
+        soft_kinds = set(form.getlist("soft_kinds"))
+        overrides = [(form.get(f"override_kind_{i}", ""), set(form.getlist(f"override_days_{i}")),
+                      form.get(f"override_other_{i}", "")) for i in range(policies.MAX_KIND_OVERRIDES)
+                     if form.get(f"override_kind_{i}")]
+        others = (form.get("statutory_other", ""), form.get("soft_other", ""))
+    else:
+        statutory, soft = ticked(policy.statutory_ladder), ticked(policy.soft_ladder)
+        soft_kinds = set(policy.soft_kinds)
+        overrides = [(kind, ticked(ladder), ", ".join(str(d) for d in ladder if d not in policies.LADDER_CHOICES))
+                     for kind, ladder in (policy.kind_ladders or {}).items()]
+        others = tuple(", ".join(str(d) for d in ladder if d not in policies.LADDER_CHOICES)
+                       for ladder in (policy.statutory_ladder, policy.soft_ladder))
+    return {"choices": policies.LADDER_CHOICES, "kinds": policies.kind_choices(), "statutory": statutory,
+            "soft": soft, "soft_kinds": soft_kinds, "overrides": overrides + [("", set(), "")],
+            "statutory_other": others[0], "soft_other": others[1]}
 
 
 @bp.route("/reminders/policy", methods=["GET", "POST"])
@@ -156,13 +228,14 @@ def tenant_policy():
         except (policies.PolicyError, ValueError) as error:
             flash(str(error), "error")
             return render_template("reminders/policy.html", policy=policy, attorneys=attorneys,
-                                   form=request.form, provider=False), 400
+                                   form=request.form, provider=False, **_form_context(policy, request.form)), 400
         for field, value in values.items():
             setattr(policy, field, value)
         policy.supervising_attorney_id = int(supervisor) if supervisor else None
         flash("Reminder policy saved.", "success")
         return redirect(url_for("reminders.tenant_policy"))
-    return render_template("reminders/policy.html", policy=policy, attorneys=attorneys, form=None, provider=False)
+    return render_template("reminders/policy.html", policy=policy, attorneys=attorneys, form=None, provider=False,
+                           **_form_context(policy, None))
 
 
 @bp.route("/reminders/provider-defaults", methods=["GET", "POST"])
@@ -174,11 +247,13 @@ def provider_defaults():
             values = _read_policy_form(request.form)
         except policies.PolicyError as error:
             flash(str(error), "error")
-            return render_template("reminders/policy.html", policy=defaults, form=request.form, provider=True), 400
+            return render_template("reminders/policy.html", policy=defaults, form=request.form, provider=True,
+                                   **_form_context(defaults, request.form)), 400
         policies.save_provider_defaults(values)
         flash("Defaults saved; firms get them the first time their policy is needed.", "success")
         return redirect(url_for("reminders.provider_defaults"))
-    return render_template("reminders/policy.html", policy=defaults, form=None, provider=True)
+    return render_template("reminders/policy.html", policy=defaults, form=None, provider=True,
+                           **_form_context(defaults, None))
 
 
 @bp.get("/matters/<int:matter_id>/watchers")

@@ -36,6 +36,7 @@ from ..patents.work_requests.queries import (
     turnaround_hours,
 )
 from ..permissions import Can, can, requires
+from ..single_line import NoControlCharacters
 from ..tenancy import get_or_404, tenant_scope
 from ..uploads import (
     ALLOWED_EXTENSIONS,
@@ -63,7 +64,7 @@ class NewRequestForm(FlaskForm):
     matter_id = SelectField("Matter", coerce=int, validate_choice=True,
                             validators=[DataRequired(message="Choose the matter this work is for.")])
     kind = SelectField("Kind of work", choices=list(REQUEST_KINDS.items()))
-    title = StringField("Summary", validators=[DataRequired(), Length(max=200)])
+    title = StringField("Summary", validators=[DataRequired(), Length(max=200), NoControlCharacters()])
     instructions = TextAreaField("Instructions", validators=[DataRequired(), Length(max=20000)])
     requested_due = DateField("Needed by", validators=[DataRequired()])
     priority = SelectField("Priority", coerce=int, default=3, choices=list(PRIORITIES.items()))

@@ -24,6 +24,7 @@ from ..patents.search.models import CATEGORIES, MarkedHit, SearchQuery, SearchSe
 from ..patents.search.query import QuerySyntaxError
 from ..patents.work_requests import thread
 from ..permissions import Can, can, requires
+from ..single_line import NoControlCharacters
 from ..tenancy import get_or_404
 from ..web import tenant_required
 
@@ -76,7 +77,7 @@ class SimilarForm(FlaskForm):
 
 class SessionForm(FlaskForm):
     matter = SelectField("Matter", coerce=int, validators=[DataRequired()])
-    title = StringField("Title", validators=[Length(max=200)])
+    title = StringField("Title", validators=[Length(max=200), NoControlCharacters()])
     classes_searched = TextAreaField("Classes searched", validators=[Length(max=2000)],
                                      description="Comma-separated; classes used in queries are added automatically.")
 

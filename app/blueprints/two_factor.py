@@ -15,8 +15,9 @@ from wtforms.validators import DataRequired, Length
 from .. import audit, two_factor
 from ..extensions import db, limiter
 from ..models import User
+from ..urls import safe_local_path
 from ..web import log
-from .auth import PENDING_NEXT_KEY, PENDING_SINCE_KEY, PENDING_USER_KEY, _safe_next, complete_sign_in
+from .auth import PENDING_NEXT_KEY, PENDING_SINCE_KEY, PENDING_USER_KEY, complete_sign_in
 
 bp = Blueprint("two_factor", __name__)
 
@@ -146,7 +147,7 @@ def fresh_second_factor_required(next_endpoint: str):
 @login_required
 def confirm():
     """Prove a second factor again before something sensitive (an API token, new recovery codes)."""
-    target = _safe_next(request.values.get("next")) or url_for("two_factor.setup")
+    target = safe_local_path(request.values.get("next")) or url_for("two_factor.setup")
     form = CodeForm()
     if form.validate_on_submit():
         used = two_factor.verify(current_user, form.code.data)

@@ -27,7 +27,7 @@ def _check_login_session() -> None:
     live = accounts.live_session(session.get(SESSION_TOKEN_KEY), current_user.id,
                                  config["SESSION_IDLE_TIMEOUT"], config["SESSION_ABSOLUTE_TIMEOUT"])
     g.login_session = live
-    if live is None:
+    if live is None or not accounts.may_sign_in(current_user):
         logout_user()
         session.clear()
         if request.endpoint and request.endpoint != "static":

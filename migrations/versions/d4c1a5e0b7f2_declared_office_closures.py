@@ -1,7 +1,7 @@
 """declared office closures (provider-level, cited)
 
 Revision ID: d4c1a5e0b7f2
-Revises: d7e3a91c5b20
+Revises: e4b9c2d18a37
 Create Date: 2026-11-23 21:10:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd4c1a5e0b7f2'
-down_revision = 'd7e3a91c5b20'
+down_revision = 'e4b9c2d18a37'
 branch_labels = None
 depends_on = None
 

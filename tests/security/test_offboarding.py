@@ -116,8 +116,10 @@ def test_an_offboarded_firm_leaves_no_trace_anywhere(app, world, login_as, datab
     assert firm.active is False and firm.delete_after is not None
     assert login_as(world["b_attorney"]).get("/matters").status_code == 200
     attorney = app.test_client()
-    attorney.post("/login", data={"email": world["a_attorney"].email, "password": PASSWORD})
-    assert attorney.get("/matters").status_code == 403  # a deactivated firm's people cannot work
+    signed_in = attorney.post("/login", data={"email": world["a_attorney"].email, "password": PASSWORD})
+    assert signed_in.status_code == 401  # a deactivated firm's people cannot sign in (issue 11, item 14)
+    working = attorney.get("/matters")
+    assert working.status_code == 302 and "/login" in working.location  # nor work
 
     early = app.test_cli_runner().invoke(args=["firms", "delete-due"])
     assert early.exit_code == 0 and db.session.get(Tenant, world.firm_a.id) is not None  # retention first

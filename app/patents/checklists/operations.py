@@ -265,15 +265,21 @@ def validate_draft(claims: str, entity: str) -> None:
     parse_claims(claims)
 
 
-def attach_draft_and_run_checks(progress, checklist_id: int, draft: dict, user_id: int) -> dict:
-    """Job body: keep the draft on the checklist and store check_draft's findings and fees."""
-    checklist = _load_checklist(checklist_id)
-    user = db.session.get(User, user_id)
+def attach_draft(checklist: Checklist, draft: dict) -> None:
+    """Keep the draft on the checklist (flushes). The check job then reads it from the database: an
+    unpublished draft never travels in a job payload (Redis keeps those for days) or a worker's log."""
     checklist.draft_title = draft.get("title") or None
     checklist.draft_abstract = draft.get("abstract") or None
     checklist.draft_claims = draft["claims"]
     checklist.draft_description = draft.get("description") or None
     checklist.entity = draft.get("entity", checklist.entity)
+    db.session.flush()
+
+
+def run_draft_checks(progress, checklist_id: int, user_id: int) -> dict:
+    """Job body, given ids only: check the draft kept on the checklist and store the findings and fees."""
+    checklist = _load_checklist(checklist_id)
+    user = db.session.get(User, user_id)
     progress.update(0, 1, "Checking claims, abstract, title and reference numerals…")
     result = check_draft(checklist.draft_claims, abstract=checklist.draft_abstract, title=checklist.draft_title,
                          description=checklist.draft_description, entity=checklist.entity)

@@ -394,11 +394,17 @@ def compute(jurisdiction: str, event_code: str, event_date, params: dict | None 
         raise RuleError(f"no rule in force for {ev.jurisdiction} {ev.code} on {d}"
                         + (f" (rules start {earliest})" if earliest else ""))
     out = []
-    for rule in in_force:
-        for item in rule.items:
-            if rule.only_after and not _after(rule, item, d, resolved):
-                continue
-            out.append(_compute_item(rule, item, ev, d, resolved))
+    try:
+        for rule in in_force:
+            for item in rule.items:
+                if rule.only_after and not _after(rule, item, d, resolved):
+                    continue
+                out.append(_compute_item(rule, item, ev, d, resolved))
+    except (OverflowError, ValueError) as exc:
+        if isinstance(exc, RuleError):
+            raise
+        # date arithmetic past 9999-12-31 (an absurd event date): the caller's input, not a server error
+        raise RuleError(f"the deadlines of {ev.code} on {d} would fall after the year 9999") from exc
     return out
 
 

@@ -115,6 +115,8 @@ class Deadline(TenantScoped, db.Model):
         # The docket's "unverified" banner: few rows, looked up on every docket page.
         Index("ix_deadlines_unverified", "tenant_id",
               postgresql_where="changed_by_id IS NOT NULL AND verified_at IS NULL"),
+        # The reminder sweep asks each firm "anything docketed or changed since my last sweep?" every minute.
+        Index("ix_deadlines_tenant_updated", "tenant_id", "updated_at"),
     )
     __audit__ = True
 

@@ -32,7 +32,8 @@ def sweep_and_enqueue_delivery(minute_iso: str | None = None) -> dict | None:
         minute = sweep_job_id(now or utcnow()).rsplit("-", 1)[1]
 
         def queue_delivery(tenant_id: int) -> None:
-            enqueue("reminders", deliver_reminders, tenant_id, job_id=f"reminder-send-{tenant_id}-{minute}")
+            enqueue("reminders", deliver_reminders, tenant_id, now_iso=minute_iso,
+                    job_id=f"reminder-send-{tenant_id}-{minute}")
         summary = run_sweep(now, on_firm_swept=queue_delivery)
         if summary.already_swept:
             return None
@@ -42,11 +43,13 @@ def sweep_and_enqueue_delivery(minute_iso: str | None = None) -> dict | None:
 
 
 @tenant_job
-def deliver_reminders(tenant_id: int, lease_seconds: int = DEFAULT_LEASE_SECONDS) -> dict:
+def deliver_reminders(tenant_id: int, lease_seconds: int = DEFAULT_LEASE_SECONDS, now_iso: str | None = None) -> dict:
+    """One firm's delivery; ``now_iso``: the minute of the sweep that queued it (the scheduler's clock)."""
     with firm_delivery_lock(tenant_id) as mine:
         if not mine:
             return {"skipped": "another run is delivering this firm's reminders"}
-        report = deliver_pending(tenant_id, lease_seconds=lease_seconds)
+        now = datetime.fromisoformat(now_iso) if now_iso else None
+        report = deliver_pending(tenant_id, now=now, lease_seconds=lease_seconds)
         return vars(report)
 
 

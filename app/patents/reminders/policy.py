@@ -62,6 +62,56 @@ def parse_kinds(text: str) -> list[str]:
     return sorted({k.strip().upper() for k in text.replace("\n", ",").split(",") if k.strip()})
 
 
+# What the policy forms offer as tick boxes; other days can be added in a small field.
+LADDER_CHOICES = (90, 60, 45, 30, 21, 14, 10, 7, 5, 3, 2, 1, 0)
+MAX_KIND_OVERRIDES = 12
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    """(code, label) of every deadline kind a policy can name, as people read them."""
+    from ..docketing.labels import KIND_LABELS
+    choices = dict(KIND_LABELS, MANUAL="Deadlines entered by hand")
+    return sorted(choices.items(), key=lambda item: item[1])
+
+
+def ladder_from_controls(ticked: list[str], other: str, what: str) -> list[int]:
+    """Ticked days plus any typed in 'other days'; the message names the ladder."""
+    parts = list(ticked) + [p for p in str(other or "").replace(";", ",").split(",") if p.strip()]
+    try:
+        return parse_ladder(parts)
+    except PolicyError as error:
+        raise PolicyError(f"{what}: {error}") from None
+
+
+def read_policy_form(form) -> dict:
+    """The policy form: tick boxes for ladders and kinds, a kind picker per override (older text fields,
+    `statutory_ladder: "60, 30"`, `kind_ladders: "KIND: days"`, are still read for scripts that post them)."""
+    known = {code for code, _ in kind_choices()}
+    if "statutory_ladder" in form:
+        statutory, soft = parse_ladder(form.get("statutory_ladder", "")), parse_ladder(form.get("soft_ladder", ""))
+        soft_kinds, overrides = parse_kinds(form.get("soft_kinds", "")), parse_kind_ladders(form.get("kind_ladders", ""))
+    else:
+        statutory = ladder_from_controls(form.getlist("statutory_days"), form.get("statutory_other"),
+                                         "Statutory deadlines")
+        soft = ladder_from_controls(form.getlist("soft_days"), form.get("soft_other"), "Internal and watch dates")
+        soft_kinds = sorted(set(form.getlist("soft_kinds")))
+        overrides = {}
+        for index in range(MAX_KIND_OVERRIDES):
+            kind = form.get(f"override_kind_{index}", "")
+            if not kind:
+                continue
+            label = dict(kind_choices()).get(kind, kind)
+            overrides[kind] = ladder_from_controls(form.getlist(f"override_days_{index}"),
+                                                   form.get(f"override_other_{index}"), label)
+    unknown = sorted((set(soft_kinds) | set(overrides)) - known)
+    if unknown:
+        raise PolicyError(f"Unknown deadline kind: {', '.join(unknown)}.")
+    return {"statutory_ladder": statutory, "soft_ladder": soft, "soft_kinds": soft_kinds, "kind_ladders": overrides,
+            "escalate_within_days": check_whole_number(form.get("escalate_within_days"), 0, 60, "Escalation days"),
+            "escalate_to_provider": form.get("escalate_to_provider") == "on",
+            "digest_hour": check_whole_number(form.get("digest_hour"), 0, 23, "Digest hour")}
+
+
 def check_whole_number(value, low: int, high: int, what: str) -> int:
     try:
         number = int(value)

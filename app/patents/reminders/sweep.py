@@ -66,11 +66,12 @@ class SweepSummary:
     missed: int = 0
     tenants_with_mail: list[int] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)  # already swept for this minute, or being swept elsewhere
+    quiet: list[int] = field(default_factory=list)  # swept today, nothing changed since: nothing can be new
     failed: list[int] = field(default_factory=list)
 
     @property
     def already_swept(self) -> bool:
-        return not self.tenants and not self.failed and bool(self.skipped)
+        return not self.tenants and not self.failed and bool(self.skipped) and not self.quiet
 
 
 @dataclass
@@ -103,8 +104,16 @@ def run_sweep(now: datetime | None = None, on_firm_swept=None) -> SweepSummary:
     _record_start(summary.minute)
     tenants = db.session.execute(select(Tenant.id, Tenant.time_zone).where(Tenant.active.is_(True))
                                  .order_by(Tenant.id)).all()
+    quiet, waiting = _quiet_firms(tenants, now)
     db.session.commit()
     for tenant_id, time_zone in tenants:
+        if tenant_id in quiet:
+            summary.quiet.append(tenant_id)
+            if tenant_id in waiting:
+                summary.tenants_with_mail.append(tenant_id)
+                if on_firm_swept is not None:
+                    on_firm_swept(tenant_id)
+            continue
         try:
             result = sweep_tenant(tenant_id, time_zone, now)
         except Exception as error:  # noqa: BLE001 - recorded for /healthz; the other firms go on
@@ -128,10 +137,43 @@ def run_sweep(now: datetime | None = None, on_firm_swept=None) -> SweepSummary:
         reminders_written=func.coalesce(SweepRun.reminders_written, 0) + summary.written,
         firms_swept=func.coalesce(SweepRun.firms_swept, 0) + summary.tenants))
     db.session.commit()
-    log.info("reminder sweep %s: %s firms swept, %s skipped, %s failed; %s written, %s cancelled, %s missed",
-             summary.minute, summary.tenants, len(summary.skipped), len(summary.failed), summary.written,
-             summary.cancelled, summary.missed)
+    log.info("reminder sweep %s: %s firms swept, %s quiet, %s skipped, %s failed; %s written, %s cancelled, "
+             "%s missed", summary.minute, summary.tenants, len(summary.quiet), len(summary.skipped),
+             len(summary.failed), summary.written, summary.cancelled, summary.missed)
     return summary
+
+
+# A firm already swept today, with nothing docketed or changed since, is "quiet": nothing new can be due
+# until its next day. It is swept in full at least this often all the same, which picks up what the quick
+# test does not look at (a matter given to another attorney, a new watcher, a person's access).
+FULL_SWEEP_EVERY = timedelta(minutes=15)
+QUIET_MARGIN = timedelta(minutes=1)  # changes committed by transactions still open during the last sweep
+
+
+def _quiet_firms(tenants, now: datetime) -> tuple[set[int], set[int]]:
+    """(firms that need no sweep this minute, firms with mail due): two set-based statements for all firms."""
+    ids = [tenant_id for tenant_id, _ in tenants]
+    zones = dict(tenants)
+    real_now = utcnow()
+    with tenant_scope(ids):
+        last_change = (select(func.max(deadlines.c.updated_at)).where(deadlines.c.tenant_id == FirmSweep.tenant_id)
+                       .scalar_subquery())
+        states = db.session.execute(select(FirmSweep.tenant_id, FirmSweep.last_swept_on, FirmSweep.finished_at,
+                                           FirmSweep.failures_in_a_row, last_change)).all()
+        waiting = set(db.session.execute(select(outbox.c.tenant_id).where(
+            outbox.c.tenant_id.in_(ids or [-1]), outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
+            .distinct()).scalars())
+    quiet = set()
+    for tenant_id, swept_on, finished_at, failures, changed_at in states:
+        if tenant_id not in zones or failures or finished_at is None or swept_on != local_today(now, zones[tenant_id]):
+            continue
+        finished_at = as_utc(finished_at)
+        if real_now - finished_at >= FULL_SWEEP_EVERY:
+            continue
+        if changed_at is not None and as_utc(changed_at) >= finished_at - QUIET_MARGIN:
+            continue
+        quiet.add(tenant_id)
+    return quiet, waiting
 
 
 def _limit_waiting() -> None:
@@ -268,7 +310,7 @@ def _not_yet_written(stage_column):
                            outbox.c.stage == stage_column, outbox.c.due_date == deadlines.c.current_due)
 
 
-def _stage_expression(windows, changed_since: datetime | None):
+def _stage_expression(windows, changed_since: datetime | None, tenant_id: int):
     """SQL: the ladder stage a deadline reaches today (NULL: none), and an index-friendly filter on its due date.
 
     A stage is reached on its day (``low``–``high``: today, or the days since the last sweep). The
@@ -278,7 +320,10 @@ def _stage_expression(windows, changed_since: datetime | None):
     on current_due instead of joining every open deadline against a table of stages.
     """
     special_kinds = sorted({w.kind for w in windows if w.kind})
-    changed = true() if changed_since is None else deadlines.c.updated_at >= changed_since
+    # tenant_id inside the OR arm lets PostgreSQL answer it from ix_deadlines_tenant_updated (a BitmapOr with the
+    # due-date ranges) instead of filtering every deadline of the firm.
+    changed = true() if changed_since is None else and_(deadlines.c.tenant_id == tenant_id,
+                                                       deadlines.c.updated_at >= changed_since)
     branches, ranges = [], []
     for window in windows:
         if window.kind:
@@ -288,8 +333,10 @@ def _stage_expression(windows, changed_since: datetime | None):
         reached = [deadlines.c.current_due.between(window.low, window.high)] if window.low <= window.high else []
         caught_up = and_(changed, deadlines.c.current_due.between(window.rung_low, window.high))
         branches.append((and_(kind_matches, or_(*reached, caught_up)), literal(str(window.stage))))
-        ranges.extend(reached + [caught_up])
-    return case(*branches, else_=null()), or_(*ranges)
+        ranges.extend(reached)
+    ladder_days = and_(changed, deadlines.c.current_due.between(min(w.rung_low for w in windows),
+                                                                max(w.high for w in windows)))
+    return case(*branches, else_=null()), or_(*ranges, ladder_days)
 
 
 # Deadlines changed this long before the previous sweep finished still count as new: transactions that were
@@ -306,7 +353,7 @@ def write_ladder_reminders(tenant_id: int, policy, today, now: datetime, time_zo
     windows = stage_windows(policy, today, last_swept_on)
     if not windows:
         return 0
-    stage, due_in_a_window = _stage_expression(windows, changed_since)
+    stage, due_in_a_window = _stage_expression(windows, changed_since, tenant_id)
     digest_day = next_digest_local_date(now, time_zone, policy.digest_hour)
     delivery = case((and_(preferences.c.delivery == "digest", deadlines.c.current_due >= digest_day),
                      literal("digest")), else_=literal("immediate"))

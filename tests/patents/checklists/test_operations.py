@@ -73,9 +73,9 @@ def test_draft_check_job_links_findings_to_items_and_estimates_fees(world):
     with tenant_scope(world.firm_a.id):
         checklist = start(world)
         db.session.commit()
-        job = start_tracked_job("reports", "draft_check", "check", operations.attach_draft_and_run_checks,
-                                checklist.id, {"claims": DEFECTIVE_CLAIMS, "title": "Widget", "entity": "small"},
-                                world["specialist_a"].id)
+        operations.attach_draft(checklist, {"claims": DEFECTIVE_CLAIMS, "title": "Widget", "entity": "small"})
+        job = start_tracked_job("reports", "draft_check", "check", operations.run_draft_checks,
+                                checklist.id, world["specialist_a"].id)
         assert job.status == "finished", job.error
         checklist = db.session.get(Checklist, checklist.id)
         grouped, unmatched = operations.findings_by_item(checklist)

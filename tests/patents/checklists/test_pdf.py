@@ -21,8 +21,8 @@ def make_pdf(world, title):
         checklist = operations.start_checklist(matter, template("us_utility"), world["specialist_a"])
         checklist.items[0].note = PAYLOADS[0]
         db.session.commit()
-        start_tracked_job("reports", "draft_check", "check", operations.attach_draft_and_run_checks, checklist.id,
-                          {"claims": DEFECTIVE_CLAIMS, "title": PAYLOADS[2], "entity": "micro"},
+        operations.attach_draft(checklist, {"claims": DEFECTIVE_CLAIMS, "title": PAYLOADS[2], "entity": "micro"})
+        start_tracked_job("reports", "draft_check", "check", operations.run_draft_checks, checklist.id,
                           world["specialist_a"].id)
         job = start_tracked_job("reports", "checklist_pdf", "pdf", operations.render_checklist_pdf, checklist.id,
                                 world["a_attorney"].id)

@@ -168,3 +168,8 @@ def test_readme_vocabulary_is_generated_from_the_rule_data():
     readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
     block = readme.split("<!-- vocabulary:start -->\n", 1)[1].split("<!-- vocabulary:end -->", 1)[0]
     assert block == vocabulary_markdown(), "run: flask --app wsgi deadlines events --markdown, paste into README.md"
+
+
+def test_an_absurd_event_date_is_the_callers_error():
+    with pytest.raises(RuleError, match="after the year 9999"):
+        preview("US", "NONFINAL_OA", "9999-12-01", {})

@@ -79,3 +79,16 @@ def test_the_digest_hour_follows_the_firms_clock_across_a_dst_change(world, mail
     assert not mailbox.to(attorney.email)
     sweep_and_deliver_inline(utc(2026, 3, 8, 12, 0))
     assert len(mailbox.to(attorney.email)) == 1
+
+
+def test_a_quiet_firm_is_swept_again_as_soon_as_a_deadline_is_docketed(world, mailbox):
+    from app.patents.reminders.sweep import run_sweep
+    attorney = world["a_attorney"]
+    add_deadline(add_matter(world.firm_a, "ACME-OLD", attorney=attorney), date(2026, 3, 30))
+    assert run_sweep(NOW).tenants == 2
+    assert world.firm_a.id in run_sweep(utc(2026, 3, 2, 15, 1)).quiet  # swept today, nothing changed
+    add_deadline(add_matter(world.firm_a, "ACME-NEW", attorney=attorney), date(2026, 3, 12), docketed_at=None)
+    summary = run_sweep(utc(2026, 3, 2, 15, 2))
+    assert world.firm_a.id not in summary.quiet and summary.written == 1
+    assert [r.stage for r in outbox_rows(world.firm_a, recipient_id=attorney.id)] == ["14"]
+    assert world.firm_a.id not in run_sweep(utc(2026, 3, 3, 15, 0)).quiet  # a new day: swept in full

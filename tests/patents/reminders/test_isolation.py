@@ -38,26 +38,20 @@ def _deliver(tenant, now=NOW):
 
 
 @pytest.mark.parametrize("reference", ["ACME-\r\nBcc: victim@example.com", "ACME-\n2", "ACME-\r"])
-def test_a_line_break_in_a_matter_reference_fails_that_row_only(world, mailbox, login_as, reference):
+def test_a_line_break_in_a_matter_reference_neither_injects_a_header_nor_stops_delivery(world, mailbox, reference):
     attorney = world["a_attorney"]
     matters = [add_matter(world.firm_a, f"ACME-{n}", attorney=attorney) for n in range(4)]
     for matter in matters:
         add_deadline(matter, DUE)
     _poison(world.firm_a, matters[0].id, reference)  # the first row claimed, every time
     run_sweep(NOW)
-
     report = _deliver(world.firm_a)
-    assert (report.sent, report.failed) == (3, 1)
-    assert len(mailbox.to(attorney.email)) == 3
-    assert all("Bcc" not in str(m) for m in mailbox.messages)
-    [failed] = outbox_rows(world.firm_a, status="failed")
-    assert "could not build the message" in failed.last_error and failed.claim_token is None
-    assert _deliver(world.firm_a).sent == 0  # not claimed again and again
-    page = login_as(world["a_firm_admin"]).get("/reminders/outbox?status=failed").get_data(as_text=True)
-    assert "could not build the message" in page
+    assert (report.sent, report.failed) == (4, 0)
+    assert len(mailbox.to(attorney.email)) == 4
+    assert all(m["Bcc"] is None and "\n" not in m["Subject"] for m in mailbox.messages)
 
 
-def test_a_bad_recipient_address_fails_that_row_only(world, mailbox):
+def test_a_bad_recipient_address_fails_that_row_only(world, mailbox, login_as):
     good = add_matter(world.firm_a, "ACME-GOOD", attorney=world["a_attorney"])
     bad = add_matter(world.firm_a, "ACME-BAD", attorney=world["a_paralegal"])
     add_deadline(good, DUE)
@@ -70,6 +64,11 @@ def test_a_bad_recipient_address_fails_that_row_only(world, mailbox):
     report = _deliver(world.firm_a)
     assert report.sent >= 1 and report.failed == 1
     assert len(mailbox.to(world["a_attorney"].email)) >= 1
+    [failed] = outbox_rows(world.firm_a, status="failed")
+    assert "could not build the message" in failed.last_error and failed.claim_token is None
+    assert _deliver(world.firm_a).sent == 0  # not claimed again and again
+    page = login_as(world["a_firm_admin"]).get("/reminders/outbox?status=failed").get_data(as_text=True)
+    assert "e-mail address contains characters" in page
 
 
 def test_attempts_are_capped_when_every_attempt_is_interrupted(world, mailbox):
@@ -106,7 +105,7 @@ def test_one_firms_failing_sweep_stops_no_other_firm_and_is_retried(world, mailb
 
     monkeypatch.setattr(sweep_module, "write_escalations", real)
     again = run_sweep(NOW)  # the same minute: firm A is swept now, firm B is not swept twice
-    assert again.tenants == 1 and again.skipped == [world.firm_b.id] and again.failed == []
+    assert again.tenants == 1 and again.quiet == [world.firm_b.id] and again.failed == []
     assert len(outbox_rows(world.firm_a, recipient_id=world["a_attorney"].id)) == 1
     assert len(outbox_rows(world.firm_b, recipient_id=world["b_attorney"].id)) == 1
 
@@ -145,6 +144,7 @@ def test_sweeps_are_recorded_in_their_own_tables_not_the_audit_log(world, mailbo
         run_sweep(NOW + timedelta(minutes=minute))
     assert db.session.execute(select(func.count()).select_from(AuditEntry)).scalar() == before
     runs = db.session.execute(select(SweepRun).order_by(SweepRun.minute)).scalars().all()
-    assert len(runs) == 4 and all(r.finished_at and r.firms_swept == 2 and r.firms_failed == 0 for r in runs)
+    assert len(runs) == 4 and all(r.finished_at and r.firms_failed == 0 for r in runs)
+    assert [r.firms_swept for r in runs] == [2, 0, 0, 0]  # then nothing changed: quiet, not swept again
     with tenant_scope(world.firm_a.id):
-        assert db.session.execute(select(FirmSweep.last_minute)).scalar_one() == "202603021503"
+        assert db.session.execute(select(FirmSweep.last_minute)).scalar_one() == "202603021500"
