@@ -11,7 +11,7 @@ def test_reminders_of_the_demo_portfolio_are_in_the_development_mailbox(walk):
     app = walk.site.app
     with app.app_context():
         summary, totals = sweep_and_deliver_inline(None)
-    captured = capture.captured_messages(app.config["MAIL_CAPTURE_DIR"])
+    captured = capture.captured_messages()
     assert totals["sent"] >= 1 and captured
 
     walk.as_("provider_admin")
