@@ -95,6 +95,7 @@ def site(tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'site.sqlite3'}", "SEARCH_INDEX_DIR": str(root / "index"),
         "UPLOAD_DIR": str(root / "uploads"), "SECRET_KEY": secrets.token_hex(32), "REDIS_URL": None,
         "SHOW_ERROR_PAGES": True, "BASE_URL": "http://127.0.0.1",
+        "MAIL_CAPTURE": True,  # development mail, never sent
     })
     totp = {}
     with app.app_context():
