@@ -57,7 +57,8 @@ def _parse_day(ctx, param, value):
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--collection", default=PUBLIC, show_default=True,
               help="'public' for the shared corpus, or a firm's slug for its private collection.")
-@click.option("--json", "as_json", is_flag=True, help='Print {"imported", "updated", "failed": [...]} as JSON.')
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"imported", "updated", "failed", "warnings", "skipped"} as JSON.')
 def import_command(files, collection, as_json):
     """Import patent files (USPTO/EPO XML, JSONL, CSV); re-importing a number updates it. Then index them."""
     tenant = None if collection == PUBLIC else _tenant_by_slug(collection)
@@ -87,6 +88,9 @@ def import_command(files, collection, as_json):
         click.echo(summary.message)
         for failure in summary.failed:
             click.echo(f"  {failure['file']} document/line {failure['position']}: {failure['error']}")
+        for warned in summary.warnings:
+            click.echo(f"  {warned['file']} document/line {warned['position']} ({warned['number']}) imported, "
+                       f"{warned['warning']}")
 
 
 def _print_result(result, as_json: bool) -> None:

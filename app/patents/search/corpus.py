@@ -26,7 +26,7 @@ from ...extensions import db
 from ...jobs import app_context, enqueue, tenant_job
 from ...models import Tenant
 from ...tenancy import current_tenant_id, tenant_scope
-from .importers import ImportFailure, iter_records
+from .importers import ImportFailure, SkippedDocument, iter_records
 from .backends import SearchIndexes
 from .models import PatentDocument, PrivateDocument
 
@@ -68,10 +68,14 @@ class ImportSummary:
     updated: int = 0
     failed: list[dict] = field(default_factory=list)
     failed_count: int = 0
+    warnings: list[dict] = field(default_factory=list)  # documents imported after a repair, and how
+    warned_count: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # documents that are not patents, by kind
     numbers: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"imported": self.imported, "updated": self.updated, "failed": self.failed}
+        return {"imported": self.imported, "updated": self.updated, "failed": self.failed,
+                "warnings": self.warnings, "skipped": self.skipped}
 
     def add_failure(self, failure: ImportFailure, display_name: str | None = None) -> None:
         self.failed_count += 1
@@ -79,9 +83,19 @@ class ImportSummary:
             self.failed.append({"file": display_name or failure.file, "position": failure.position,
                                 "line": failure.line, "error": failure.error})
 
+    def add_warnings(self, item, display_name: str | None = None) -> None:
+        self.warned_count += 1
+        if len(self.warnings) < MAX_REPORTED_FAILURES:
+            self.warnings.append({"file": display_name or item.file, "position": item.position, "line": item.line,
+                                  "number": item.record.number, "warning": "; ".join(item.warnings)})
+
     @property
     def message(self) -> str:
-        return (f"{self.imported} imported, {self.updated} updated, {self.failed_count} failed")
+        parts = [f"{self.imported} imported", f"{self.updated} updated", f"{self.failed_count} failed"]
+        if self.warned_count:
+            parts.append(f"{self.warned_count} repaired with a warning")
+        parts += [f"{count} {kind}{'s' if count > 1 else ''} skipped" for kind, count in self.skipped.items()]
+        return ", ".join(parts)
 
 
 def _model_for(private: bool):
@@ -105,7 +119,11 @@ def store_records(items: Iterable, *, private: bool, display_name: str | None = 
         for item in batch:
             if isinstance(item, ImportFailure):
                 summary.add_failure(item, display_name)
+            elif isinstance(item, SkippedDocument):
+                summary.skipped[item.kind] = summary.skipped.get(item.kind, 0) + 1
             else:
+                if item.warnings:
+                    summary.add_warnings(item, display_name)
                 records.append(item)
         numbers = {item.record.number for item in records}
         existing = {doc.number: doc for doc in db.session.execute(
@@ -231,9 +249,10 @@ def import_upload(progress, stored_file_id: int, private: bool) -> dict:
         hint = hint[:-4] + (".jsonl" if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else ".csv")
     summary = import_file(io.BytesIO(data), private=private, display_name=stored.filename, filename_hint=hint,
                           on_progress=lambda seen: progress.update(seen, None, f"{seen} documents read…"))
-    progress.update(summary.imported + summary.updated + summary.failed_count, None, summary.message)
+    progress.update(summary.imported + summary.updated + summary.failed_count + sum(summary.skipped.values()), None,
+                    summary.message)
     numbers = summary.numbers
     tenant_id = current_tenant_id() if private else None
     db.session.commit()
     schedule_indexing(numbers, tenant_id)
-    return summary.as_dict() | {"failed_count": summary.failed_count}
+    return summary.as_dict() | {"failed_count": summary.failed_count, "warned_count": summary.warned_count}

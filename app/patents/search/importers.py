@@ -27,6 +27,12 @@ Columns (JSONL keys and CSV header names):
 XML safety: documents declaring entities (`<!ENTITY`) are rejected (entity expansion attacks), the
 DOCTYPE is stripped so no DTD or external entity is ever loaded, HTML named entities are replaced
 by their characters, and a bare `&` is escaped.
+
+Real-world breakage is repaired with a warning on the imported record, only when a document does not parse as
+it is: a `<` that does not start a tag is escaped (EP headings such as `<heading id="h0011"><First
+Embodiment</heading>`), and unbalanced `<maths>` wrappers around `<math>` are balanced (a US grant whose
+`<maths>` opener is missing). Sequence listings (`<sequence-cwu>`) in weekly bulk files are not patents: they
+are yielded as SkippedDocument, counted, never failures.
 """
 
 from __future__ import annotations
@@ -70,7 +76,16 @@ class ImportFailure:
     error: str
 
 
-ImportItem = ImportedRecord | ImportFailure
+@dataclass
+class SkippedDocument:
+    """A document of a bulk file that is not a patent (a sequence listing): counted, neither imported nor failed."""
+    file: str
+    position: int
+    line: int
+    kind: str  # what it is, e.g. "sequence listing"
+
+
+ImportItem = ImportedRecord | ImportFailure | SkippedDocument
 
 
 class RecordError(ValueError):
@@ -79,7 +94,7 @@ class RecordError(ValueError):
 
 def iter_records(path_or_fileobj: str | os.PathLike | BinaryIO | TextIO,
                  filename: str | None = None) -> Iterator[ImportItem]:
-    """Yield an ImportedRecord or ImportFailure for every document in the file, never stopping at a broken one."""
+    """Yield an ImportItem for every document in the file, never stopping at a broken one."""
     if isinstance(path_or_fileobj, (str, os.PathLike)):
         filename = filename or os.fspath(path_or_fileobj)
         with open(path_or_fileobj, "rb") as stream:
@@ -157,8 +172,14 @@ def _split_documents(lines: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
         yield start_line, b"".join(buffer)
 
 
+_SEQUENCE_LISTING_RE = re.compile(rb"<(?:!DOCTYPE\s+)?sequence-cwu[\s>]")
+
+
 def _iter_xml(lines: Iterable[bytes], filename: str) -> Iterator[ImportItem]:
     for position, (start_line, raw) in enumerate(_split_documents(lines), start=1):
+        if _SEQUENCE_LISTING_RE.search(raw, 0, 4096):
+            yield SkippedDocument(filename, position, start_line, "sequence listing")
+            continue
         warnings: list[str] = []
         try:
             record = _record_from_xml(_parse_document(raw, start_line, warnings))
@@ -191,9 +212,68 @@ def _parse_document(raw: bytes, start_line: int, warnings: list[str]) -> ET.Elem
     try:
         return ET.fromstring(text)
     except ET.ParseError as error:
-        line, column = error.position
-        reason = re.sub(r": line \d+, column \d+$", "", str(error))
-        raise RecordError(f"XML error at line {start_line + line - 1}, column {column}: {reason}") from None
+        first_error = error
+    repaired, repairs = _repair_markup(text)
+    if repairs:
+        try:
+            root = ET.fromstring(repaired)
+        except ET.ParseError:
+            pass  # the repairs were not enough: report the document's own first error
+        else:
+            warnings.extend(repairs)
+            return root
+    line, column = first_error.position
+    reason = re.sub(r": line \d+, column \d+$", "", str(first_error))
+    raise RecordError(f"XML error at line {start_line + line - 1}, column {column}: {reason}") from None
+
+
+# A `<` that cannot start markup: no tag name, or a "tag" that meets another `<` before its `>`.
+_BARE_LESS_THAN_RE = re.compile(r"<(?![/?]?[A-Za-z_][^<>]*>|!)")
+_MATHS_TAG_RE = re.compile(r"<maths\b[^>]*>|</maths>")
+_MATH_START_RE = re.compile(r"<math[\s>]")
+
+
+def _repair_markup(text: str) -> tuple[str, list[str]]:
+    """Repairs for breakage seen in real bulk files; returns the text and one warning per kind of repair."""
+    warnings = []
+    text, bare = _BARE_LESS_THAN_RE.subn("&lt;", text)
+    if bare:
+        warnings.append(f"repaired: {bare} bare '<' escaped")
+    text, maths = _balance_maths_wrappers(text)
+    if maths:
+        warnings.append(f"repaired: {maths} unbalanced <maths> wrapper(s)")
+    return text, warnings
+
+
+def _balance_maths_wrappers(text: str) -> tuple[str, int]:
+    """Give a `</maths>` without opener its `<maths>` before the `<math>` it closes, and close an unclosed
+    `<maths>` after its `</math>`; a wrapper with no `<math>` to hold is removed. Returns (text, repairs)."""
+    edits: list[tuple[int, int, str]] = []  # (position, characters removed, text inserted)
+
+    def close(opener: re.Match, limit: int) -> None:
+        end = text.find("</math>", opener.end(), limit)
+        edits.append((end + len("</math>"), 0, "</maths>") if end >= 0
+                     else (opener.start(), opener.end() - opener.start(), ""))
+
+    opener: re.Match | None = None
+    previous_end = 0
+    for tag in _MATHS_TAG_RE.finditer(text):
+        if tag.group(0) != "</maths>":
+            if opener:
+                close(opener, tag.start())
+            opener = tag
+        elif opener:
+            opener = None
+        else:
+            starts = list(_MATH_START_RE.finditer(text, previous_end, tag.start()))
+            edits.append((starts[-1].start(), 0, "<maths>") if starts
+                         else (tag.start(), tag.end() - tag.start(), ""))
+        previous_end = tag.end()
+    if opener:
+        close(opener, len(text))
+    for position, removed, inserted in sorted(edits, reverse=True):
+        text = text[:position] + inserted + text[position + removed:]
+    return text, len(edits)
 
 
 def _replace_entity(match: re.Match, warnings: list[str]) -> str:
@@ -276,7 +356,10 @@ def _classification_from_parts(element: ET.Element) -> str | None:
 
 
 def _ipc_edition7(text: str) -> str | None:
-    """Fixed-width IPC of ICE v4.0-v4.1 `classification-ipc`: `A45F  504` -> A45F5/04, `H01L 21302` -> H01L21/302."""
+    """Fixed-width IPC of ICE v4.0-v4.1 `classification-ipc`: `A45F  504` -> A45F5/04, `H01L 21302` -> H01L21/302.
+
+    Some v4.0 files write the symbol with a slash instead (`G06F015/00`): None here, normalise_classification reads it.
+    """
     text = text.strip().upper()
     if len(text) < 8 or not re.match(r"[A-H]\d\d[A-Z]$", text[:4]):
         return None
@@ -423,7 +506,8 @@ def _record_from_uspto(root: ET.Element) -> PatentRecord:
 
     ipc = [_classification_from_parts(e) for e in bibliographic.findall("classifications-ipcr/classification-ipcr")]
     for tag in ("main-classification", "further-classification"):
-        ipc += [_ipc_edition7(e.text or "") for e in bibliographic.findall(f"classification-ipc/{tag}")]
+        ipc += [_ipc_edition7(e.text or "") or normalise_classification(e.text or "")
+                for e in bibliographic.findall(f"classification-ipc/{tag}")]
     cpc = [_classification_from_parts(e) for e in bibliographic.findall("classifications-cpc//classification-cpc")]
 
     related = _related_us_documents(bibliographic)

@@ -8,6 +8,7 @@ from app.patents.search.importers import (
     COLUMNS,
     ImportedRecord,
     ImportFailure,
+    SkippedDocument,
     claim_references,
     iter_records,
     normalise_classification,
@@ -301,3 +302,79 @@ def test_claim_references(text, numbers):
 ])
 def test_normalise_classification(text, symbol):
     assert normalise_classification(text) == symbol
+
+
+# Real-world breakage. None of the real sample files has it, so each test breaks a real sample the way the
+# issue's files are broken (issue 16, item 4) and checks the document is imported with a warning.
+
+def _grant_documents(data_dir) -> list[str]:
+    text = (data_dir / "ipg050104-25-grants.xml").read_text(encoding="utf-8")
+    return ['<?xml version="1.0"' + document for document in text.split('<?xml version="1.0"') if document]
+
+
+def _import_text(text: str, name: str = "repaired.xml") -> list:
+    return list(iter_records(io.BytesIO(text.encode("utf-8")), name))
+
+
+def test_bare_less_than_in_an_ep_heading_is_escaped_with_a_warning(data_dir):
+    # As in a real EP application: <heading id="h0011"><First Embodiment</heading>
+    text = (data_dir / "ep-application-v1-4-A1.xml").read_text(encoding="utf-8").replace(
+        '<heading id="h0004">SUMMARY OF THE INVENTION</heading>',
+        '<heading id="h0004">SUMMARY OF THE INVENTION</heading><heading id="h0011"><First Embodiment</heading>', 1)
+    (item,) = _import_text(text)
+    assert isinstance(item, ImportedRecord), item
+    assert item.record.number == "EP2055205A1"
+    assert "SUMMARY OF THE INVENTION <First Embodiment" in item.record.description
+    assert item.warnings == ["repaired: 1 bare '<' escaped"]
+
+
+def test_maths_wrapper_without_opener_is_repaired_with_a_warning(data_dir):
+    # As in a real US grant: a <math> element whose <maths> opener is missing (the </maths> closer is there).
+    documents = _grant_documents(data_dir)
+    (index,) = [i for i, document in enumerate(documents) if 'id="MATH-US-00001"' in document]
+    documents[index] = documents[index].replace('<maths id="MATH-US-00001" num="00001">', "", 1)
+    documents[index] = documents[index].replace('<maths id="MATH-US-00002" num="00002">',
+                                                '<maths id="MATH-US-00002" num="00002"><maths>', 1)
+    items = _import_text("".join(documents), "ipg-broken-maths.xml")
+    assert failures_of(items) == [] and len(records_of(items)) == 25
+    repaired = items[index]
+    assert repaired.warnings == ["repaired: 2 unbalanced <maths> wrapper(s)"]
+    original = records_of(iter_records(data_dir / "ipg050104-25-grants.xml"))[index]
+    assert repaired.record.description == original.description
+    assert all(not item.warnings for item in items if item is not repaired)
+
+
+def test_breakage_the_repairs_cannot_mend_is_still_a_failure_at_its_position(data_dir):
+    documents = _grant_documents(data_dir)
+    documents[1] = documents[1].replace("</invention-title>", "<First</invention-titel>", 1)
+    items = _import_text("".join(documents))
+    (failure,) = failures_of(items)
+    assert failure.position == 2 and failure.error.startswith("XML error at line 956")  # its own first error
+
+
+SEQUENCE_LISTING = (  # shape of the sequence listings in USPTO weekly grant files (us-sequence-listing DTD)
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<!DOCTYPE sequence-cwu SYSTEM "us-sequence-listing-2004-03-09.dtd" [ ]>\n'
+    '<sequence-cwu id="SEQLST-0" file="US06838265-20050104-S00001.XML" status="n" lang="EN">\n'
+    '<publication-reference><document-id><country>US</country><doc-number>06838265</doc-number>'
+    '<kind>B2</kind><date>20050104</date></document-id></publication-reference>\n'
+    '<s400>ACGTACGT</s400>\n</sequence-cwu>\n')
+
+
+def test_sequence_listings_in_a_bulk_file_are_skipped_and_counted(data_dir):
+    documents = _grant_documents(data_dir)[:3]
+    items = _import_text(documents[0] + SEQUENCE_LISTING + documents[1] + SEQUENCE_LISTING + documents[2])
+    assert failures_of(items) == []
+    assert [r.number for r in records_of(items)] == ["US6836899B1", "US6836979B2", "US6837063B1"]
+    skipped = [item for item in items if isinstance(item, SkippedDocument)]
+    assert [(s.position, s.kind) for s in skipped] == [(2, "sequence listing"), (4, "sequence listing")]
+
+
+def test_ice_v40_ipc_with_a_slash_is_parsed(data_dir):
+    # Some ICE v4.0 files write the IPC main classification as `G06F015/00` instead of fixed-width `G06F 1500`.
+    document = _grant_documents(data_dir)[0].replace(
+        "<main-classification>A45F  504</main-classification>",
+        "<main-classification>G06F015/00</main-classification>"
+        "<further-classification>H04L 12/28</further-classification>", 1)
+    (item,) = _import_text(document)
+    assert item.record.ipc == ["G06F15/00", "H04L12/28"]

@@ -34,10 +34,10 @@ def _import(runner, *args):
 def test_import_real_samples_then_reimport_updates(app, runner):
     files = [str(DATA / name) for name in SAMPLES]
     first = _import(runner, *files)
-    assert first == {"imported": 29, "updated": 0, "failed": []}
+    assert first == {"imported": 29, "updated": 0, "failed": [], "warnings": [], "skipped": {}}
     assert db.session.query(PatentDocument).count() == 29
     again = _import(runner, *files)
-    assert again == {"imported": 0, "updated": 29, "failed": []}
+    assert again == {"imported": 0, "updated": 29, "failed": [], "warnings": [], "skipped": {}}
     assert db.session.query(PatentDocument).count() == 29
     stored = db.session.query(PatentDocument).filter_by(number="EP3383757B1").one()
     assert stored.claims and stored.claims[1]["depends_on"] == [1]
@@ -106,3 +106,21 @@ def test_private_collection_import_and_reindex(app, world, runner, tmp_path):
     assert rebuilt.exit_code == 0 and "Re-indexed 1 documents" in rebuilt.output
     own = json.loads(runner.invoke(args=["search", "query", "zorblax", "--collection", "acme", "--json"]).stdout)
     assert own["total"] == 1
+
+
+def test_import_reports_repairs_and_skipped_sequence_listings(app, runner, tmp_path):
+    grants = (DATA / "ipg050104-25-grants.xml").read_text(encoding="utf-8")
+    first, second = ['<?xml version="1.0"' + d for d in grants.split('<?xml version="1.0"') if d][:2]
+    listing = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+               '<!DOCTYPE sequence-cwu SYSTEM "us-sequence-listing-2004-03-09.dtd" [ ]>\n'
+               '<sequence-cwu id="SEQLST-0" lang="EN"><s400>ACGT</s400></sequence-cwu>\n')
+    bulk = tmp_path / "weekly.xml"
+    bulk.write_text(first.replace("Device for detachably", "<Device for detachably", 1) + listing + second,
+                    encoding="utf-8")
+    summary = _import(runner, str(bulk))
+    assert (summary["imported"], summary["failed"], summary["skipped"]) == (2, [], {"sequence listing": 1})
+    assert summary["warnings"] == [{"file": "weekly.xml", "position": 1, "line": 1, "number": "US6836899B1",
+                                    "warning": "repaired: 1 bare '<' escaped"}]
+    plain = runner.invoke(args=["patents", "import", str(bulk)])
+    assert "1 repaired with a warning, 1 sequence listing skipped" in plain.stdout
+    assert "(US6836899B1) imported, repaired: 1 bare '<' escaped" in plain.stdout

@@ -244,3 +244,17 @@ def test_document_page_claim_tree_and_citation_links(app, world, login_as):
     assert "Cited references" in page
     assert specialist.get("/search/documents/NOPE123").status_code == 404
     assert specialist.get("/search/help").status_code == 200
+
+
+def test_upload_job_page_lists_repairs_and_skipped_sequence_listings(app, world, login_as):
+    specialist = login_as(world["specialist_a"], world.firm_a)
+    document = (DATA / "ep-application-v1-4-A1.xml").read_bytes().replace(
+        b"<heading id=\"h0004\">", b"<heading id=\"h0004\"><First ", 1)
+    listing = b'<?xml version="1.0"?>\n<sequence-cwu id="SEQLST-0"><s400>ACGT</s400></sequence-cwu>\n'
+    response = specialist.post("/search/upload", data={"target": "public",
+                                                       "file": (io.BytesIO(document + listing), "ep.xml")},
+                               content_type="multipart/form-data")
+    page = specialist.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1 imported" in page and "0 failed" in page and "1 repaired with a warning" in page
+    assert "Imported after a repair (1)" in page and "EP2055205A1" in page and "bare &#39;&lt;&#39; escaped" in page
+    assert "Skipped (not patent documents): 1 sequence listing." in page and "Not imported" not in page
