@@ -7,8 +7,13 @@ from pathlib import Path
 from sqlalchemy import select
 
 from .extensions import db
-from .patents.docketing.models import Matter
-from .patents.docketing.operations import add_manual_deadline, record_event
+from .patents.docketing.models import Matter, PriorityClaim
+from .patents.docketing.operations import (
+    add_manual_deadline,
+    docket_from_matter_data,
+    record_event,
+    update_event,
+)
 from .tenancy import tenant_scope
 
 
@@ -21,35 +26,37 @@ def _months_ago(today: date, months: int, day: int = 10) -> date:
 
 
 def demo_matters(today: date):
-    """(matter fields, [(event code, date, params)]) for a firm's portfolio, relative to today."""
+    """(matter fields, priority claims, [(event code, date, params)]) for a firm's portfolio, relative to today.
+
+    Filing, priority and grant dates are docketed from the matter's own data, as when a paralegal enters a matter;
+    the events listed are the ones recorded by hand afterwards.
+    """
     return [
         (dict(reference="{P}-0042", client_reference="WCP-01",
               title="Wireless charging pad with foreign-object detection",
               jurisdiction="US", application_type="utility", application_number="18/123,456",
               filing_date=_months_ago(today, 14)),
-         [("PROVISIONAL_FILED", _months_ago(today, 26), {}), ("NONPROVISIONAL_FILED", _months_ago(today, 14), {}),
-          ("IDS_FILED", _months_ago(today, 13), {}), ("NONFINAL_OA", _months_ago(today, 2, 3), {})]),
+         [dict(country="US", application_number="63/401,221", filing_date=_months_ago(today, 26))],
+         [("IDS_FILED", _months_ago(today, 13), {}), ("NONFINAL_OA", _months_ago(today, 2, 3), {})]),
         (dict(reference="{P}-0043", title="Battery thermal management using phase-change material",
               jurisdiction="US", application_type="provisional", application_number="63/555,010",
-              filing_date=_months_ago(today, 11, 20)),
-         [("PROVISIONAL_FILED", _months_ago(today, 11, 20), {})]),
+              filing_date=_months_ago(today, 11, 20)), [], []),
         (dict(reference="{P}-0044", title="Method of encoding video with adaptive tile partitioning",
               jurisdiction="US", application_type="utility", application_number="17/998,120",
-              filing_date=_months_ago(today, 40)),
-         [("NONPROVISIONAL_FILED", _months_ago(today, 40), {}), ("IDS_FILED", _months_ago(today, 39), {}),
-          ("NOTICE_OF_ALLOWANCE", _months_ago(today, 2, 25), {})]),
+              filing_date=_months_ago(today, 40)), [],
+         [("IDS_FILED", _months_ago(today, 39), {}), ("NOTICE_OF_ALLOWANCE", _months_ago(today, 2, 25), {})]),
         (dict(reference="{P}-0045", title="Bicycle disc brake caliper", jurisdiction="US", application_type="utility",
-              application_number="16/450,777", grant_number="US 11,234,567 B2", filing_date=date(2019, 6, 24)),
-         [("GRANTED", _months_ago(today, 41, 15), {})]),
+              application_number="16/450,777", grant_number="US 11,234,567 B2", filing_date=date(2019, 6, 24),
+              grant_date=_months_ago(today, 41, 15)), [], []),
         (dict(reference="{P}-0101", title="Heat pump defrost control", jurisdiction="EP", application_type="ep",
-              application_number="EP22187654.3", filing_date=_months_ago(today, 31, 15)),
-         [("EP_FILED", _months_ago(today, 31, 15), {}), ("EP_FEES_PAID", _months_ago(today, 31, 2), {}),
+              application_number="EP22187654.3", filing_date=_months_ago(today, 31, 15)), [],
+         [("EP_FEES_PAID", _months_ago(today, 31, 2), {}),
           ("RENEWAL_PAID", _months_ago(today, 8), {"sequence": 3}),
           ("EP_COMMUNICATION", _months_ago(today, 3, 6), {"period_months": 4})]),
         (dict(reference="{P}-0201", title="Biodegradable packaging film", jurisdiction="PCT", application_type="pct",
               application_number="PCT/US2025/012345", filing_date=_months_ago(today, 10, 2)),
-         [("PCT_FILED", _months_ago(today, 10, 2), {"priority_date": _months_ago(today, 21, 2).isoformat(),
-                                                     "isr_date": _months_ago(today, 4, 12).isoformat()}),
+         [dict(country="US", application_number="63/377,950", filing_date=_months_ago(today, 21, 2))],
+         [("PCT_FILED", _months_ago(today, 10, 2), {"isr_date": _months_ago(today, 4, 12).isoformat()}),
           ("PCT_FEES_PAID", _months_ago(today, 10, 1), {}),
           ("PRIORITY_DOCUMENT_FILED", _months_ago(today, 10, 1), {})]),
     ]
@@ -61,13 +68,19 @@ def load_demo_matters(tenant, attorney_id: int | None, specialist_id: int | None
         if db.session.execute(select(Matter.id).limit(1)).first():
             return 0
         made = 0
-        for fields, events in demo_matters(today):
+        for fields, claims, events in demo_matters(today):
             matter = Matter(**{**fields, "reference": fields["reference"].format(P=prefix)},
-                            responsible_attorney_id=attorney_id, specialist_id=specialist_id)
+                            responsible_attorney_id=attorney_id, specialist_id=specialist_id,
+                            priority_claims=[PriorityClaim(**claim) for claim in claims])
             db.session.add(matter)
             db.session.flush()
+            from_data = {event.code: event for event in docket_from_matter_data(matter, None)}
             for code, when, params in events:
-                record_event(matter, code, when, params, None)
+                if code in from_data:  # a detail added to an event the matter's data recorded (the ISR date)
+                    event = from_data[code]
+                    update_event(event, event.event_date, {**event.params, **params}, None, event.note)
+                else:
+                    record_event(matter, code, when, params, None)
             made += 1
         add_manual_deadline(matter, "Send client the search report summary", today + timedelta(days=4),
                                       attorney_id, note="Entered by hand: needs a second person's check")

@@ -92,12 +92,24 @@ def _save_matter(form: MatterForm, matter: Matter | None) -> Matter | None:
     """Create or change the matter through the docketing operations; their refusals go onto the form's fields."""
     try:
         if matter is None:
-            return operations.create_matter(_matter_values(form), g.tenant.id)
-        return operations.update_matter(matter, _matter_values(form), g.tenant.id)
+            return operations.create_matter(_matter_values(form), g.tenant.id, current_user.id)
+        return operations.update_matter(matter, _matter_values(form), g.tenant.id, current_user.id)
     except operations.MatterInputError as refused:
         for name, messages in refused.errors.items():
             getattr(form, name).errors.extend(messages)
         return None
+
+
+def _docketed_from_data(matter: Matter) -> str:
+    """What the matter's own dates docketed, in words, for the flash after saving it."""
+    implied = operations.implied_events(matter)
+    if not implied:
+        return "Record its first event (or enter its filing date) to docket its deadlines."
+    open_count = db.session.execute(select(func.count(Deadline.id)).where(
+        Deadline.matter_id == matter.id, Deadline.status.in_(("open", "extended")))).scalar()
+    events = ", ".join(f"{operations.event_description(matter.jurisdiction, e.code)} ({e.event_date})"
+                       for e in implied)
+    return f"Docketed from its data: {events}. {open_count} open deadline(s); each shows how it was computed."
 
 
 @bp.route("/matters")
@@ -126,7 +138,7 @@ def index():
 def new():
     form = _matter_form()
     if form.validate_on_submit() and (matter := _save_matter(form, None)) is not None:
-        flash(f"Matter {matter.reference} created. Record its first event to docket its deadlines.", "success")
+        flash(f"Matter {matter.reference} created. {_docketed_from_data(matter)}", "success")
         return redirect(url_for("matters.detail", matter_id=matter.id))
     return render_template("matters/form.html", form=form, matter=None), 400 if form.errors else 200
 
@@ -138,7 +150,7 @@ def edit(matter_id: int):
     matter = get_or_404(Matter, matter_id)
     form = _matter_form(matter)
     if form.validate_on_submit() and _save_matter(form, matter) is not None:
-        flash("Matter saved.", "success")
+        flash(f"Matter saved. {_docketed_from_data(matter)}", "success")
         return redirect(url_for("matters.detail", matter_id=matter.id))
     return render_template("matters/form.html", form=form, matter=matter), 400 if form.errors else 200
 
@@ -295,10 +307,12 @@ def add_priority_claim(matter_id: int):
     matter = get_or_404(Matter, matter_id)
     form = PriorityClaimForm(prefix="priority")
     if form.validate_on_submit():
-        db.session.add(PriorityClaim(matter_id=matter.id, country=form.country.data.strip().upper(),
-                                     application_number=form.application_number.data.strip(),
-                                     filing_date=form.filing_date.data))
-        flash("Priority claim added.", "success")
+        matter.priority_claims.append(PriorityClaim(
+            country=form.country.data.strip().upper(), application_number=form.application_number.data.strip(),
+            filing_date=form.filing_date.data))
+        db.session.flush()
+        operations.docket_from_matter_data(matter, current_user.id)
+        flash(f"Priority claim added. {_docketed_from_data(matter)}", "success")
     else:
         flash("The priority claim needs a country, a number and a valid date.", "error")
     return redirect(url_for("matters.detail", matter_id=matter.id))

@@ -70,9 +70,22 @@ def test_references_to_another_tenants_objects_are_refused(client, world, token_
         assert client.post("/api/v1/matters", json={**NEW_MATTER, **body}, headers=headers).status_code == 400
 
 
-def test_events_recompute_deadlines_and_delete_supersedes_them(client, world, token_for):
+def test_a_matter_created_with_its_filing_date_is_docketed_from_it(client, world, token_for):
     headers = token_for(world["a_paralegal"], world.firm_a)
     matter_id = create_matter(client, headers).get_json()["id"]
+    events = client.get(f"/api/v1/matters/{matter_id}/events", headers=headers).get_json()["items"]
+    assert [(e["code"], e["event_date"]) for e in events] == [("NONPROVISIONAL_FILED", "2026-01-05")]
+    moved = client.patch(f"/api/v1/matters/{matter_id}", json={"filing_date": "2026-01-12"},
+                         headers={**headers, "If-Match": client.get(f"/api/v1/matters/{matter_id}",
+                                                                    headers=headers).headers["ETag"]})
+    assert moved.status_code == 200, moved.get_json()
+    events = client.get(f"/api/v1/matters/{matter_id}/events", headers=headers).get_json()["items"]
+    assert [(e["code"], e["event_date"]) for e in events] == [("NONPROVISIONAL_FILED", "2026-01-12")]
+
+
+def test_events_recompute_deadlines_and_delete_supersedes_them(client, world, token_for):
+    headers = token_for(world["a_paralegal"], world.firm_a)
+    matter_id = create_matter(client, headers, filing_date=None).get_json()["id"]  # nothing docketed from data
     event = client.post(f"/api/v1/matters/{matter_id}/events",
                         json={"code": "NONFINAL_OA", "event_date": "2026-02-02", "note": "first action"},
                         headers=headers)
@@ -98,7 +111,7 @@ def test_events_recompute_deadlines_and_delete_supersedes_them(client, world, to
 
 def test_an_unknown_event_code_is_422_and_records_nothing(client, world, token_for):
     headers = token_for(world["a_paralegal"], world.firm_a)
-    matter_id = create_matter(client, headers).get_json()["id"]
+    matter_id = create_matter(client, headers, filing_date=None).get_json()["id"]
     response = client.post(f"/api/v1/matters/{matter_id}/events", json={"code": "NOPE", "event_date": "2026-02-02"},
                            headers=headers)
     assert response.status_code == 422 and response.mimetype == "application/problem+json"

@@ -74,7 +74,7 @@ def get_matter(matter_id: int):
 @api_operation(write=True)
 def create_matter():
     try:
-        matter = operations.create_matter(_load(partial=False), g.tenant.id)
+        matter = operations.create_matter(_load(partial=False), g.tenant.id, current_user.id)
     except operations.MatterInputError as error:
         _refused(error)
     db.session.refresh(matter)  # the representation as a later GET will read it, so the ETags agree
@@ -93,7 +93,7 @@ def update_matter(matter_id: int):
     matter = load_or_404(Matter, matter_id)
     require_if_match(matter_etag(matter))
     try:
-        operations.update_matter(matter, _load(partial=True), g.tenant.id)
+        operations.update_matter(matter, _load(partial=True), g.tenant.id, current_user.id)
     except operations.MatterInputError as error:
         _refused(error)
     db.session.refresh(matter)

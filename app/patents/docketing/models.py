@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...extensions import db
 from ...models import User, utcnow
 from ...tenancy import TenantScoped
 from ...utc import UtcDateTime
+from ..priority import earliest_priority_date
 
 JURISDICTIONS = {"US": "United States (USPTO)", "EP": "European Patent Office", "PCT": "PCT international"}
 APPLICATION_TYPES = {
@@ -23,6 +24,8 @@ APPLICATION_TYPES = {
     "ep": "European application",
     "national_phase": "National / regional phase",
 }
+# Events recorded on a matter that give it an earlier date to rely on, and the family link each stands for.
+PRIORITY_EVENTS = {"PROVISIONAL_FILED": "provisional", "PRIORITY_FILED": "priority"}
 MATTER_STATUSES = {"pending": "Pending", "allowed": "Allowed", "granted": "Granted",
                    "abandoned": "Abandoned", "expired": "Expired"}
 
@@ -62,8 +65,18 @@ class Matter(TenantScoped, db.Model):
 
     @property
     def earliest_priority_date(self) -> date | None:
-        dates = [c.filing_date for c in self.priority_claims] + ([self.filing_date] if self.filing_date else [])
-        return min(dates) if dates else None
+        """Priority claims, provisionals and the parents it relies on, all the way up (app/patents/priority.py)."""
+        return self._earliest_priority_date(seen=set())
+
+    def _earliest_priority_date(self, seen: set[int]) -> date | None:
+        seen.add(self.id)
+        links = [("priority", claim.filing_date) for claim in self.priority_claims]
+        links += [(PRIORITY_EVENTS[code], when) for code, when in db.session.execute(
+            select(Event.code, Event.event_date).where(Event.matter_id == self.id, Event.deleted_at.is_(None),
+                                                       Event.code.in_(PRIORITY_EVENTS)))]
+        if self.parent is not None and self.parent.id not in seen:
+            links.append((self.family_relation, self.parent._earliest_priority_date(seen)))
+        return earliest_priority_date(self.filing_date, links)
 
 
 class PriorityClaim(TenantScoped, db.Model):
@@ -95,6 +108,9 @@ class Event(TenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # kept for the history
+    # Set when the event stands for the matter's own data ("filing_date", "priority", "grant_date") and is
+    # recorded, moved and removed with it (operations.docket_from_matter_data); None when recorded by hand.
+    recorded_from: Mapped[str | None] = mapped_column(String(20))
 
     matter: Mapped[Matter] = relationship()
     recorded_by: Mapped[User | None] = relationship()

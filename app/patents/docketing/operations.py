@@ -51,6 +51,12 @@ def event_choices(jurisdiction: str) -> list[tuple[str, str]]:
     return triggering + closing
 
 
+def event_description(jurisdiction: str, code: str) -> str:
+    """How the rules describe an event, without the "(date = ...)" hint for the form."""
+    description = dict(event_choices(jurisdiction)).get(code, code)
+    return description.split(" (date =")[0]
+
+
 def event_parameters(jurisdiction: str, code: str) -> list[dict]:
     vocabulary = engine.vocabulary()
     for entry in vocabulary["triggering"].get(jurisdiction, []) + vocabulary["closing"]:
@@ -353,19 +359,166 @@ def _check_matter(values: dict, matter: Matter | None, tenant_id: int) -> None:
         raise MatterInputError(errors)
 
 
-def create_matter(values: dict, tenant_id: int) -> Matter:
-    """A new matter of the current tenant from field values (flushed, so it has its id)."""
+def create_matter(values: dict, tenant_id: int, actor_id: int | None = None) -> Matter:
+    """A new matter of the current tenant from field values (flushed, so it has its id), docketed from its data."""
     _check_matter(values, None, tenant_id)
     matter = Matter(**{**values, "reference": values["reference"].strip()})
     db.session.add(matter)
     db.session.flush()
+    docket_from_matter_data(matter, actor_id)
     return matter
 
 
-def update_matter(matter: Matter, values: dict, tenant_id: int) -> Matter:
-    """Change the given fields only."""
+def update_matter(matter: Matter, values: dict, tenant_id: int, actor_id: int | None = None) -> Matter:
+    """Change the given fields only; the events the matter's data stands for follow."""
     _check_matter(values, matter, tenant_id)
     for name, value in values.items():
         setattr(matter, name, value.strip() if name == "reference" else value)
     db.session.flush()
+    docket_from_matter_data(matter, actor_id)
     return matter
+
+
+# --- Events the matter's own data stands for ---------------------------------------------------------------
+# A filing, priority or grant date entered on the matter is the same fact as the event that dockets it, so the
+# event is recorded (and later moved or removed) from the matter: nobody enters the date twice. An event of the
+# same kind recorded by hand wins: it is never duplicated or overwritten.
+
+IMPLIED_PARAMS = ("priority_date", "parent_filing_date", "application_type")  # what _filing/_grant_event set
+US_PROVISIONAL_SERIES = ("60", "61", "62", "63")  # USPTO series codes of provisional applications
+
+
+@dataclass(frozen=True)
+class ImpliedEvent:
+    source: str       # the matter's data it comes from: "priority", "filing_date" or "grant_date"
+    code: str
+    event_date: date
+    params: dict
+
+
+def _earliest_foreign_or_provisional_claim(matter: Matter) -> ImpliedEvent | None:
+    claims = sorted(matter.priority_claims, key=lambda c: c.filing_date)
+    for claim in claims:
+        provisional = claim.country == "US" and claim.application_number.strip().startswith(US_PROVISIONAL_SERIES)
+        if matter.jurisdiction == "US" and claim.country == "US" and not provisional:
+            continue  # a benefit claim to a US nonprovisional (35 U.S.C. 120) opens no filing deadline
+        code = "PROVISIONAL_FILED" if matter.jurisdiction == "US" and provisional else "PRIORITY_FILED"
+        return ImpliedEvent("priority", code, claim.filing_date, {})
+    return None
+
+
+def _filing_event(matter: Matter) -> ImpliedEvent | None:
+    filed, kind, office = matter.filing_date, matter.application_type, matter.jurisdiction
+    if filed is None:
+        return None
+    priority = matter.earliest_priority_date
+    pct_params = {"priority_date": priority.isoformat()} if priority and priority < filed else {}
+    if kind == "national_phase" and office in ("US", "EP") or kind == "pct" and office == "PCT":
+        # a national or regional phase's filing date is the international filing date (PCT Art. 11(3))
+        return ImpliedEvent("filing_date", "PCT_FILED", filed, pct_params)
+    if office == "US" and kind == "provisional":
+        return ImpliedEvent("filing_date", "PROVISIONAL_FILED", filed, {})
+    if office == "US" and kind in ("utility", "design", "continuation", "cip", "divisional"):
+        return ImpliedEvent("filing_date", "NONPROVISIONAL_FILED", filed, {})
+    if office == "EP" and kind == "ep":
+        return ImpliedEvent("filing_date", "EP_FILED", filed, {})
+    if office == "EP" and kind == "divisional" and (parent_filed := _earliest_divisional_parent_date(matter)):
+        return ImpliedEvent("filing_date", "DIVISIONAL_FILED", filed, {"parent_filing_date": parent_filed.isoformat()})
+    return None  # a combination no rule reads (a US "ep" application, say): nothing is guessed
+
+
+def _earliest_divisional_parent_date(matter: Matter) -> date | None:
+    """The date of filing of the earliest application of a chain of divisionals (Art. 76(1), Rule 51(3) EPC)."""
+    found, seen, current = None, {matter.id}, matter
+    while current.family_relation == "divisional" and current.parent is not None and current.parent.id not in seen:
+        current = current.parent
+        seen.add(current.id)
+        found = current.filing_date or found
+    return found
+
+
+def _grant_event(matter: Matter) -> ImpliedEvent | None:
+    if matter.grant_date is None:
+        return None
+    if matter.jurisdiction == "US":
+        return ImpliedEvent("grant_date", "GRANTED", matter.grant_date,
+                            {"application_type": "design" if matter.application_type == "design" else "utility"})
+    if matter.jurisdiction == "EP":
+        return ImpliedEvent("grant_date", "EP_GRANT_MENTIONED", matter.grant_date, {})
+    return None
+
+
+def implied_events(matter: Matter) -> list[ImpliedEvent]:
+    """The events the matter's bibliographic data stands for, in the order they happened."""
+    implied = [_earliest_foreign_or_provisional_claim(matter), _filing_event(matter), _grant_event(matter)]
+    return [event for event in implied if event is not None]
+
+
+def docket_from_matter_data(matter: Matter, actor_id: int | None) -> list[Event]:
+    """Record, move or remove the events implied by the matter's data; returns the events recorded or changed.
+
+    Each change goes through record_event/update_event/delete_event, so the deadlines carry the same
+    explanation and history as an event recorded by hand.
+    """
+    events = list(db.session.execute(select(Event).where(
+        Event.matter_id == matter.id, Event.deleted_at.is_(None))).scalars())
+    recorded_from = {e.recorded_from: e for e in events if e.recorded_from}
+    by_hand = {e.code for e in events if not e.recorded_from}
+    wanted = {implied.source: implied for implied in implied_events(matter) if implied.code not in by_hand}
+    touched: list[Event] = []
+    for source, event in recorded_from.items():
+        if source not in wanted or wanted[source].code != event.code:
+            delete_event(event, actor_id)
+    for source, implied in wanted.items():
+        event = recorded_from.get(source)
+        if event is not None and event.code == implied.code:
+            # parameters added by hand (an ISR date, say) stay; the ones the matter's data gives follow it
+            params = {k: v for k, v in event.params.items() if k not in IMPLIED_PARAMS} | implied.params
+            if (event.event_date, event.params) != (implied.event_date, params):
+                touched.append(update_event(event, implied.event_date, params, actor_id, event.note))
+            continue
+        event = record_event(matter, implied.code, implied.event_date, implied.params, actor_id,
+                             note=f"From the matter's {_SOURCE_WORDS[source]}")
+        event.recorded_from = source
+        touched.append(event)
+    if touched:
+        _close_again_after(matter, min(e.event_date for e in touched), actor_id)
+        _retire_history_of_granted(matter, actor_id)
+    return touched
+
+
+def _retire_history_of_granted(matter: Matter, actor_id: int | None) -> None:
+    """Entering a granted patent must not docket its history as overdue work: what its filing opened and was
+    due before the grant, and anything from its dates whose last possible day had passed, is superseded."""
+    if matter.grant_date is None:
+        return
+    last_day = func.coalesce(Deadline.final_due, Deadline.current_due)
+    stale = db.session.execute(select(Deadline).join(Event, Deadline.source_event_id == Event.id).where(
+        Deadline.matter_id == matter.id, Deadline.status.in_(OPEN_STATUSES), Event.recorded_from.is_not(None),
+        ((Deadline.current_due < matter.grant_date) & Event.recorded_from.in_(("priority", "filing_date")))
+        | (last_day < date.today()))).scalars().all()
+    for deadline in stale:
+        _supersede(deadline, f"Already past when the granted patent was entered (granted {matter.grant_date})",
+                   actor_id)
+
+
+_SOURCE_WORDS = {"priority": "priority claim", "filing_date": "filing date", "grant_date": "grant date"}
+
+
+# The codes implied_events() can record: filings and grants, each met at most once in a matter's life.
+IMPLIED_CODES = ("PROVISIONAL_FILED", "PRIORITY_FILED", "NONPROVISIONAL_FILED", "PCT_FILED", "EP_FILED",
+                 "DIVISIONAL_FILED", "GRANTED", "EP_GRANT_MENTIONED")
+
+
+def _close_again_after(matter: Matter, since: date, actor_id: int | None) -> None:
+    """A later filing closes what an earlier event, recorded after it, opened (the filing meets the priority year).
+
+    Only filings and grants are replayed: a reply, say, must not close an Office action mailed after it.
+    """
+    later = db.session.execute(select(Event).where(
+        Event.matter_id == matter.id, Event.deleted_at.is_(None), Event.event_date >= since,
+        Event.code.in_(IMPLIED_CODES)).order_by(Event.event_date, Event.id)).scalars()
+    for event in later:
+        role = event_role(matter.jurisdiction, event.code)
+        if role.closing is not None and not role.closing["extends"]:
+            _close(matter, event, role.closing, actor_id, _closing_params(event, role.closing, role.triggering))

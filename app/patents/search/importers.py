@@ -50,6 +50,7 @@ from datetime import date
 from typing import BinaryIO, TextIO
 
 from ..claims import Claim, claim_references
+from ..priority import imported_priority_date
 from .records import Citation, PatentRecord, split_number
 
 COLUMNS = (
@@ -512,8 +513,6 @@ def _record_from_uspto(root: ET.Element) -> PatentRecord:
 
     related = _related_us_documents(bibliographic)
     filing_date = parse_date(application.get("date"))
-    earlier = [date.fromisoformat(r["date"]) for r in related
-               if r["date"] and r["relation"] in ("priority", "us-provisional-application")]
     return PatentRecord.from_number(
         f"{publication.get('country') or 'US'}{publication['doc_number']}",
         publication.get("kind"),
@@ -526,7 +525,7 @@ def _record_from_uspto(root: ET.Element) -> PatentRecord:
         applicants=_unique(_us_name(a) for a in applicant_elements),
         assignees=_unique(_us_name(a) for a in bibliographic.findall("assignees/assignee")),
         inventors=_unique(_us_name(i) for i in inventor_elements),
-        priority_date=min(earlier) if earlier else filing_date,
+        priority_date=imported_priority_date(filing_date, related),
         filing_date=filing_date,
         publication_date=parse_date(publication.get("date") or root.get("date-publ")),
         application_number=(f"{application.get('country') or 'US'}{application['doc_number']}"
@@ -626,7 +625,6 @@ def _record_from_epo(root: ET.Element) -> PatentRecord:
     ]
     application_number = _child_text(bibliographic, "B200/B210")
     filing_date = parse_date(_child_text(bibliographic, "B200/B220/date"))
-    priority_dates = [date.fromisoformat(p["date"]) for p in priorities if p["date"]]
     return PatentRecord.from_number(
         f"EP{doc_number}", kind,
         title=_epo_title(bibliographic, document_language),
@@ -638,7 +636,7 @@ def _record_from_epo(root: ET.Element) -> PatentRecord:
         applicants=_unique(_child_text(e, "snm") for e in bibliographic.findall("B700/B710/B711")),
         assignees=_unique(_child_text(e, "snm") for e in bibliographic.findall("B700/B730/B731")),
         inventors=_unique(_child_text(e, "snm") for e in bibliographic.findall("B700/B720/B721")),
-        priority_date=min(priority_dates) if priority_dates else filing_date,
+        priority_date=imported_priority_date(filing_date, priorities),
         filing_date=filing_date,
         publication_date=parse_date(root.get("date-publ") or _child_text(bibliographic, "B100/B140/date")),
         application_number=f"EP{application_number}" if application_number else None,

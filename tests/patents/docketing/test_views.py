@@ -35,11 +35,13 @@ def test_paralegal_creates_a_matter_previews_and_records_an_event(world, login_a
         "responsible_attorney_id": world["a_attorney"].id, "specialist_id": 0, "filing_date": "2027-01-05"})
     assert response.status_code == 302
     matter_url = response.location
+    with tenant_scope(world.firm_a.id):
+        docketed = db.session.execute(select(Deadline.id)).scalars().all()  # from the filing date
     page = paralegal.post(matter_url + "/events", data={"code": "NONFINAL_OA", "event_date": "2028-01-31",
                                                         "preview": "1"}).get_data(as_text=True)
     assert "What this event would docket" in page and "2028-05-01" in page and "35 U.S.C. 21(b)" in page
     with tenant_scope(world.firm_a.id):
-        assert db.session.execute(select(Deadline)).first() is None  # a preview saves nothing
+        assert db.session.execute(select(Deadline.id)).scalars().all() == docketed  # a preview saves nothing
     saved = paralegal.post(matter_url + "/events", data={"code": "NONFINAL_OA", "event_date": "2028-01-31",
                                                          "record": "1"})
     assert saved.status_code == 302

@@ -1,0 +1,154 @@
+"""A matter entered with its bibliographic data is docketed from it: no filing date is entered twice (issue 15).
+
+The tests go through the pages a paralegal uses, then read the docket the way the matter page shows it.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.patents.docketing.models import Deadline, Event, Matter
+from app.patents.docketing.operations import record_event, update_matter
+from app.patents.priority import imported_priority_date
+from app.patents.search.importers import ImportedRecord, iter_records
+from app.patents.search.sessions import create_session
+from app.tenancy import tenant_scope
+from tests.builders import add_matter
+
+TODAY = date.today()
+
+
+def new_matter(client, world, **fields) -> int:
+    data = {"reference": "ACME-0900", "title": "Wireless charging pad", "jurisdiction": "US",
+            "application_type": "utility", "status": "pending", "parent_id": 0, "family_relation": "",
+            "responsible_attorney_id": world["a_attorney"].id, "specialist_id": 0, **fields}
+    response = client.post("/matters/new", data=data, follow_redirects=True)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    with tenant_scope(world.firm_a.id):
+        return db.session.execute(select(Matter.id).where(Matter.reference == data["reference"])).scalar_one()
+
+
+def events_of(world, matter_id) -> list[tuple[str, date, str | None]]:
+    with tenant_scope(world.firm_a.id):
+        return [(e.code, e.event_date, e.recorded_from) for e in db.session.execute(
+            select(Event).where(Event.matter_id == matter_id, Event.deleted_at.is_(None))
+            .order_by(Event.event_date, Event.id)).scalars()]
+
+
+def deadlines_of(world, matter_id) -> dict[str, tuple[str, date]]:
+    with tenant_scope(world.firm_a.id):
+        return {d.kind: (d.status, d.current_due) for d in db.session.execute(
+            select(Deadline).where(Deadline.matter_id == matter_id, Deadline.status != "superseded")).scalars()}
+
+
+def test_us_utility_claiming_a_provisional_is_docketed_from_its_dates(world, login_as):
+    paralegal = login_as(world["a_paralegal"])
+    filed = TODAY - timedelta(days=30)
+    matter_id = new_matter(paralegal, world, filing_date=filed.isoformat())
+    assert events_of(world, matter_id) == [("NONPROVISIONAL_FILED", filed, "filing_date")]
+
+    provisional = filed - timedelta(days=300)
+    page = paralegal.post(f"/matters/{matter_id}/priority-claims", data={
+        "priority-country": "us", "priority-application_number": "63/401,221",
+        "priority-filing_date": provisional.isoformat()}, follow_redirects=True).get_data(as_text=True)
+    assert "Docketed from its data" in page
+    assert events_of(world, matter_id) == [("PROVISIONAL_FILED", provisional, "priority"),
+                                           ("NONPROVISIONAL_FILED", filed, "filing_date")]
+    # the 12-month nonprovisional deadline the provisional opened is met by the filing already docketed
+    assert deadlines_of(world, matter_id)["US_NONPROVISIONAL_FILING"][0] == "done"
+    page = paralegal.get(f"/matters/{matter_id}").get_data(as_text=True)
+    assert f"<dt>Earliest priority</dt><dd>{provisional.isoformat()}</dd>" in page
+
+
+def test_moving_or_clearing_the_filing_date_moves_or_removes_what_it_docketed(world, login_as):
+    paralegal = login_as(world["a_paralegal"])
+    filed = TODAY - timedelta(days=20)
+    matter_id = new_matter(paralegal, world, jurisdiction="EP", application_type="ep", filing_date=filed.isoformat())
+    with tenant_scope(world.firm_a.id):
+        (deadline_id, first_due), *_ = db.session.execute(
+            select(Deadline.id, Deadline.current_due).where(Deadline.matter_id == matter_id)
+            .order_by(Deadline.current_due)).all()
+    edit = {"reference": "ACME-0900", "title": "Wireless charging pad", "jurisdiction": "EP",
+            "application_type": "ep", "status": "pending", "parent_id": 0, "family_relation": "",
+            "responsible_attorney_id": world["a_attorney"].id, "specialist_id": 0}
+    paralegal.post(f"/matters/{matter_id}/edit", data={**edit, "filing_date": (filed + timedelta(days=7)).isoformat()})
+    assert events_of(world, matter_id) == [("EP_FILED", filed + timedelta(days=7), "filing_date")]
+    with tenant_scope(world.firm_a.id):
+        moved = db.session.get(Deadline, deadline_id)
+        assert moved.status == "open" and moved.current_due > first_due  # the same row, recomputed with history
+    paralegal.post(f"/matters/{matter_id}/edit", data={**edit, "filing_date": ""})
+    assert events_of(world, matter_id) == []
+    assert deadlines_of(world, matter_id) == {}
+
+
+def test_pct_matter_dockets_the_national_phase_from_the_earliest_priority(world, login_as):
+    paralegal = login_as(world["a_paralegal"])
+    filed = TODAY - timedelta(days=60)
+    matter_id = new_matter(paralegal, world, jurisdiction="PCT", application_type="pct", filing_date=filed.isoformat())
+    priority = date(filed.year - 1, filed.month, min(filed.day, 28)) + timedelta(days=20)
+    paralegal.post(f"/matters/{matter_id}/priority-claims", data={
+        "priority-country": "DE", "priority-application_number": "10 2025 100 200.1",
+        "priority-filing_date": priority.isoformat()})
+    assert [code for code, _, _ in events_of(world, matter_id)] == ["PRIORITY_FILED", "PCT_FILED"]
+    deadlines = deadlines_of(world, matter_id)
+    assert deadlines["PCT_FILING"][0] == "done"  # the international filing met the priority year
+    us_entry = deadlines["PCT_NATIONAL_PHASE_US"][1]
+    ep_entry = deadlines["PCT_NATIONAL_PHASE_EP"][1]
+    thirty_months = date(priority.year + 2 + (priority.month + 6 - 1) // 12, (priority.month + 6 - 1) % 12 + 1,
+                         priority.day)
+    assert thirty_months <= us_entry <= thirty_months + timedelta(days=3)  # rolled over a closed day at most
+    assert ep_entry > us_entry  # 31 months before the EPO
+
+
+def test_an_event_recorded_by_hand_is_not_duplicated_or_overwritten(world):
+    matter_id = add_matter(world.firm_a, "ACME-0901").id
+    with tenant_scope(world.firm_a.id):
+        matter = db.session.get(Matter, matter_id)
+        record_event(matter, "NONPROVISIONAL_FILED", date(2026, 3, 2), {}, None)
+        update_matter(matter, {"filing_date": date(2026, 3, 3)}, world.firm_a.id)
+        db.session.commit()
+    assert events_of(world, matter_id) == [("NONPROVISIONAL_FILED", date(2026, 3, 2), None)]
+
+
+def test_an_old_granted_patent_gets_its_maintenance_fees_and_no_overdue_prosecution(world, login_as):
+    paralegal = login_as(world["a_paralegal"])
+    matter_id = new_matter(paralegal, world, filing_date="2019-06-24", grant_date="2023-01-10",
+                           grant_number="US 11,234,567 B2")
+    deadlines = deadlines_of(world, matter_id)
+    assert "US_MAINTENANCE_FEE" in deadlines
+    overdue = {kind for kind, (status, due) in deadlines.items() if status in ("open", "extended") and due < TODAY
+               and kind != "US_MAINTENANCE_FEE"}
+    assert overdue == set()
+    with tenant_scope(world.firm_a.id):
+        assert db.session.get(Matter, matter_id).status == "granted"
+
+
+def test_earliest_priority_follows_the_parent_chain_into_the_search_cut_off(world, login_as):
+    parent = add_matter(world.firm_a, "ACME-0100", filing_date=date(2021, 5, 4))
+    with tenant_scope(world.firm_a.id):
+        record_event(db.session.get(Matter, parent.id), "PROVISIONAL_FILED", date(2020, 5, 6), {}, None)
+        db.session.commit()
+    child = add_matter(world.firm_a, "ACME-0101", filing_date=date(2023, 2, 1), parent_id=parent.id,
+                       family_relation="continuation")
+    grandchild = add_matter(world.firm_a, "ACME-0102", filing_date=date(2024, 2, 1), parent_id=child.id,
+                            family_relation="divisional")
+    with tenant_scope(world.firm_a.id):
+        session = create_session(db.session.get(Matter, grandchild.id), "", world["specialist_a"])
+        assert session.cutoff_date == date(2020, 5, 6)
+        db.session.rollback()
+    page = login_as(world["a_attorney"]).get(f"/matters/{grandchild.id}").get_data(as_text=True)
+    assert "<dt>Earliest priority</dt><dd>2020-05-06</dd>" in page
+
+
+def test_imported_continuations_and_divisionals_take_their_parents_date():
+    sample = Path(__file__).parents[2] / "data" / "patents" / "ipg120327-196-grants.xml"
+    records = {item.record.number: item.record for item in iter_records(sample)
+               if isinstance(item, ImportedRecord)}
+    assert records["USD656297S1"].priority_date == date(2007, 4, 2)   # continuation-in-part, filed 2009-04-24
+    assert records["USD656317S1"].priority_date == date(2010, 12, 17)  # division, filed 2011-12-07
+    # a related publication (the same application published earlier) is not a priority
+    assert imported_priority_date(date(2011, 1, 1), [{"relation": "related-publication", "date": "2009-01-01"}]) \
+        == date(2011, 1, 1)
