@@ -74,7 +74,7 @@ def corpus() -> list[PatentRecord]:
     ]
 
 
-ENGINES = ["whoosh"]
+ENGINES = ["whoosh", "tantivy"]
 
 
 @pytest.fixture(params=ENGINES)

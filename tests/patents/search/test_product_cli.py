@@ -124,3 +124,35 @@ def test_import_reports_repairs_and_skipped_sequence_listings(app, runner, tmp_p
     plain = runner.invoke(args=["patents", "import", str(bulk)])
     assert "1 repaired with a warning, 1 sequence listing skipped" in plain.stdout
     assert "(US6836899B1) imported, repaired: 1 bare '<' escaped" in plain.stdout
+
+
+def test_public_corpus_on_tantivy_private_collections_on_whoosh(app, world, runner, tmp_path):
+    """SEARCH_ENGINES=public=tantivy: import, query, similar, reindex and a mixed search through the product."""
+    import os
+
+    from app.patents.search.backends import parse_engine_setting
+
+    indexes = app.extensions["patentdesk.search"]
+    indexes.engines = parse_engine_setting("public=tantivy")
+    _import(runner, *[str(DATA / name) for name in SAMPLES])
+    private = tmp_path / "own.jsonl"
+    private.write_text(json.dumps({"number": "US 1,234,567 B1", "title": "Magnetic zorblax closure",
+                                   "publication_date": "2001-01-01"}) + "\n")
+    _import(runner, str(private), "--collection", "acme")
+    assert sorted(os.listdir(indexes.root)) == ["tantivy", "whoosh"]
+    assert indexes.backend_for("public").stats("public")["documents"] == 29
+
+    def query(*args):
+        result = runner.invoke(args=["search", "query", *args, "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    assert query("pn:EP3383757")["hits"][0]["number"] == "EP3383757B1"
+    mixed = query("magnetic closure", "--collection", "public", "--collection", "acme")
+    assert {"EP3383757B1", "US1234567B1"} <= {hit["number"] for hit in mixed["hits"]}
+    text = tmp_path / "claim.txt"
+    text.write_text("A container-closure system wherein the closure comprises magnets biasing an overshell.")
+    similar = runner.invoke(args=["search", "similar", "--text-file", str(text), "--limit", "3", "--json"])
+    assert json.loads(similar.stdout)["hits"][0]["number"] == "EP3383757B1"
+    assert "Re-indexed 30 documents" in runner.invoke(args=["search", "reindex"]).output
+    assert query("pn:EP3383757")["total"] == 1

@@ -3,22 +3,25 @@ from datetime import date
 
 import pytest
 
-from app.patents.search.backends.whoosh_engine import WhooshBackend
 from app.patents.search.engine import search
 from app.patents.search.query import QuerySyntaxError, parse_query
 
 from .conftest import make_record
 
+# Every test here that takes `index_dir` runs once per engine (conftest.ENGINES): with the similarity,
+# isolation, attack-query and recovery tests it is the conformance suite both engines pass.
 
-def index_records(root, records, collection):
-    WhooshBackend(root).add(collection, records)
+
+def index_records(indexes, records, collection):
+    indexes.backend_for(collection).add(collection, records)
 
 
 @pytest.fixture
-def index_dir(tmp_path, corpus):
-    directory = str(tmp_path / "index")
-    index_records(directory, corpus, "public")
-    return directory
+def index_dir(tmp_path, corpus, indexes_for):
+    """The sample corpus in the public collection, served by this test's engine."""
+    indexes = indexes_for(tmp_path / "index")
+    index_records(indexes, corpus, "public")
+    return indexes
 
 
 def numbers(index_dir, query, before=None, collections=("public",), **options):
@@ -184,8 +187,8 @@ def test_hits_carry_snippets_matched_claim_and_metadata(index_dir):
     assert "description" not in hit.snippets
 
 
-def test_claims_and_abstract_outweigh_description(tmp_path):
-    directory = str(tmp_path / "index")
+def test_claims_and_abstract_outweigh_description(tmp_path, indexes_for):
+    directory = indexes_for(tmp_path / "index")
     filler = "Some neutral filler words about general engineering practice."
     flange = "A gizmo with a flange."
 
@@ -205,7 +208,7 @@ def test_readding_a_number_updates_it_and_delete_collection(index_dir):
     index_records(index_dir, [make_record("US 7,314,354 B2", "Renamed resonant coupler")], "public")
     assert numbers(index_dir, "ti:renamed") == {PAD}
     assert numbers(index_dir, "ti:pad") == set()
-    backend = WhooshBackend(index_dir)
+    backend = index_dir.backend_for("public")
     assert backend.stats("public")["documents"] == 4
     index_records(index_dir, [make_record("US7314354B2", "Tenant copy")], "tenant:5")
     assert backend.stats("tenant:5")["documents"] == 1

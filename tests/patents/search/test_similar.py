@@ -15,10 +15,10 @@ PASTED_CLAIM = (
 
 
 @pytest.fixture
-def index_dir(tmp_path, corpus):
-    directory = str(tmp_path / "index")
-    index_records(directory, corpus, "public")
-    return directory
+def index_dir(tmp_path, corpus, indexes_for):
+    indexes = indexes_for(tmp_path / "index")
+    index_records(indexes, corpus, "public")
+    return indexes
 
 
 def test_key_terms_drop_stopwords_boilerplate_and_numerals(index_dir):

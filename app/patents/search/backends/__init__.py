@@ -46,10 +46,13 @@ def validate_collections(collections) -> list[str]:
     return [validate_collection(name) for name in dict.fromkeys(collections)]
 
 
-def schema_versions() -> dict[str, str]:
-    """Each engine's index format version: an index of another version is rebuilt, never read."""
-    from .whoosh_engine import SCHEMA_VERSION as whoosh_version
-    return {"whoosh": whoosh_version}
+def schema_version(engine: str) -> str:
+    """An engine's index format version (an index of another version is rebuilt, never read); imports that engine."""
+    if engine == "tantivy":
+        from .tantivy_engine import SCHEMA_VERSION
+    else:
+        from .whoosh_engine import SCHEMA_VERSION
+    return SCHEMA_VERSION
 
 
 def parse_engine_setting(text: str | None) -> dict[str, str]:

@@ -17,10 +17,8 @@ from __future__ import annotations
 import heapq
 import math
 import os
-import shutil
 import threading
 import time
-import uuid
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
@@ -45,16 +43,21 @@ from ..documents import FIELD_BOOSTS, date_number, document_fields
 from ..records import PatentRecord
 from . import validate_collection
 from .base import Budget, Filters, Match, Matches
+from .generations import (  # noqa: F401  (CURRENT_FILE: the recovery tests reach it here)
+    CURRENT_FILE,
+    IndexBusyError,
+    current_generation,
+    dir_size,
+    held,
+    index_dir_lock,
+    new_generation_name,
+    point_current_at,
+    remove_other_generations,
+)
 
-CURRENT_FILE = "CURRENT"
-GENERATION_PREFIX = "gen-"
 KEYWORD_FIELDS = ("pn", "ct", "cpc", "ipc")
 SCHEMA_VERSION = "2"  # written into each generation; an index of another version is rebuilt, never read
 BATCH_SIZE = 500
-
-
-class IndexBusyError(RuntimeError):
-    """The index writer lock could not be taken within the timeout."""
 
 
 def build_schema() -> Schema:
@@ -339,31 +342,8 @@ def collection_dir(root: str, collection: str) -> str:
     return os.path.join(root, "whoosh", validate_collection(collection).replace(":", "-"))
 
 
-def _current_generation(index_dir: str) -> str | None:
-    try:
-        with open(os.path.join(index_dir, CURRENT_FILE), encoding="ascii") as pointer:
-            name = pointer.read().strip()
-    except FileNotFoundError:
-        return None
-    return name if name.startswith(GENERATION_PREFIX) and os.path.isdir(os.path.join(index_dir, name)) else None
-
-
-def _point_current_at(index_dir: str, generation: str) -> None:
-    temporary = os.path.join(index_dir, f"{CURRENT_FILE}.{uuid.uuid4().hex}.tmp")
-    with open(temporary, "w", encoding="ascii") as pointer:
-        pointer.write(generation)
-        pointer.flush()
-        os.fsync(pointer.fileno())
-    os.replace(temporary, os.path.join(index_dir, CURRENT_FILE))
-    directory = os.open(index_dir, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
 def _new_generation(index_dir: str) -> str:
-    name = f"{GENERATION_PREFIX}{time.time_ns()}-{uuid.uuid4().hex[:8]}"
+    name = new_generation_name()
     path = os.path.join(index_dir, name)
     os.makedirs(path)
     whoosh_index.create_in(path, build_schema())
@@ -383,31 +363,12 @@ def _schema_is_current(path: str) -> bool:
 def open_or_create(index_dir: str) -> whoosh_index.Index:
     """Open the live index in index_dir, creating an empty one when there is none (or only an outdated one)."""
     os.makedirs(index_dir, exist_ok=True)
-    with _index_dir_lock(index_dir):
-        generation = _current_generation(index_dir)
+    with index_dir_lock(index_dir):
+        generation = current_generation(index_dir)
         if generation is None or not _schema_is_current(os.path.join(index_dir, generation)):
             generation = _new_generation(index_dir)
-            _point_current_at(index_dir, generation)
+            point_current_at(index_dir, generation)
     return whoosh_index.open_dir(os.path.join(index_dir, generation))
-
-
-@contextmanager
-def _held(lock, timeout: float, busy_message: str) -> Iterator[None]:
-    deadline = time.monotonic() + timeout
-    while not lock.acquire(blocking=False):
-        if time.monotonic() > deadline:
-            raise IndexBusyError(busy_message)
-        time.sleep(0.05)
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-def _index_dir_lock(index_dir: str, timeout: float = 30.0):
-    """Serialises creating and switching generations (not ordinary writes) across processes."""
-    return _held(FileStorage(index_dir).lock("GENERATIONS"), timeout,
-                 f"index directory {index_dir} is locked by another process")
 
 
 @contextmanager
@@ -426,7 +387,7 @@ def _writer(index_dir: str, timeout: float) -> Iterator[SegmentWriter]:
             if time.monotonic() >= deadline:
                 raise IndexBusyError(f"index {index_dir} is locked by another writer") from None
             continue
-        if _current_generation(index_dir) != generation:
+        if current_generation(index_dir) != generation:
             writer.cancel()
             continue
         try:
@@ -442,18 +403,6 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
-
-
-def _remove_other_generations(index_dir: str, keep: str) -> None:
-    for name in os.listdir(index_dir):
-        if name.startswith(GENERATION_PREFIX) and name != keep:
-            shutil.rmtree(os.path.join(index_dir, name), ignore_errors=True)
-        elif name.startswith(f"{CURRENT_FILE}.") and name.endswith(".tmp"):
-            os.remove(os.path.join(index_dir, name))
-
-
-def _dir_size(path: str) -> int:
-    return sum(os.path.getsize(os.path.join(folder, name)) for folder, _, names in os.walk(path) for name in names)
 
 
 class WhooshBackend:
@@ -482,17 +431,17 @@ class WhooshBackend:
     def drop(self, collection: str) -> None:
         index_dir = self.directory(collection)
         if os.path.isdir(index_dir):
-            with _index_dir_lock(index_dir):
-                _point_current_at(index_dir, _new_generation(index_dir))
-                _remove_other_generations(index_dir, keep=_current_generation(index_dir))
+            with index_dir_lock(index_dir):
+                point_current_at(index_dir, _new_generation(index_dir))
+                remove_other_generations(index_dir, keep=current_generation(index_dir))
 
     def rebuild(self, collection: str, records: Iterable[PatentRecord], *, timeout: float = 30.0) -> int:
         """Writers wait on the live generation's lock until the switch, so no update made meanwhile is lost."""
         index_dir = self.directory(collection)
         os.makedirs(index_dir, exist_ok=True)
         live_writer_lock = open_or_create(index_dir).lock("WRITELOCK")
-        with _held(live_writer_lock, timeout, f"index {index_dir} is locked by another writer"):
-            with _index_dir_lock(index_dir, timeout):
+        with held(live_writer_lock, timeout, f"index {index_dir} is locked by another writer"):
+            with index_dir_lock(index_dir, timeout):
                 generation = _new_generation(index_dir)
             fresh = whoosh_index.open_dir(os.path.join(index_dir, generation))
             writer, count = fresh.writer(limitmb=256), 0
@@ -504,18 +453,18 @@ class WhooshBackend:
                 writer.cancel()
                 raise
             writer.commit()
-            with _index_dir_lock(index_dir, timeout):
-                _point_current_at(index_dir, generation)
-                _remove_other_generations(index_dir, keep=generation)
+            with index_dir_lock(index_dir, timeout):
+                point_current_at(index_dir, generation)
+                remove_other_generations(index_dir, keep=generation)
         return count
 
     def stats(self, collection: str) -> dict:
         index_dir = self.directory(collection)
-        generation = _current_generation(index_dir) if os.path.isdir(index_dir) else None
+        generation = current_generation(index_dir) if os.path.isdir(index_dir) else None
         if generation is None:
             return {"documents": 0, "bytes": 0}
         index = whoosh_index.open_dir(os.path.join(index_dir, generation))
-        return {"documents": index.doc_count(), "bytes": _dir_size(os.path.join(index_dir, generation))}
+        return {"documents": index.doc_count(), "bytes": dir_size(os.path.join(index_dir, generation))}
 
     @contextmanager
     def open(self, collections: list[str]):
@@ -558,7 +507,7 @@ class _ReaderPools:
         self.current: dict[str, tuple] = {}
 
     def _key(self, index_dir: str) -> tuple | None:
-        generation = _current_generation(index_dir)
+        generation = current_generation(index_dir)
         if generation is None:
             return None
         path = os.path.join(index_dir, generation)
