@@ -15,6 +15,7 @@ from ..extensions import db
 from ..models import PROVIDER_ROLES
 from ..patents.deadlines import RuleError, preview
 from ..patents.docketing import operations
+from ..patents.docketing.labels import event_label, kind_label
 from ..patents.docketing.models import (
     APPLICATION_TYPES,
     JURISDICTIONS,
@@ -100,6 +101,11 @@ def _save_matter(form: MatterForm, matter: Matter | None) -> Matter | None:
         return None
 
 
+@bp.app_context_processor
+def _docketing_words():
+    return {"kind_label": kind_label}
+
+
 def _docketed_from_data(matter: Matter) -> str:
     """What the matter's own dates docketed, in words, for the flash after saving it."""
     implied = operations.implied_events(matter)
@@ -107,7 +113,7 @@ def _docketed_from_data(matter: Matter) -> str:
         return "Record its first event (or enter its filing date) to docket its deadlines."
     open_count = db.session.execute(select(func.count(Deadline.id)).where(
         Deadline.matter_id == matter.id, Deadline.status.in_(("open", "extended")))).scalar()
-    events = ", ".join(f"{operations.event_description(matter.jurisdiction, e.code)} ({e.event_date})"
+    events = ", ".join(f"{event_label(matter.jurisdiction, e.code)} ({e.event_date})"
                        for e in implied)
     return f"Docketed from its data: {events}. {open_count} open deadline(s); each shows how it was computed."
 
@@ -170,7 +176,7 @@ class ManualDeadlineForm(FlaskForm):
 def _event_form(matter: Matter, **kwargs) -> EventForm:
     form = EventForm(**kwargs)
     form.code.choices = [("", "Choose an event…")] + [
-        (code, f"{code} — {description}") for code, description in operations.event_choices(matter.jurisdiction)]
+        (code, event_label(matter.jurisdiction, code)) for code, _ in operations.event_choices(matter.jurisdiction)]
     return form
 
 
@@ -239,7 +245,7 @@ def record_event(matter_id: int):
     except operations.DocketError as error:
         db.session.rollback()
         return _matter_page(matter, event_form=form, preview_error=str(error), status=400)
-    flash(f"Recorded {event.code} of {event.event_date}. The deadlines below are up to date.", "success")
+    flash(f"Recorded {event.label} of {event.event_date}. The deadlines below are up to date.", "success")
     return redirect(url_for("matters.detail", matter_id=matter.id))
 
 
@@ -251,7 +257,7 @@ def edit_event(event_id: int):
     if event.deleted_at is not None:
         abort(404)
     form = _event_form(event.matter, obj=event)
-    form.code.choices = [(event.code, event.code)]  # the kind of event stays; date and parameters change
+    form.code.choices = [(event.code, event.label)]  # the kind of event stays; date and parameters change
     error = None
     if form.validate_on_submit():
         try:
@@ -275,7 +281,7 @@ def delete_event(event_id: int):
     event = get_or_404(Event, event_id)
     if event.deleted_at is None:
         operations.delete_event(event, current_user.id)
-        flash(f"Deleted {event.code} of {event.event_date}. "
+        flash(f"Deleted {event.label} of {event.event_date}. "
               "Its deadlines were superseded; what it closed is open again.", "success")
     return redirect(url_for("matters.detail", matter_id=event.matter_id))
 

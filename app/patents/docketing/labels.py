@@ -1,6 +1,10 @@
 """What docketing calls things: deadline kinds and event parameters, as people read them."""
 from __future__ import annotations
 
+from functools import cache
+
+from .. import deadlines
+
 KIND_LABELS = {
     "US_NONPROVISIONAL_FILING": "File nonprovisional (claiming the provisional)",
     "US_CONVENTION_FILING": "File US application claiming foreign priority",
@@ -88,3 +92,22 @@ def kind_choices() -> list[tuple[str, str]]:
     """Every deadline kind the engine can produce, and hand-entered ones; no scan of the data."""
     return sorted([(kind, kind_label(kind)) for kind in KIND_LABELS] + [("MANUAL", "Entered by hand")],
                   key=lambda choice: choice[1])
+
+
+@cache
+def _event_descriptions() -> dict[tuple[str | None, str], str]:
+    vocabulary = deadlines.vocabulary()
+    described = {(None, c["event"]): c["description"] for c in vocabulary["closing"]}
+    for jurisdiction, events in vocabulary["triggering"].items():
+        described.update({(jurisdiction, e["event"]): e["description"] for e in events})
+    return described
+
+
+def event_label(jurisdiction: str, code: str) -> str:
+    """An event as people say it ("Final Office action mailed"), from the rules' own description; codes stay
+    in the API and the CLI."""
+    described = _event_descriptions()
+    description = described.get((jurisdiction, code)) or described.get((None, code))
+    if description is None:
+        return code.replace("_", " ").capitalize()
+    return description.split(" (date =")[0]

@@ -11,6 +11,7 @@ from ...models import User, utcnow
 from ...tenancy import TenantScoped
 from ...utc import UtcDateTime
 from ..priority import earliest_priority_date
+from .labels import event_label
 
 JURISDICTIONS = {"US": "United States (USPTO)", "EP": "European Patent Office", "PCT": "PCT international"}
 APPLICATION_TYPES = {
@@ -114,6 +115,11 @@ class Event(TenantScoped, db.Model):
 
     matter: Mapped[Matter] = relationship()
     recorded_by: Mapped[User | None] = relationship()
+
+    @property
+    def label(self) -> str:
+        """The event in plain words ("Final Office action mailed"); the code is for the API and the CLI."""
+        return event_label(self.matter.jurisdiction, self.code)
 
 
 DEADLINE_STATUSES = {"open": "Open", "extended": "Extended", "done": "Done", "superseded": "Superseded",

@@ -13,7 +13,7 @@ from ...accounts import members_query
 from ...extensions import db
 from ...models import PROVIDER_ROLES, User, utcnow
 from .. import deadlines as engine
-from .labels import PARAMETER_LABELS, kind_label
+from .labels import PARAMETER_LABELS, event_label, kind_label
 from .models import OPEN_STATUSES, Deadline, DeadlineChange, Event, Matter
 
 # What an event says about the matter's status (a docketing convention, not a legal period).
@@ -31,13 +31,21 @@ class EventRole:
     closing: dict | None  # the closing definition from the vocabulary
 
 
+def _closing_events(vocabulary: dict, jurisdiction: str) -> list[dict]:
+    """Closing events that can act on a deadline of this jurisdiction: a US matter is not offered an EP renewal."""
+    produced = {kind for e in vocabulary["triggering"].get(jurisdiction, []) for kind in e["produces"]}
+    return [c for c in vocabulary["closing"]
+            if c["closes_all"] or produced & {*c["closes"], *c["extends"], *c["supersedes"]}]
+
+
 def event_role(jurisdiction: str, code: str) -> EventRole:
     vocabulary = engine.vocabulary()
     triggering = any(e["event"] == code for e in vocabulary["triggering"].get(jurisdiction, []))
-    closing = next((c for c in vocabulary["closing"] if c["event"] == code), None)
+    closing_events = _closing_events(vocabulary, jurisdiction)
+    closing = next((c for c in closing_events if c["event"] == code), None)
     if not triggering and closing is None:
         known = sorted({e["event"] for e in vocabulary["triggering"].get(jurisdiction, [])}
-                       | {c["event"] for c in vocabulary["closing"]})
+                       | {c["event"] for c in closing_events})
         raise DocketError(f"'{code}' is not an event PatentDesk knows for {jurisdiction}. Known: {', '.join(known)}")
     return EventRole(triggering, closing)
 
@@ -47,14 +55,9 @@ def event_choices(jurisdiction: str) -> list[tuple[str, str]]:
     vocabulary = engine.vocabulary()
     triggering = [(e["event"], e["description"]) for e in vocabulary["triggering"].get(jurisdiction, [])]
     seen = {code for code, _ in triggering}
-    closing = [(c["event"], c["description"]) for c in vocabulary["closing"] if c["event"] not in seen]
+    closing = [(c["event"], c["description"]) for c in _closing_events(vocabulary, jurisdiction)
+               if c["event"] not in seen]
     return triggering + closing
-
-
-def event_description(jurisdiction: str, code: str) -> str:
-    """How the rules describe an event, without the "(date = ...)" hint for the form."""
-    description = dict(event_choices(jurisdiction)).get(code, code)
-    return description.split(" (date =")[0]
 
 
 def event_parameters(jurisdiction: str, code: str) -> list[dict]:
@@ -64,6 +67,11 @@ def event_parameters(jurisdiction: str, code: str) -> list[dict]:
             return [{**p, "label": PARAMETER_LABELS.get(p["name"], p["name"].replace("_", " ").capitalize())}
                     for p in entry["parameters"]]
     return []
+
+
+def _named(event: Event) -> str:
+    """An event in a history line: "Final Office action mailed of 2026-03-02"."""
+    return f"{event_label(event.matter.jurisdiction, event.code)} of {event.event_date}"
 
 
 def _snapshot(deadline: Deadline) -> dict:
@@ -121,14 +129,14 @@ def _produce(matter: Matter, event: Event, actor_id: int | None, why: str | None
             _apply_computed(deadline, computed)
             db.session.add(deadline)
             db.session.flush()
-            _log(deadline, "created", f"Computed from {event.code} of {event.event_date}", actor_id)
+            _log(deadline, "created", f"Computed from {_named(event)}", actor_id)
             continue
         before = _snapshot(deadline)
         _apply_computed(deadline, computed)
         if _snapshot(deadline) != before:
-            _log(deadline, "recomputed", why or f"Recomputed after {event.code} changed", actor_id, before)
+            _log(deadline, "recomputed", why or f"Recomputed after {_named(event)} changed", actor_id, before)
     for stale in existing.values():
-        _supersede(stale, f"No longer produced by {event.code} of {event.event_date}", actor_id)
+        _supersede(stale, f"No longer produced by {_named(event)}", actor_id)
 
 
 def _supersede(deadline: Deadline, why: str, actor_id: int | None) -> None:
@@ -158,13 +166,13 @@ def _close(matter: Matter, event: Event, closing: dict, actor_id: int | None, pa
         for deadline in _open_deadlines(matter, closing["supersedes"], not_from=event):
             before = _snapshot(deadline)
             deadline.status, deadline.done_event_id = "superseded", event.id
-            _log(deadline, "superseded", f"Replaced by {event.code} of {event.event_date}", actor_id, before)
+            _log(deadline, "superseded", f"Replaced by {_named(event)}", actor_id, before)
     for kind, sequence in engine.closed_kinds(event.code, params):
         for deadline in _open_deadlines(matter, [kind], sequence, not_from=event):
             before = _snapshot(deadline)
             deadline.status, deadline.done_at = "done", event.event_date
             deadline.done_by_id, deadline.done_event_id = actor_id, event.id
-            _log(deadline, "done", f"Closed by {event.code} of {event.event_date}", actor_id, before)
+            _log(deadline, "done", f"Closed by {_named(event)}", actor_id, before)
 
 
 def _extend(matter: Matter, event: Event, kinds, actor_id: int | None) -> None:
@@ -190,13 +198,13 @@ def _undo_closing(event: Event, actor_id: int | None) -> None:
         before = _snapshot(deadline)
         deadline.status = "extended" if deadline.extended_months else "open"
         deadline.done_at = deadline.done_by_id = deadline.done_event_id = None
-        _log(deadline, "reopened", f"{event.code} of {event.event_date} was changed or removed", actor_id, before)
+        _log(deadline, "reopened", f"{_named(event)} was changed or removed", actor_id, before)
     for deadline in db.session.execute(select(Deadline).where(Deadline.extension_event_id == event.id)).scalars():
         before = _snapshot(deadline)
         deadline.current_due, deadline.extended_months, deadline.extension_event_id = deadline.due, None, None
         if deadline.status == "extended":
             deadline.status = "open"
-        _log(deadline, "unextended", f"Extension {event.code} of {event.event_date} was changed or removed",
+        _log(deadline, "unextended", f"{_named(event)} was changed or removed",
              actor_id, before)
 
 
@@ -253,7 +261,7 @@ def delete_event(event: Event, actor_id: int | None) -> None:
     _undo_closing(event, actor_id)
     for deadline in db.session.execute(select(Deadline).where(
             Deadline.source_event_id == event.id, Deadline.status != "superseded")).scalars():
-        _supersede(deadline, f"{event.code} of {event.event_date} was deleted", actor_id)
+        _supersede(deadline, f"{_named(event)} was deleted", actor_id)
     event.deleted_at = utcnow()
 
 

@@ -152,3 +152,32 @@ def test_imported_continuations_and_divisionals_take_their_parents_date():
     # a related publication (the same application published earlier) is not a priority
     assert imported_priority_date(date(2011, 1, 1), [{"relation": "related-publication", "date": "2009-01-01"}]) \
         == date(2011, 1, 1)
+
+
+def test_pages_say_events_and_deadlines_in_plain_words(world, login_as):
+    paralegal = login_as(world["a_paralegal"])
+    matter_id = new_matter(paralegal, world)
+    page = paralegal.post(f"/matters/{matter_id}/events", data={
+        "code": "FINAL_OA", "event_date": "2026-03-02", "preview": "1"}).get_data(as_text=True)
+    assert "Reply to final Office action" in page and "US_FINAL_OA_REPLY" not in page
+    page = paralegal.post(f"/matters/{matter_id}/events", data={
+        "code": "FINAL_OA", "event_date": "2026-03-02", "record": "1"}, follow_redirects=True).get_data(as_text=True)
+    assert "Recorded Final Office action mailed of 2026-03-02" in page
+    with tenant_scope(world.firm_a.id):
+        deadline_id = db.session.execute(select(Deadline.id).where(
+            Deadline.matter_id == matter_id, Deadline.kind == "US_FINAL_OA_REPLY")).scalar_one()
+    page = paralegal.get(f"/deadlines/{deadline_id}").get_data(as_text=True)
+    assert "Final Office action mailed of 2026-03-02" in page
+    assert ">FINAL_OA<" not in page and "from FINAL_OA" not in page and "by FINAL_OA" not in page
+
+
+def test_the_event_picker_offers_only_events_of_the_matters_office(world, login_as):
+    paralegal = login_as(world["a_paralegal"])
+    us_matter = new_matter(paralegal, world)
+    ep_matter = new_matter(paralegal, world, reference="ACME-0901", jurisdiction="EP", application_type="ep")
+    us_page = paralegal.get(f"/matters/{us_matter}").get_data(as_text=True)
+    ep_page = paralegal.get(f"/matters/{ep_matter}").get_data(as_text=True)
+    for code in ("RENEWAL_PAID", "EP_APPEAL_FILED", "UP_RENEWAL_PAID"):
+        assert f'value="{code}"' not in us_page and f'value="{code}"' in ep_page
+    assert 'value="MAINTENANCE_FEE_PAID"' in us_page and 'value="MAINTENANCE_FEE_PAID"' not in ep_page
+    assert 'value="ABANDONED"' in us_page and 'value="ABANDONED"' in ep_page
