@@ -30,6 +30,7 @@ from ..web import tenant_required
 bp = Blueprint("docket", __name__)
 
 QUICK_RANGES = (7, 30, 90)
+DEFAULT_RANGE_DAYS = 30
 
 
 def _visible_tenants():
@@ -49,10 +50,20 @@ def _filters_from_request(tenants) -> DocketFilters:
         todays=todays, due_from=_arg_date("from"), due_to=_arg_date("to"))
     if filters.status not in STATUS_FILTERS:
         filters.status = "open"
+    filters.future_annuities = request.args.get("annuities") == "all"
+    today = min(todays.values(), default=date.today())
     days = request.args.get("next", type=int)
     if days in QUICK_RANGES:
-        filters = filters.with_range(days, min(todays.values(), default=date.today()))
+        filters = filters.with_range(days, today)
+    elif _opens_on_default_range(filters):
+        filters.due_to = today + timedelta(days=DEFAULT_RANGE_DAYS)  # what is overdue, and the coming month
     return filters
+
+
+def _opens_on_default_range(filters: DocketFilters) -> bool:
+    """The docket opens on what needs attention; `next=all`, a date, or another status shows the rest."""
+    return (filters.status == "open" and request.args.get("next") != "all"
+            and not filters.due_from and not filters.due_to)
 
 
 def _arg_date(name: str) -> date | None:

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..models import PROVIDER_ROLES
 from ..patents.deadlines import RuleError, preview
 from ..patents.docketing import operations
-from ..patents.docketing.labels import event_label, kind_label
+from ..patents.docketing.labels import event_label, kind_label, parameter_label
 from ..patents.docketing.models import (
     APPLICATION_TYPES,
     JURISDICTIONS,
@@ -26,7 +26,7 @@ from ..patents.docketing.models import (
     Matter,
     PriorityClaim,
 )
-from ..patents.docketing.queries import matters_query
+from ..patents.docketing.queries import later_in_series, matters_query, tenant_today
 from ..permissions import Can, can, requires
 from ..single_line import NoControlCharacters
 from ..tenancy import get_or_404
@@ -103,7 +103,7 @@ def _save_matter(form: MatterForm, matter: Matter | None) -> Matter | None:
 
 @bp.app_context_processor
 def _docketing_words():
-    return {"kind_label": kind_label}
+    return {"kind_label": kind_label, "parameter_label": parameter_label}
 
 
 def _docketed_from_data(matter: Matter) -> str:
@@ -202,10 +202,12 @@ def _matter_page(matter: Matter, event_form=None, manual_form=None, preview=None
     deadlines = db.session.execute(select(Deadline).where(Deadline.matter_id == matter.id)
                                    .order_by(Deadline.current_due)).scalars().all()
     children = db.session.execute(select(Matter).where(Matter.parent_id == matter.id)).scalars().all()
-    from ..patents.docketing.queries import tenant_today
+    later = set(db.session.execute(select(Deadline.id).where(
+        Deadline.matter_id == matter.id, later_in_series(Deadline))).scalars())
     return render_template(
         "matters/detail.html", matter=matter, events=events, children=children, today=tenant_today(g.tenant),
-        open_deadlines=[d for d in deadlines if d.is_open],
+        open_deadlines=[d for d in deadlines if d.is_open and d.id not in later],
+        future_annuities=[d for d in deadlines if d.is_open and d.id in later],
         closed_deadlines=[d for d in deadlines if not d.is_open],
         event_form=event_form or _event_form(matter), manual_form=manual_form or ManualDeadlineForm(prefix="manual"),
         parameters=_all_parameters(matter.jurisdiction), preview=preview, preview_error=preview_error,

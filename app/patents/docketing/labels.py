@@ -81,6 +81,10 @@ PARAMETER_LABELS = {"isr_date": "ISR date", "ipea": "IPEA", "priority_date": "Pr
                     "office": "Office", "filing_date": "Filing date", "grant_mention_date": "Grant mentioned"}
 
 
+def parameter_label(name: str) -> str:
+    return PARAMETER_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
 def kind_label(kind: str, sequence: int | None = None) -> str:
     label = KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
     if sequence is None:

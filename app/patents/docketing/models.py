@@ -65,6 +65,10 @@ class Matter(TenantScoped, db.Model):
         back_populates="matter", cascade="all, delete-orphan", order_by="PriorityClaim.filing_date")
 
     @property
+    def application_type_label(self) -> str:
+        return APPLICATION_TYPES.get(self.application_type, self.application_type)
+
+    @property
     def earliest_priority_date(self) -> date | None:
         """Priority claims, provisionals and the parents it relies on, all the way up (app/patents/priority.py)."""
         return self._earliest_priority_date(seen=set())

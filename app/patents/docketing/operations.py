@@ -13,7 +13,7 @@ from ...accounts import members_query
 from ...extensions import db
 from ...models import PROVIDER_ROLES, User, utcnow
 from .. import deadlines as engine
-from .labels import PARAMETER_LABELS, event_label, kind_label
+from .labels import event_label, kind_label, parameter_label
 from .models import OPEN_STATUSES, Deadline, DeadlineChange, Event, Matter
 
 # What an event says about the matter's status (a docketing convention, not a legal period).
@@ -64,7 +64,7 @@ def event_parameters(jurisdiction: str, code: str) -> list[dict]:
     vocabulary = engine.vocabulary()
     for entry in vocabulary["triggering"].get(jurisdiction, []) + vocabulary["closing"]:
         if entry["event"] == code:
-            return [{**p, "label": PARAMETER_LABELS.get(p["name"], p["name"].replace("_", " ").capitalize())}
+            return [{**p, "label": parameter_label(p["name"])}
                     for p in entry["parameters"]]
     return []
 

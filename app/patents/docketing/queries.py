@@ -5,7 +5,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...models import SpecialistAssignment, Tenant, User
@@ -41,6 +42,8 @@ class DocketFilters:
     matter_id: int | None = None
     sort: str = "due"
     todays: dict[int, date] = field(default_factory=dict)  # tenant id -> local date
+    # A numbered series (renewal years, maintenance fees) shows its next open member only, unless asked.
+    future_annuities: bool = False
 
     def with_range(self, days: int, today: date) -> DocketFilters:
         return replace(self, due_from=today, due_to=today + timedelta(days=days))
@@ -75,10 +78,20 @@ def _filtered(query, filters: DocketFilters):
         query = query.where(Deadline.matter_id == filters.matter_id)
     if filters.jurisdiction:
         query = query.where(Matter.jurisdiction == filters.jurisdiction)
+    if not filters.future_annuities:
+        query = query.where(~later_in_series(Deadline))
     if filters.responsible_id:
         query = query.where(or_(Matter.responsible_attorney_id == filters.responsible_id,
                                 Matter.specialist_id == filters.responsible_id))
     return query
+
+
+def later_in_series(deadline):
+    """True for a renewal year or maintenance fee while an earlier one of the same matter is still open."""
+    earlier = aliased(Deadline)
+    return exists().where(earlier.matter_id == deadline.matter_id, earlier.kind == deadline.kind,
+                          earlier.sequence.is_not(None), deadline.sequence.is_not(None),
+                          earlier.status.in_(OPEN_STATUSES), earlier.sequence < deadline.sequence)
 
 
 def docket_query(filters: DocketFilters):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.patents.docketing.models import Deadline, Event, Matter
-from app.patents.docketing.operations import record_event, update_matter
+from app.patents.docketing.operations import add_manual_deadline, record_event, update_matter
 from app.patents.priority import imported_priority_date
 from app.patents.search.importers import ImportedRecord, iter_records
 from app.patents.search.sessions import create_session
@@ -181,3 +181,45 @@ def test_the_event_picker_offers_only_events_of_the_matters_office(world, login_
         assert f'value="{code}"' not in us_page and f'value="{code}"' in ep_page
     assert 'value="MAINTENANCE_FEE_PAID"' in us_page and 'value="MAINTENANCE_FEE_PAID"' not in ep_page
     assert 'value="ABANDONED"' in us_page and 'value="ABANDONED"' in ep_page
+
+
+def test_renewal_years_do_not_flood_the_docket_or_the_matter_page(world, login_as):
+    paralegal = login_as(world["a_paralegal"])
+    filed = TODAY - timedelta(days=400)
+    matter_id = new_matter(paralegal, world, jurisdiction="EP", application_type="ep", filing_date=filed.isoformat())
+    with tenant_scope(world.firm_a.id):
+        renewals = db.session.execute(select(Deadline.sequence).where(
+            Deadline.matter_id == matter_id, Deadline.kind == "EP_RENEWAL").order_by(Deadline.sequence)).scalars().all()
+    assert renewals[0] == 3 and len(renewals) > 10  # every year is docketed ...
+    docket = paralegal.get("/docket?next=all").get_data(as_text=True)
+    assert docket.count("EP renewal fee, year") == 1  # ... but the docket shows the next one
+    assert "EP renewal fee, year 3" in docket
+    shown = paralegal.get("/docket?next=all&annuities=all").get_data(as_text=True)
+    assert shown.count("EP renewal fee, year") == len(renewals)
+    page = paralegal.get(f"/matters/{matter_id}").get_data(as_text=True)
+    assert f"Future annuities ({len(renewals) - 1})" in page
+    assert "years</span>" in page  # a renewal years away reads in years, not thousands of days
+
+
+def test_a_row_of_another_firm_on_the_providers_docket_leads_to_the_deadline(world, login_as):
+    matter_id = _upcoming_in(world.firm_b, "BOR-77")
+    specialist = login_as(world["specialist_both"])
+    specialist.post("/tenants/choose", data={"tenant_id": world.firm_a.id})
+    docket = specialist.get("/docket").get_data(as_text=True)
+    with tenant_scope(world.firm_b.id):
+        deadline_id = db.session.execute(select(Deadline.id).where(Deadline.matter_id == matter_id)).scalar_one()
+    assert f'name="next" value="/deadlines/{deadline_id}"' in docket
+    opened = specialist.post("/tenants/choose", data={"tenant_id": world.firm_b.id,
+                                                      "next": f"/deadlines/{deadline_id}"}, follow_redirects=True)
+    assert opened.status_code == 200 and "BOR-77" in opened.get_data(as_text=True)
+    # a firm the specialist is not assigned to stays a 404, whatever the form says
+    assert login_as(world["specialist_a"]).post("/tenants/choose", data={
+        "tenant_id": world.firm_b.id, "next": f"/deadlines/{deadline_id}"}).status_code == 404
+
+
+def _upcoming_in(tenant, reference) -> int:
+    matter_id = add_matter(tenant, reference).id
+    with tenant_scope(tenant.id):
+        add_manual_deadline(db.session.get(Matter, matter_id), "Client instructions", TODAY + timedelta(days=3), None)
+        db.session.commit()
+    return matter_id
