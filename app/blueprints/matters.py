@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..accounts import members_query
@@ -32,6 +32,7 @@ from ..single_line import NoControlCharacters
 from ..tenancy import get_or_404
 from ..urls import safe_local_path
 from ..web import tenant_required
+from ..web.fields import DayField, day_required
 
 bp = Blueprint("matters", __name__)
 
@@ -55,11 +56,11 @@ class MatterForm(FlaskForm):
     jurisdiction = SelectField("Jurisdiction", choices=list(JURISDICTIONS.items()))
     application_type = SelectField("Application type", choices=list(APPLICATION_TYPES.items()))
     application_number = StringField("Application number", validators=[Optional(), Length(max=40)])
-    filing_date = DateField("Filing date", validators=[Optional()])
+    filing_date = DayField("Filing date", validators=[Optional()])
     publication_number = StringField("Publication number", validators=[Optional(), Length(max=40)])
-    publication_date = DateField("Publication date", validators=[Optional()])
+    publication_date = DayField("Publication date", validators=[Optional()])
     grant_number = StringField("Patent number", validators=[Optional(), Length(max=40)])
-    grant_date = DateField("Grant date", validators=[Optional()])
+    grant_date = DayField("Grant date", validators=[Optional()])
     status = SelectField("Status", choices=list(MATTER_STATUSES.items()))
     parent_id = SelectField("Parent matter (family)", coerce=int)
     family_relation = SelectField("Relation to parent", default="", choices=[
@@ -163,13 +164,13 @@ def edit(matter_id: int):
 
 class EventForm(FlaskForm):
     code = SelectField("Event", validators=[DataRequired()])
-    event_date = DateField("Date", validators=[DataRequired()])
+    event_date = DayField("Date", validators=[day_required()])
     note = StringField("Note", validators=[Optional(), Length(max=500)])
 
 
 class ManualDeadlineForm(FlaskForm):
     label = StringField("What is due", validators=[DataRequired(), Length(max=200), NoControlCharacters()])
-    due = DateField("Due date", validators=[DataRequired()])
+    due = DayField("Due date", validators=[day_required()])
     note = StringField("Note", validators=[Optional(), Length(max=500)])
 
 
@@ -196,7 +197,8 @@ def _submitted_params(matter: Matter, code: str) -> dict:
             if request.form.get(f"param_{name}", "").strip()}
 
 
-def _matter_page(matter: Matter, event_form=None, manual_form=None, preview=None, preview_error=None, status=200):
+def _matter_page(matter: Matter, event_form=None, manual_form=None, preview=None, preview_error=None,
+                 date_doubts=(), status=200):
     events = db.session.execute(select(Event).where(Event.matter_id == matter.id)
                                 .order_by(Event.event_date.desc(), Event.id.desc())).scalars().all()
     deadlines = db.session.execute(select(Deadline).where(Deadline.matter_id == matter.id)
@@ -211,6 +213,7 @@ def _matter_page(matter: Matter, event_form=None, manual_form=None, preview=None
         closed_deadlines=[d for d in deadlines if not d.is_open],
         event_form=event_form or _event_form(matter), manual_form=manual_form or ManualDeadlineForm(prefix="manual"),
         parameters=_all_parameters(matter.jurisdiction), preview=preview, preview_error=preview_error,
+        date_doubts=date_doubts,
         can_docket=can(current_user, Can.DOCKET)), status
 
 
@@ -241,6 +244,9 @@ def record_event(matter_id: int):
         except (RuleError, operations.DocketError) as error:
             return _matter_page(matter, event_form=form, preview_error=str(error), status=400)
         return _matter_page(matter, event_form=form, preview=result or {"deadlines": [], "closing_only": True})
+    doubts = operations.date_doubts(matter, form.event_date.data, tenant_today(g.tenant))
+    if doubts and not request.form.get("confirmed"):
+        return _matter_page(matter, event_form=form, date_doubts=doubts, status=400)
     try:
         event = operations.record_event(matter, form.code.data, form.event_date.data, params, current_user.id,
                                        form.note.data or None)
@@ -305,7 +311,7 @@ def add_deadline(matter_id: int):
 class PriorityClaimForm(FlaskForm):
     country = StringField("Country", validators=[DataRequired(), Length(max=4)])
     application_number = StringField("Application number", validators=[DataRequired(), Length(max=40)])
-    filing_date = DateField("Filing date", validators=[DataRequired()])
+    filing_date = DayField("Filing date", validators=[day_required()])
 
 
 @bp.route("/matters/<int:matter_id>/priority-claims", methods=["POST"])
@@ -322,19 +328,21 @@ def add_priority_claim(matter_id: int):
         operations.docket_from_matter_data(matter, current_user.id)
         flash(f"Priority claim added. {_docketed_from_data(matter)}", "success")
     else:
-        flash("The priority claim needs a country, a number and a valid date.", "error")
+        problems = " ".join(f"{getattr(form, name).label.text}: {' '.join(messages)}"
+                            for name, messages in form.errors.items())
+        flash(f"The priority claim was not added. {problems}", "error")
     return redirect(url_for("matters.detail", matter_id=matter.id))
 
 
 # --- Deadlines ------------------------------------------------------------------------------------------
 
 class OverrideForm(FlaskForm):
-    new_due = DateField("New due date", validators=[DataRequired()])
+    new_due = DayField("New due date", validators=[day_required()])
     reason = StringField("Why", validators=[DataRequired(), Length(max=300)])
 
 
 class DoneForm(FlaskForm):
-    done_on = DateField("Done on", validators=[DataRequired()], default=date.today)
+    done_on = DayField("Done on", validators=[day_required()], default=date.today)
     note = StringField("Note", validators=[Optional(), Length(max=300)])
 
 

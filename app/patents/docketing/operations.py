@@ -15,6 +15,7 @@ from ...models import PROVIDER_ROLES, User, utcnow
 from .. import deadlines as engine
 from .labels import event_label, kind_label, parameter_label
 from .models import OPEN_STATUSES, Deadline, DeadlineChange, Event, Matter
+from .numbers import application_number_problem
 
 # What an event says about the matter's status (a docketing convention, not a legal period).
 STATUS_AFTER_EVENT = {"NOTICE_OF_ALLOWANCE": "allowed", "GRANTED": "granted", "EP_GRANT_MENTIONED": "granted",
@@ -234,6 +235,25 @@ def _apply(matter: Matter, event: Event, actor_id: int | None) -> None:
             matter.grant_date = event.event_date
 
 
+# How far from today an event date may lie before the person recording it is asked to confirm it.
+EVENT_DATE_PLAUSIBLE_YEARS = 20
+
+
+def date_doubts(matter: Matter, event_date: date, today: date) -> list[str]:
+    """Reasons an event date looks mistyped (a future date, a date before the filing, a date decades away);
+    the page asks for confirmation instead of docketing from it at once."""
+    doubts = []
+    if event_date > today:
+        doubts.append(f"{event_date} is in the future: events are recorded when they have happened.")
+    if matter.filing_date and event_date < matter.filing_date and matter.earliest_priority_date \
+            and event_date < matter.earliest_priority_date:
+        doubts.append(f"{event_date} is before the matter was filed ({matter.filing_date}) and before its "
+                      f"earliest priority ({matter.earliest_priority_date}).")
+    if abs(event_date.year - today.year) > EVENT_DATE_PLAUSIBLE_YEARS:
+        doubts.append(f"{event_date} is more than {EVENT_DATE_PLAUSIBLE_YEARS} years from today.")
+    return doubts
+
+
 def record_event(matter: Matter, code: str, event_date: date, params: dict | None, actor_id: int | None,
                  note: str | None = None) -> Event:
     """Docket an event: create the deadlines it produces, close what it answers, move what it extends."""
@@ -354,6 +374,19 @@ def _check_matter(values: dict, matter: Matter | None, tenant_id: int) -> None:
     if specialist_id is not None and db.session.execute(members_query(
             tenant_id, PROVIDER_ROLES).where(User.id == specialist_id)).scalar() is None:
         errors["specialist_id"] = ["No such specialist assigned to this firm."]
+    def current(name):
+        return values[name] if name in values else getattr(matter, name, None)
+
+    if "application_number" in values or "jurisdiction" in values:
+        problem = application_number_problem(current("jurisdiction"), current("application_number"))
+        if problem:
+            errors["application_number"] = [problem]
+    filed, granted, published = current("filing_date"), current("grant_date"), current("publication_date")
+    if filed and granted and granted < filed:
+        errors["grant_date"] = [f"A patent cannot be granted ({granted}) before its application was filed ({filed})."]
+    if filed and published and published < filed:
+        errors["publication_date"] = [f"An application cannot be published ({published}) before it was filed "
+                                      f"({filed})."]
     if "reference" in values and values["reference"] is not None:
         if not values["reference"].strip():
             errors["reference"] = ["Give the matter a reference."]

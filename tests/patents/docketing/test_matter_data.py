@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.patents.docketing.models import Deadline, Event, Matter
+from app.patents.docketing.numbers import application_number_problem
 from app.patents.docketing.operations import add_manual_deadline, record_event, update_matter
 from app.patents.priority import imported_priority_date
 from app.patents.search.importers import ImportedRecord, iter_records
@@ -223,3 +224,39 @@ def _upcoming_in(tenant, reference) -> int:
         add_manual_deadline(db.session.get(Matter, matter_id), "Client instructions", TODAY + timedelta(days=3), None)
         db.session.commit()
     return matter_id
+
+
+def test_mistyped_dates_and_numbers_are_caught_where_people_make_them(world, login_as):
+    paralegal = login_as(world["a_paralegal"])
+    matter_id = new_matter(paralegal, world, filing_date="2025-03-03")
+    impossible = paralegal.post(f"/matters/{matter_id}/events", data={
+        "code": "NONFINAL_OA", "event_date": "2026-02-30", "record": "1", "note": "kept"})
+    page = impossible.get_data(as_text=True)
+    assert impossible.status_code == 400 and "“2026-02-30” is not a date" in page and "kept" in page
+    assert "This field is required" not in page
+
+    future = (TODAY + timedelta(days=40)).isoformat()
+    asked = paralegal.post(f"/matters/{matter_id}/events", data={"code": "NONFINAL_OA", "event_date": future,
+                                                                 "record": "1"})
+    assert asked.status_code == 400 and "is in the future" in asked.get_data(as_text=True)
+    assert [code for code, _, _ in events_of(world, matter_id)] == ["NONPROVISIONAL_FILED"]  # nothing recorded
+    decades = paralegal.post(f"/matters/{matter_id}/events", data={"code": "NONFINAL_OA", "event_date": "1925-03-03",
+                                                                   "record": "1"}).get_data(as_text=True)
+    assert "before the matter was filed" in decades and "more than 20 years" in decades
+    confirmed = paralegal.post(f"/matters/{matter_id}/events", data={
+        "code": "NONFINAL_OA", "event_date": future, "record": "1", "confirmed": "1"})
+    assert confirmed.status_code == 302
+
+    base = {"reference": "ACME-0902", "title": "Pad", "jurisdiction": "US", "application_type": "utility",
+            "status": "pending", "parent_id": 0, "family_relation": "", "responsible_attorney_id": 0,
+            "specialist_id": 0}
+    refused = paralegal.post("/matters/new", data={**base, "filing_date": "2024-05-01", "grant_date": "2023-01-01",
+                                                   "application_number": "18/123,45"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "cannot be granted (2023-01-01) before" in page
+    assert "not how US application numbers are written" in page and "18/123,45" in page
+    for number in ("18/123,456", "18123456", "US 18/123,456"):
+        assert application_number_problem("US", number) is None
+    assert application_number_problem("EP", "EP 22187654.3") is None
+    assert application_number_problem("PCT", "PCT/US2025/012345") is None
+    assert application_number_problem("PCT", "PCT/US25/12345") is not None

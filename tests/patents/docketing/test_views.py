@@ -43,7 +43,7 @@ def test_paralegal_creates_a_matter_previews_and_records_an_event(world, login_a
     with tenant_scope(world.firm_a.id):
         assert db.session.execute(select(Deadline.id)).scalars().all() == docketed  # a preview saves nothing
     saved = paralegal.post(matter_url + "/events", data={"code": "NONFINAL_OA", "event_date": "2028-01-31",
-                                                         "record": "1"})
+                                                         "record": "1", "confirmed": "1"})  # a future date
     assert saved.status_code == 302
     page = paralegal.get(matter_url).get_data(as_text=True)
     assert "Reply to non-final Office action" in page and "2028-05-01" in page
