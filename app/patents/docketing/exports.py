@@ -58,6 +58,22 @@ def request_report(filters: DocketFilters, tenant, user_id: int):
                              asdict(filters), f"{tenant.name}: docket", user_id, created_by_id=user_id)
 
 
+DOCKET_PDF_COLUMNS = ["Matter", "Deadline and rule", "Due", "Final", "Left", "Status", "Responsible"]
+# Points on A4 inside 15 mm margins (510 pt): a date ("2026-11-23") and a day count ("-1234") never wrap.
+DOCKET_PDF_WIDTHS = [92, 120, 60, 60, 42, 64, 72]
+
+
+def docket_pdf_row(row) -> list[str]:
+    deadline, matter = row.deadline, row.matter
+    status = DEADLINE_STATUSES.get(deadline.status, deadline.status)
+    if deadline.needs_verification:
+        status += "\nUnverified"
+    responsible = "\n".join(person.name for person in (matter.responsible_attorney, matter.specialist) if person)
+    return [f"{matter.reference}\n{matter.title[:80]}", f"{deadline.label}\n{deadline.citation or 'entered by hand'}",
+            deadline.current_due.isoformat(), deadline.final_due.isoformat() if deadline.final_due else "",
+            str(row.days_left) if deadline.is_open else "", status, responsible or "—"]
+
+
 def render_docket_pdf(progress, filters_dict: dict, title: str, user_id: int | None) -> dict:
     """Job body: the filtered docket as a PDF, stored for the tenant."""
     from ...files import FilePurpose, store_bytes
@@ -66,12 +82,9 @@ def render_docket_pdf(progress, filters_dict: dict, title: str, user_id: int | N
     filters = DocketFilters(**filters_dict)
     rows = docket_rows(filters)
     progress.update(0, len(rows), "Laying out the docket report…")
-    body = [pdf.text(f"{len(rows)} deadline(s). Dates are the dates to meet now, after any extension.", "small"),
-            pdf.table(["Matter", "Deadline", "Due", "Final", "Left", "Status", "Citation"], [
-                [f"{r.matter.reference}\n{r.matter.title[:80]}", r.deadline.label, r.deadline.current_due.isoformat(),
-                 r.deadline.final_due.isoformat() if r.deadline.final_due else "", r.days_left,
-                 DEADLINE_STATUSES.get(r.deadline.status, r.deadline.status), r.deadline.citation] for r in rows],
-                widths=[120, 105, 52, 52, 28, 45, 110])]
+    body = [pdf.text(f"{len(rows)} deadline(s). Dates are the dates to meet now, after any extension; "
+                     "'Left' counts days from the firm's today (negative: overdue).", "small"),
+            pdf.table(DOCKET_PDF_COLUMNS, [docket_pdf_row(r) for r in rows], widths=DOCKET_PDF_WIDTHS)]
     content = pdf.render(title, "Docket report", body, footer="PatentDesk docket")
     stored = store_bytes(content, f"docket-{date.today().isoformat()}.pdf", "application/pdf",
                          FilePurpose.DOCKET_REPORT, created_by_id=user_id)

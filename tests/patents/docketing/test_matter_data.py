@@ -260,3 +260,27 @@ def test_mistyped_dates_and_numbers_are_caught_where_people_make_them(world, log
     assert application_number_problem("EP", "EP 22187654.3") is None
     assert application_number_problem("PCT", "PCT/US2025/012345") is None
     assert application_number_problem("PCT", "PCT/US25/12345") is not None
+
+
+def test_docket_pdf_columns_fit_dates_and_day_counts_and_flag_unverified_dates(world):
+    from reportlab.platypus import Paragraph
+
+    from app.patents.docketing.exports import DOCKET_PDF_COLUMNS, DOCKET_PDF_WIDTHS, docket_pdf_row
+    from app.patents.docketing.queries import DocketFilters, docket_rows
+    from app.patents.reports import pdf
+
+    matter_id = add_matter(world.firm_a, "ACME-0950", responsible_attorney_id=world["a_attorney"].id).id
+    with tenant_scope(world.firm_a.id):
+        add_manual_deadline(db.session.get(Matter, matter_id), "Client instructions", TODAY + timedelta(days=3),
+                            world["a_paralegal"].id)  # entered by hand: unverified until a second person checks
+        db.session.commit()
+        (row,) = docket_rows(DocketFilters(tenant_ids=[world.firm_a.id], todays={world.firm_a.id: TODAY}))
+        cells = dict(zip(DOCKET_PDF_COLUMNS, docket_pdf_row(row)))
+    assert "Unverified" in cells["Status"] and world["a_attorney"].name in cells["Responsible"]
+    widths = dict(zip(DOCKET_PDF_COLUMNS, DOCKET_PDF_WIDTHS))
+    for column, worst in (("Due", "2026-11-28"), ("Final", "2028-12-31"), ("Left", "-9999"), ("Left", "12345"),
+                          ("Status", "Unverified"), ("Status", "Superseded")):
+        paragraph = pdf.text(worst, "cell")
+        assert isinstance(paragraph, Paragraph)
+        paragraph.wrap(widths[column] - 12, 1000)  # the table's default cell padding is 6 pt a side
+        assert len(paragraph.blPara.lines) == 1, column
