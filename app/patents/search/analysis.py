@@ -50,11 +50,16 @@ def name_analyzer():
 def analysed_terms(text: str) -> list[tuple[int, str]]:
     """(position, stem) of every indexed term of a text, positions counting stop words as the engines do."""
     terms = []
-    for position, match in enumerate(_TOKEN_RE.finditer(text)):
-        word = match.group(0).lower()
+    for position, word in enumerate(_TOKEN_RE.findall(text)):
+        word = word.lower()
         if word not in STOP_WORDS:
             terms.append((position, stem(word)))
     return terms
+
+
+def term_count(text: str) -> int:
+    """How many terms a text field indexes (its length for scoring): the words that are not stop words."""
+    return sum(1 for match in _TOKEN_RE.finditer(text) if match.group(0).lower() not in STOP_WORDS)
 
 
 def analysed_names(text: str) -> list[str]:

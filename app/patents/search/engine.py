@@ -22,6 +22,9 @@ from .query import Or, Term, parse_query, resolve_wildcards
 MAX_RESULT_WINDOW = 1000  # deep pagination stops here: narrow the query instead
 MAX_SIMILAR_TEXT = 50_000
 KEY_TERM_LIMIT = 25
+# Nearly every document shares a word with a pasted claim: counting them all exactly is most of a similarity
+# search's time on Whoosh, and says little. Beyond this many, the count is "more than".
+SIMILAR_COUNT_LIMIT = 1_000
 
 # Words every claim uses: they say nothing about the invention.
 PATENT_BOILERPLATE = frozenset("""
@@ -170,12 +173,16 @@ def key_terms(where, text: str, collections: list[str], limit: int = KEY_TERM_LI
 
 def similar(where, text: str, before: date | None, collections: list[str], limit: int = 20, *,
             offset: int = 0, count_limit: int | None = None, budget: Budget | None = None) -> SearchResult:
-    """Documents sharing the most distinctive terms of text (at most KEY_TERM_LIMIT of them, over all text fields)."""
+    """Documents sharing the most distinctive terms of text (at most KEY_TERM_LIMIT of them, over all text fields).
+
+    The count is exact up to SIMILAR_COUNT_LIMIT (or a lower count_limit), then "more than".
+    """
     _check_window(limit, offset)
     if len(text) > MAX_SIMILAR_TEXT:
         raise ValueError(f"the text may be at most {MAX_SIMILAR_TEXT:,} characters long")
     indexes = as_indexes(where)
     budget = budget or indexes.budget()
+    count_limit = min(count_limit if count_limit is not None else SIMILAR_COUNT_LIMIT, SIMILAR_COUNT_LIMIT)
     terms = key_terms(indexes, text, collections)
     if not terms:
         return SearchResult(0, [])

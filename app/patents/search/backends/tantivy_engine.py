@@ -81,9 +81,12 @@ def family_hash(family: str) -> int:
     return int.from_bytes(hashlib.blake2b(family.encode(), digest_size=8).digest(), "big")
 
 
-def _add_tokens(document, name: str, text: str, positioned: list[tuple[int, str]]) -> None:
-    if positioned:
-        tokens = [tantivy.Token(term, position, 0, 0) for position, term in positioned]
+def _tokens(positioned: list[tuple[int, str]]) -> list:
+    return [tantivy.Token(term, position, 0) for position, term in positioned]
+
+
+def _add_tokens(document, name: str, text: str, tokens: list) -> None:
+    if tokens:
         document.add_pre_tokenized_text(name, tantivy.PreTokenizedString(text, tokens))
 
 
@@ -91,14 +94,15 @@ def tantivy_document(record: PatentRecord, collection: str):
     fields = document_fields(record, collection)
     document = tantivy.Document()
     document.add_text("number", fields["number"])
-    body: list[str] = []
+    body: list = []
     for name in TEXT_FIELDS:
-        terms = analysed_terms(fields[name])
-        _add_tokens(document, name, fields[name], terms)
-        body += [term for _, term in terms]
-    _add_tokens(document, "body", "", list(enumerate(body)))  # the four fields together, as Whoosh's `body`
+        tokens = _tokens(analysed_terms(fields[name]))
+        _add_tokens(document, name, fields[name], tokens)
+        body += tokens
+    # The four fields together, as Whoosh's `body`; it keeps no positions, so the fields' tokens serve as they are.
+    _add_tokens(document, "body", "", body)
     for name in NAME_FIELDS:
-        _add_tokens(document, name, fields[name], list(enumerate(analysed_names(fields[name]))))
+        _add_tokens(document, name, fields[name], _tokens(enumerate(analysed_names(fields[name]))))
     for name in KEYWORD_FIELDS:
         values = fields[name] if isinstance(fields[name], list) else [fields[name]]
         for value in values:

@@ -10,7 +10,8 @@ and kept in a small pool (Whoosh readers are not thread-safe, so each search che
 date cut-off, country, kind and CPC filters are arrays and sets cached per segment reader; matches
 are counted in the same pass that collects the best ones; only the page shown is loaded.
 Scores are BM25 computed as tantivy computes them (same idf, same length quantisation, query-time
-field boosts), so both engines rank alike.
+field boosts), so both engines rank alike. Whoosh's own field length is one lossy byte (11 tokens read back
+as 12), so each document also keeps tantivy's exact length code of every scored field in a column (`norms`).
 """
 from __future__ import annotations
 
@@ -25,20 +26,22 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
 
+from whoosh import columns
 from whoosh import index as whoosh_index
 from whoosh import matching
 from whoosh.util import make_binary_tree
 from whoosh import query as wq
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.reading import MultiReader
 from whoosh.scoring import WeightingModel, WeightLengthScorer, WeightScorer
 from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from .. import query as ql
-from ..analysis import name_analyzer, text_analyzer
+from ..analysis import analysed_names, name_analyzer, term_count, text_analyzer
 from ..documents import FIELD_BOOSTS, date_number, document_fields
 from ..records import PatentRecord
 from . import validate_collection
@@ -56,8 +59,9 @@ from .generations import (  # noqa: F401  (CURRENT_FILE: the recovery tests reac
 )
 
 KEYWORD_FIELDS = ("pn", "ct", "cpc", "ipc")
-SCHEMA_VERSION = "2"  # written into each generation; an index of another version is rebuilt, never read
+SCHEMA_VERSION = "3"  # written into each generation; an index of another version is rebuilt, never read
 BATCH_SIZE = 500
+NORM_FIELDS = ("title", "abstract", "claims", "description", "body", "pa", "inventor")  # the scored fields
 
 
 def build_schema() -> Schema:
@@ -83,6 +87,7 @@ def build_schema() -> Schema:
         family=ID(stored=True, sortable=True),
         publication_date=NUMERIC(int, bits=32, stored=True, signed=False, sortable=True),  # YYYYMMDD, 0 = undated
         priority_date=STORED(),
+        norms=COLUMN(columns.FixedBytesColumn(len(NORM_FIELDS))),  # tantivy's length code per NORM_FIELDS
     )
 
 
@@ -90,7 +95,12 @@ def whoosh_document(record: PatentRecord, collection: str) -> dict:
     fields = document_fields(record, collection)
     for name in KEYWORD_FIELDS:
         fields[name] = " ".join(fields[name])
-    return {name: value for name, value in fields.items() if value != ""}
+    lengths = {name: term_count(fields[name]) for name in ("title", "abstract", "claims", "description")}
+    lengths["body"] = sum(lengths.values())
+    lengths |= {name: len(analysed_names(fields[name])) for name in ("pa", "inventor")}
+    document = {name: value for name, value in fields.items() if value != ""}
+    document["norms"] = bytes(fieldnorm_code(lengths[name]) for name in NORM_FIELDS)
+    return document
 
 
 # Scoring ----------------------------------------------------------------------------------------
@@ -111,8 +121,17 @@ _FIELDNORMS = _fieldnorm_table()
 K1, B = 1.2, 0.75
 
 
+def fieldnorm_code(length: int) -> int:
+    return bisect_right(_FIELDNORMS, length) - 1
+
+
 def fieldnorm(length: int) -> int:
-    return _FIELDNORMS[bisect_right(_FIELDNORMS, length) - 1]
+    return _FIELDNORMS[fieldnorm_code(length)]
+
+
+def _below(lossy_length: int) -> int:
+    """A length no longer than any Whoosh reads back as `lossy_length` (its byte rounds up): for score bounds."""
+    return byte_to_length(max(length_to_byte(lossy_length) - 1, 0))
 
 
 class TantivyBM25(WeightingModel):
@@ -132,15 +151,31 @@ class TantivyBM25(WeightingModel):
         return _BM25Scorer(searcher, fieldname, text)
 
 
+def _segment_norms(reader) -> bytes:
+    """The `norms` column of one segment as one bytes table, kept with the (pooled) segment reader."""
+    norms = getattr(reader, "_patentdesk_norms", None)
+    if norms is None:
+        norms = b"".join(reader.column_reader("norms")) if reader.has_column("norms") else b""
+        reader._patentdesk_norms = norms
+    return norms
+
+
 class _BM25Scorer(WeightLengthScorer):
+    """Scores with the exact length code of the `norms` column; block bounds with a length below Whoosh's."""
+
     def __init__(self, searcher, fieldname, text):
         parent = searcher.get_parent()  # statistics of every collection in the view
         self.idf = parent.idf(fieldname, text)
         self.average = (parent.field_length(fieldname) / max(parent.doc_count(), 1)) or 1.0
-        self.setup(searcher, fieldname, text)
+        info = searcher.term_info(fieldname, text)
+        self._maxquality = self._score(info.max_weight(), fieldnorm(_below(info.min_length())))
+        norms, stride, column = _segment_norms(searcher.reader()), len(NORM_FIELDS), NORM_FIELDS.index(fieldname)
+        self.dfl = lambda docnum: _FIELDNORMS[norms[docnum * stride + column]]
 
-    def _score(self, weight, length):
-        norm = fieldnorm(int(length))
+    def block_quality(self, matcher):
+        return self._score(matcher.block_max_weight(), fieldnorm(_below(matcher.block_min_length())))
+
+    def _score(self, weight, norm):
         return self.idf * (weight * (K1 + 1)) / (weight + K1 * (1 - B + B * norm / self.average))
 
 
@@ -305,14 +340,35 @@ class _BudgetedMatcher(matching.WrappingMatcher):
         return self.child.skip_to(target)
 
 
+def _skips_internally(node) -> bool:
+    """Whether Whoosh's matchers may pass over many documents between two matches (AND, NOT, positions).
+
+    A tree of ORs of terms yields every document it advances over, so the search loop's own budget check
+    suffices there (similarity is such a tree, and the budget wrappers cost it about a third of its time).
+    """
+    return any(isinstance(leaf, (ql.Phrase, ql.Near)) for leaf in ql.leaves(node)) or _has_and_or_not(node)
+
+
+def _has_and_or_not(node) -> bool:
+    if isinstance(node, (ql.And, ql.Not)):
+        return True
+    return isinstance(node, ql.Or) and any(_has_and_or_not(child) for child in node.children)
+
+
 def compile_query(node, budget: Budget | None = None) -> wq.Query:
-    """The product's resolved query tree as a Whoosh query; with a budget, every leaf checks it as it advances."""
+    """The product's resolved query tree as a Whoosh query; with a budget, leaves check it as they advance."""
+    if budget is not None and not _skips_internally(node):
+        budget = None
+    return _compile(node, budget)
+
+
+def _compile(node, budget: Budget | None) -> wq.Query:
     if isinstance(node, ql.And):
-        return wq.And([compile_query(child, budget) for child in node.children])
+        return wq.And([_compile(child, budget) for child in node.children])
     if isinstance(node, ql.Or):
-        return wq.Or([compile_query(child, budget) for child in node.children])
+        return wq.Or([_compile(child, budget) for child in node.children])
     if isinstance(node, ql.Not):
-        return wq.Not(compile_query(node.child, budget))
+        return wq.Not(_compile(node.child, budget))
     leaf = _compile_leaf(node)
     return _Budgeted(leaf, budget) if budget is not None and leaf is not wq.NullQuery else leaf
 
