@@ -4,13 +4,14 @@
 - ``responses``: one commit per successful request, security headers.
 - ``errors``: error pages and problem+json answers.
 - ``nav``: the navigation (a declarative table) and the home page panels.
+- ``local_time``: the ``local`` template filter, a moment in the firm's time zone.
 - ``decorators``: ``tenant_required`` (roles: ``app.permissions.requires``).
 """
 from __future__ import annotations
 
 from flask import Flask
 
-from . import errors, nav, request_scope, responses
+from . import errors, local_time, nav, request_scope, responses
 from .decorators import roles_required, tenant_required
 from .log import log
 from .nav import register_home_panel, register_nav
@@ -25,3 +26,4 @@ def init_app(app: Flask) -> None:
     responses.register(app)
     errors.register(app)
     nav.register(app)
+    local_time.register(app)

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from app.extensions import db
-from app.patents.docketing.models import Deadline, Event, Matter
+from app.patents.docketing.models import Deadline, DeadlineChange, Event, Matter
 from app.patents.docketing.numbers import application_number_problem
 from app.patents.docketing.operations import add_manual_deadline, record_event, update_matter
 from app.patents.priority import imported_priority_date
 from app.patents.search.importers import ImportedRecord, iter_records
 from app.patents.search.sessions import create_session
 from app.tenancy import tenant_scope
+from app.utc import as_utc
 from tests.builders import add_matter
 
 TODAY = date.today()
@@ -284,3 +286,20 @@ def test_docket_pdf_columns_fit_dates_and_day_counts_and_flag_unverified_dates(w
         assert isinstance(paragraph, Paragraph)
         paragraph.wrap(widths[column] - 12, 1000)  # the table's default cell padding is 6 pt a side
         assert len(paragraph.blPara.lines) == 1, column
+
+
+def test_moments_show_in_the_firms_time_zone_not_utc(world, login_as):
+    from app.models import Tenant
+    with tenant_scope(world.firm_a.id):
+        db.session.get(Tenant, world.firm_a.id).time_zone = "America/New_York"
+        db.session.commit()
+    paralegal = login_as(world["a_paralegal"])
+    matter_id = new_matter(paralegal, world, filing_date="2025-03-03")
+    with tenant_scope(world.firm_a.id):
+        deadline = db.session.execute(select(Deadline).where(Deadline.matter_id == matter_id)).scalars().first()
+        deadline_id = deadline.id
+        created = db.session.execute(select(DeadlineChange.at).where(
+            DeadlineChange.deadline_id == deadline_id)).scalars().first()
+    page = paralegal.get(f"/deadlines/{deadline_id}").get_data(as_text=True)
+    shown = as_utc(created).astimezone(ZoneInfo("America/New_York"))
+    assert f"{shown:%Y-%m-%d %H:%M} {shown.tzname()}" in page and "(UTC)" not in page
