@@ -16,11 +16,11 @@ run: $(VENV)/.installed
 	BASE_URL=$${BASE_URL:-http://$(HOST):$(PORT)} MAIL_CAPTURE=$${MAIL_CAPTURE:-true} \
 	  REMINDER_SWEEP_TIMER_SECONDS=$${REMINDER_SWEEP_TIMER_SECONDS:-60} $(FLASK) run --host $(HOST) --port $(PORT)
 
-# ruff first (seconds; it reports, and does not stop the run while branches of this session still land unlinted;
-# `make lint` fails on a finding), then the whole suite, on the embedded SQLite default and on PostgreSQL + Redis,
-# side by side (one core each); each backend's output is printed when it finishes.
+# ruff first (seconds; a finding stops the run: fix it with `.venv/bin/ruff check --fix .` or by hand), then the
+# whole suite, on the embedded SQLite default and on PostgreSQL + Redis, side by side (one core each); each
+# backend's output is printed when it finishes.
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check --exit-zero .
+	$(BIN)/ruff check .
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgresql
 
 # The configuration is [tool.ruff] in pyproject.toml; `.venv/bin/ruff check --fix .` sorts imports and the like.

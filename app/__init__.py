@@ -38,10 +38,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import odd_input
     odd_input.init_app(app)  # before any route is added, and before any other request hook runs
 
-    from . import audit, files, jobs, models, tenancy, web  # noqa: F401  (models and listeners register on import)
+    from . import audit, files, jobs, models, single_line, tenancy, web  # noqa: F401  (models and listeners register on import)
     from .patents.docketing import closures as docketing_closures  # noqa: F401
     from .patents.docketing import models as docketing_models  # noqa: F401
-    from . import single_line
     single_line.install()
     web.init_app(app)
 

@@ -22,7 +22,7 @@ from werkzeug.routing import IntegerConverter
 MAX_ID = 2**31 - 1  # ids are INTEGER columns
 MAX_DIGITS = 15      # any count, page or id a person can mean fits; page * page size stays inside 64 bits
 FIRST_YEAR, LAST_YEAR = 1800, 2199
-_LONG_NUMBER = re.compile(r"^\s*[-+]?\d{%d,}\s*$" % (MAX_DIGITS + 1))
+_LONG_NUMBER = re.compile(rf"^\s*[-+]?\d{{{MAX_DIGITS + 1},}}\s*$")
 _DATE_LIKE = re.compile(r"^\s*([-+]?\d{4,})-(0[1-9]|1[0-2])(?:-(\d{2}))?\s*$")  # YYYY-MM or YYYY-MM-DD
 
 

@@ -209,7 +209,7 @@ def run(options) -> None:
             if label.startswith("full"):
                 with tenant_scope(range(1, options.tenants + 1)):
                     db.session.execute(FirmSweep.__table__.update().values(
-                        finished_at=datetime.now(timezone.utc) - timedelta(minutes=20)))
+                        finished_at=datetime.now(UTC) - timedelta(minutes=20)))
                     db.session.commit()
             statements.clear()
             started = time.perf_counter()

@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import User
-from ..web import ACTIVE_TENANT_KEY
 from ..urls import safe_local_path
+from ..web import ACTIVE_TENANT_KEY
 
 bp = Blueprint("main", __name__)
 

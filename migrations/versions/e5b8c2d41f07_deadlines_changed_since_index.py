@@ -7,7 +7,6 @@ Create Date: 2026-11-23 21:30:00
 """
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'e5b8c2d41f07'
 down_revision = 'd7e3a91c5b20'

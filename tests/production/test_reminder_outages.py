@@ -103,9 +103,9 @@ class FaultySmtp(RecordingHandler):
 
 
 def test_smtp_faults_on_the_real_processes(app, world, deployment, simulated_scheduler):
+    from app.extensions import db
     from app.patents.reminders.models import OutboxMessage
     from app.tenancy import tenant_scope
-    from app.extensions import db
     portfolio(world)
     sink = FaultySmtp({"ACME-0": "451", "ACME-1": "drop", "BOREALIS-0": "550"})
     controller = Controller(sink, hostname="127.0.0.1", port=int(deployment.env["MAIL_PORT"]))

@@ -6,7 +6,7 @@ by the models, so a reminder for such a row still builds a message.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -14,8 +14,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.patents.docketing.models import Deadline, Matter
 from app.patents.docketing.operations import add_manual_deadline
-from app.single_line import REFUSAL, SINGLE_LINE_ATTRIBUTES, single_line
 from app.patents.work_requests.models import REQUEST_KINDS
+from app.single_line import REFUSAL, SINGLE_LINE_ATTRIBUTES, single_line
 from app.tenancy import tenant_scope
 
 POISON = ["ACME-1\r\nBcc: victim@example.com", "ACME-1\nX", "ACME-1\rX", "ACME\x00-1", "ACME\x0b1",
@@ -101,11 +101,11 @@ def test_a_reminder_for_such_a_row_builds_a_valid_message(world):
                                        None, None)
         row = OutboxMessage(deadline_id=deadline.id, recipient_id=world["a_attorney"].id, stage="30",
                             due_date=deadline.current_due, delivery="immediate", status="pending",
-                            next_attempt_at=datetime(2027, 1, 30, tzinfo=timezone.utc), attempts=0)
+                            next_attempt_at=datetime(2027, 1, 30, tzinfo=UTC), attempts=0)
         db.session.add(row)
         db.session.flush()
         built = build_message([row], db.session.get(Tenant, world.firm_a.id),
-                              datetime(2027, 1, 30, 9, tzinfo=timezone.utc))
+                              datetime(2027, 1, 30, 9, tzinfo=UTC))
         if isinstance(built, tuple):  # (message id, the bytes to send)
             import email
             built = email.message_from_bytes(built[-1])

@@ -62,7 +62,7 @@ def _routes(app):
 
 def _render(clients, api_headers, pages, api, api_client, owner_engine) -> dict:
     seen = {}
-    for person, client in clients.items():
+    for person in clients:
         for url in api:
             response = api_client.get(url, headers=api_headers[person])
             seen[(person, url)] = (response.status_code, response.get_data(as_text=True))

@@ -47,6 +47,7 @@ def test_people_of_a_deactivated_firm_cannot_sign_in_or_keep_working(app, world,
     assert created.status_code == 302 and "/login" in created.location
     with tenant_scope([world.firm_a.id]):
         from sqlalchemy import select
+
         from app.models import User
         assert db.session.execute(select(User.id).where(User.email == "new@acme.test")).first() is None
     # The other firm and the provider are unaffected.

@@ -89,7 +89,8 @@ def read_policy_form(form) -> dict:
     known = {code for code, _ in kind_choices()}
     if "statutory_ladder" in form:
         statutory, soft = parse_ladder(form.get("statutory_ladder", "")), parse_ladder(form.get("soft_ladder", ""))
-        soft_kinds, overrides = parse_kinds(form.get("soft_kinds", "")), parse_kind_ladders(form.get("kind_ladders", ""))
+        soft_kinds = parse_kinds(form.get("soft_kinds", ""))
+        overrides = parse_kind_ladders(form.get("kind_ladders", ""))
     else:
         statutory = ladder_from_controls(form.getlist("statutory_days"), form.get("statutory_other"),
                                          "Statutory deadlines")
