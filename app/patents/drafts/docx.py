@@ -7,6 +7,27 @@ import zipfile
 from .claims import DraftInputError
 
 MAX_BYTES = 20 * 1024 * 1024
+# A .docx is a zip: its declared sizes are checked before anything is decompressed (zipfile refuses to inflate an
+# entry past its declared size), so a small upload cannot expand to gigabytes in memory (issue 11 item 7).
+# A long patent draft's document.xml is a few MB; images are not read but python-docx loads every part.
+MAX_DOCX_ENTRIES = 1000
+MAX_DOCX_UNCOMPRESSED = 64 * 1024 * 1024
+MAX_DOCX_XML = 16 * 1024 * 1024
+
+
+def _check_docx_container(data: bytes) -> None:
+    try:
+        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise DraftInputError("The .docx file could not be opened; it may be corrupt or not a Word "
+                              "document.") from exc
+    xml_bytes = sum(e.file_size for e in entries if e.filename.endswith((".xml", ".rels")))
+    if (len(entries) > MAX_DOCX_ENTRIES or sum(e.file_size for e in entries) > MAX_DOCX_UNCOMPRESSED
+            or xml_bytes > MAX_DOCX_XML):
+        raise DraftInputError(
+            f"This .docx would expand to {sum(e.file_size for e in entries) // (1024 * 1024)} MB in "
+            f"{len(entries)} parts, more than a patent draft needs (at most {MAX_DOCX_XML // (1024 * 1024)} MB of "
+            "text and markup); it was not opened. Save the draft again from Word, or upload it as .txt.")
 
 
 def _decode_text(data: bytes) -> str:
@@ -47,6 +68,7 @@ def _docx_text(data: bytes) -> str:
         from docx.oxml.ns import qn
     except ImportError as exc:  # pragma: no cover - dependency is declared
         raise DraftInputError("Reading .docx files needs python-docx, which is not installed.") from exc
+    _check_docx_container(data)
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError, Exception) as exc:

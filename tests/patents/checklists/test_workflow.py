@@ -155,3 +155,30 @@ def test_firm_b_never_sees_firm_a_checklists(world, login_as, matter_id):
     assert "B-7" in start_form and "A-100" not in start_form
     assert in_b.post("/checklists/new", data={"matter_id": matter_id, "template_id": 0,
                                               "entity": "large"}).status_code == 400
+
+
+def _docx_bomb() -> bytes:
+    """A real Word document with one more part that inflates from ~60 KB to 60 MB of XML (the pen-test's shape)."""
+    import zipfile
+
+    import docx
+
+    document, buffer = docx.Document(), io.BytesIO()
+    document.add_paragraph("1. A widget comprising a base.")
+    document.save(buffer)
+    with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as bomb:
+        bomb.writestr("word/padding.xml", b"<a>" + b" " * (60 * 1024 * 1024) + b"</a>")
+    return buffer.getvalue()
+
+
+def test_a_docx_that_would_expand_to_tens_of_megabytes_is_refused_unopened(world, login_as, matter_id):
+    specialist = login_as(world["specialist_a"], world.firm_a)
+    checklist_id = int(re.search(r"/checklists/(\d+)", specialist.post(
+        "/checklists/new", data={"matter_id": matter_id, "template_id": 0, "entity": "large"}).location).group(1))
+    bomb = _docx_bomb()
+    assert len(bomb) < 200 * 1024
+    refused = specialist.post(f"/checklists/{checklist_id}/draft", data={
+        "title": "Kept title", "entity": "large", "claims_file": (io.BytesIO(bomb), "claims.docx")},
+        content_type="multipart/form-data")
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "would expand to 60 MB" in body and 'value="Kept title"' in body
