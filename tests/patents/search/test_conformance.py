@@ -16,7 +16,7 @@ import pytest
 from app.patents.search.backends import SearchIndexes
 from app.patents.search.engine import search, similar
 
-from .conftest import add_records
+from .conftest import RESULTS_NOT_TIMING, add_records
 from .generated import records, vocabulary
 
 TIE = 1e-5
@@ -28,7 +28,8 @@ def both(tmp_path_factory) -> dict[str, SearchIndexes]:
     public, private = records(1200), records(60, seed=2, first_number=7_300_000)
     engines = {}
     for engine in ("whoosh", "tantivy"):
-        indexes = SearchIndexes(root=str(tmp_path_factory.mktemp(engine)), engines={"*": engine})
+        indexes = SearchIndexes(root=str(tmp_path_factory.mktemp(engine)), engines={"*": engine},
+                                time_budget=RESULTS_NOT_TIMING)
         add_records(indexes, "public", public)
         add_records(indexes, "tenant:1", private)
         engines[engine] = indexes
