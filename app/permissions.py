@@ -39,6 +39,7 @@ class Can(StrEnum):
     SEE_PROVIDER_DASHBOARD = "see the provider's dashboard of queues and service levels"
     SEARCH_PRIOR_ART = "search prior art, keep search sessions and deliver search reports"
     UPLOAD_PRIVATE_ART = "upload the firm's own documents into its private search collection"
+    MANAGE_PUBLIC_CORPUS = "import into the public corpus every firm searches (audited, before and after)"
     EDIT_CHECKLIST = "start checklists and edit their items"
     PREPARE_CHECKLIST = "mark a checklist prepared"
     SIGN_CHECKLIST = "sign a checklist off"
@@ -69,7 +70,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Can]] = {
         Can.DELIVER_WORK, Can.MANAGE_WORK_REQUESTS, Can.SEE_PROVIDER_DASHBOARD, Can.SEARCH_PRIOR_ART,
         Can.UPLOAD_PRIVATE_ART, Can.PREPARE_CHECKLIST, Can.MANAGE_CHECKLIST_TEMPLATES, Can.SEE_REMINDER_OUTBOX,
         Can.SET_REMINDER_POLICY, Can.SET_REMINDER_DEFAULTS, Can.MANAGE_PEOPLE, Can.READ_AUDIT_LOG,
-        Can.EXPORT_FIRM_DATA, Can.MANAGE_FIRMS, Can.DECLARE_OFFICE_CLOSURES}),
+        Can.EXPORT_FIRM_DATA, Can.MANAGE_FIRMS, Can.DECLARE_OFFICE_CLOSURES, Can.MANAGE_PUBLIC_CORPUS}),
     "specialist": frozenset(_EVERY_DOCKETER | {
         Can.DELIVER_WORK, Can.SEE_PROVIDER_DASHBOARD, Can.SEARCH_PRIOR_ART, Can.UPLOAD_PRIVATE_ART,
         Can.PREPARE_CHECKLIST}),

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..files import FilePurpose, StoredFile, send_stored
 from ..models import Tenant, User, utcnow
 from ..patents.docketing.models import Matter
+from ..patents.search import sessions as search_work
 from ..patents.work_requests import operations, thread
 from ..patents.work_requests.jobs import notify_at_risk_in_every_firm
 from ..patents.work_requests.models import (
@@ -258,7 +259,8 @@ def _detail_page(work_request: WorkRequest, status: int = 200, **forms):
     delivery = thread.latest_delivery_note(work_request) if work_request.delivery_round else None
     return render_template(
         "requests/detail.html", wr=work_request, files=files, history=history, comments=_comment_tree(work_request),
-        search_sessions=thread.sessions_of(work_request), checklists=thread.checklists_of(work_request),
+        search_sessions=[s for s in thread.sessions_of(work_request) if search_work.readable(s, user)],
+        checklists=thread.checklists_of(work_request),
         delivery=delivery, delivered_files=[f for link, f in files if link.role == "delivery"
                                             and link.delivery_round == work_request.delivery_round],
         in_request_tenant=g.tenant is not None and g.tenant.id == work_request.tenant_id,

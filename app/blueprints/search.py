@@ -112,7 +112,10 @@ def _collections() -> list[str]:
 
 
 def _session_or_404(session_id: int) -> SearchSession:
-    return get_or_404(SearchSession, session_id)
+    found = get_or_404(SearchSession, session_id)
+    if not sessions.readable(found, current_user):
+        abort(404)  # work in progress: indistinguishable from not existing
+    return found
 
 
 def _query_or_404(session: SearchSession, query_id: int) -> SearchQuery:
@@ -216,7 +219,7 @@ def document(number: str):
 def _upload_targets():
     """The firm's private collection first (the default); the shared public corpus only as an explicit choice."""
     targets = [("private", f"{g.tenant.name}'s own collection (only this firm can search it)")]
-    if _is_searcher():
+    if can(current_user, Can.MANAGE_PUBLIC_CORPUS):
         targets.append(("public", "Public corpus (shared by every firm: choose only for published documents)"))
     return targets
 
@@ -295,7 +298,8 @@ def _too_large(error):
 @login_required
 @tenant_required
 def session_list():
-    rows = db.session.execute(select(SearchSession).order_by(SearchSession.created_at.desc())).scalars().all()
+    rows = db.session.execute(sessions.readable_sessions(current_user)
+                              .order_by(SearchSession.created_at.desc())).scalars().all()
     return render_template("search/sessions.html", search_sessions=rows, can_search=_is_searcher())
 
 

@@ -302,6 +302,7 @@ def test_search_sessions_are_listed_and_read_with_history_and_citations(client, 
         db.session.add(matter)
         db.session.flush()
         found = sessions.create_session(matter, "Novelty search", world["specialist_a"])
+        found.delivered_at = utcnow()  # the firm reads a session once it is delivered (test_work_in_progress)
         db.session.add_all([SearchQuery(session_id=found.id, text="widget AND gear", hit_count=4),
                             MarkedHit(session_id=found.id, number="US1234567B2", category="X")])
         db.session.commit()

@@ -10,7 +10,6 @@ from datetime import date
 from flask import g, jsonify, request
 from flask_login import current_user
 from marshmallow import ValidationError
-from sqlalchemy import select
 
 from ...patents.search import corpus, sessions
 from ...patents.search.backends import SearchStopped
@@ -118,8 +117,8 @@ LIST_FIELDS = tuple(f for f in SearchSessionSchema.views["viewer"] if f not in (
 @api_operation()
 def list_search_sessions():
     """Sessions of your firm without their history; GET one for its queries and cited documents."""
-    rows, next_cursor = paginate(select(SearchSession), "search-sessions", SearchSession.id, SearchSession.id,
-                                 lambda row: (row[0].id, row[0].id))
+    rows, next_cursor = paginate(sessions.readable_sessions(current_user), "search-sessions", SearchSession.id,
+                                 SearchSession.id, lambda row: (row[0].id, row[0].id))
     dumper = SearchSessionSchema(only=tuple(f for f in SearchSessionSchema.views[current_user.role]
                                             if f in LIST_FIELDS), many=True)
     return jsonify(items=dumper.dump([s for s, in rows]), next_cursor=next_cursor)
@@ -131,5 +130,7 @@ def list_search_sessions():
 @api_operation()
 def get_search_session(session_id: int):
     found = load_or_404(SearchSession, session_id)
+    if not sessions.readable(found, current_user):
+        abort_problem(404, "Not Found", "No such search session.")  # work in progress looks like nothing
     return with_etag(jsonify(SearchSessionSchema.dumper(current_user.role).dump(found)),
                      etag_of(SearchSessionSchema().dump(found)))

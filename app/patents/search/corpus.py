@@ -22,6 +22,7 @@ from typing import Callable
 
 from sqlalchemy import select
 
+from ... import audit
 from ...extensions import db
 from ...jobs import app_context, enqueue, tenant_job
 from ...models import Tenant
@@ -112,6 +113,7 @@ def store_records(items: Iterable, *, private: bool, display_name: str | None = 
     """
     model = _model_for(private)
     summary = summary or ImportSummary()
+    changes: dict[str, list] = {"added": [], "overwritten": []}
     iterator = iter(items)
     seen = 0
     while batch := list(islice(iterator, STORE_BATCH)):
@@ -137,13 +139,41 @@ def store_records(items: Iterable, *, private: bool, display_name: str | None = 
                 summary.imported += 1
             else:
                 summary.updated += 1
+            before = None if private or document.id is None else _audited_fields(document)
             document.fill_from(item.record, display_name or item.file)
+            if not private:
+                _note_public_change(changes, item.record.number, before, _audited_fields(document))
             summary.numbers.append(item.record.number)
         db.session.flush()
         seen += len(batch)
         if on_progress:
             on_progress(seen)
+    if changes["added"] or changes["overwritten"]:
+        audit.record("public_corpus_import", summary=(
+            f"public corpus: {len(changes['added'])} added, {len(changes['overwritten'])} overwritten"
+            f" from {display_name or 'an import'}"), details={k: v[:AUDIT_LIST_LIMIT] for k, v in changes.items()})
     return summary
+
+
+# The public corpus is what every firm searches: each change is audited with the fields before and after.
+AUDITED_FIELDS = ("title", "abstract", "kind", "priority_date", "filing_date", "publication_date", "applicants",
+                  "assignees", "inventors", "ipc", "cpc", "family_id")
+AUDIT_LIST_LIMIT = 1000  # documents listed per import entry (the summary counts them all)
+
+
+def _audited_fields(document) -> dict:
+    def shown(value):
+        value = value.isoformat() if hasattr(value, "isoformat") else value
+        return value[:300] if isinstance(value, str) else list(value) if isinstance(value, list) else value
+    return {name: shown(getattr(document, name, None)) for name in AUDITED_FIELDS}
+
+
+def _note_public_change(changes: dict, number: str, before: dict | None, after: dict) -> None:
+    if before is None:
+        changes["added"].append(number)
+    elif before != after:
+        changes["overwritten"].append({"number": number, "changed": {
+            name: [before[name], after[name]] for name in AUDITED_FIELDS if before[name] != after[name]}})
 
 
 def import_file(path_or_stream, *, private: bool, display_name: str | None = None,

@@ -21,6 +21,19 @@ from .models import CATEGORIES, MarkedHit, PatentDocument, PrivateDocument, Sear
 from .records import split_number
 
 
+def readable(session: SearchSession, user) -> bool:
+    """The one rule for the provider's search work in progress (issue 11 item 4): its queries, marks, passages,
+    notes and report belong to the provider until delivered; then the firm reads them. Provider staff read the
+    sessions of the firms they are assigned to (the tenancy filter decides which)."""
+    return user.is_provider or session.delivered_at is not None
+
+
+def readable_sessions(user):
+    """The sessions this person may list, as a query (pages and the API page through it)."""
+    query = select(SearchSession)
+    return query if user.is_provider else query.where(SearchSession.delivered_at.is_not(None))
+
+
 def create_session(matter, title: str, user) -> SearchSession:
     session = SearchSession(matter_id=matter.id, title=title.strip() or f"Prior-art search for {matter.reference}",
                             cutoff_date=matter.earliest_priority_date, created_by_id=user.id)

@@ -92,9 +92,9 @@ def test_specialist_session_marks_report_delivery_and_firm_download(app, world, 
     assert specialist.post(f"/search/sessions/{session_id}/queries/{first_query}/save").status_code == 302
     assert specialist.post(f"/search/sessions/{session_id}/queries/{first_query}/rerun").status_code == 302
 
-    # firm attorney sees the session but cannot download before delivery, nor act
+    # work in progress is the provider's: the firm attorney sees nothing of it before delivery, nor acts
     attorney = login_as(world["a_attorney"])
-    assert attorney.get(f"/search/sessions/{session_id}").status_code == 200
+    assert attorney.get(f"/search/sessions/{session_id}").status_code == 404
     assert attorney.post(f"/search/sessions/{session_id}/report").status_code == 403
 
     job = specialist.post(f"/search/sessions/{session_id}/report")
@@ -102,7 +102,7 @@ def test_specialist_session_marks_report_delivery_and_firm_download(app, world, 
     job_page = specialist.get(job.headers["Location"]).get_data(as_text=True)
     assert "Finished" in job_page and "Download" in job_page
     assert attorney.get(f"/search/sessions/{session_id}/report.pdf").status_code == 404  # not delivered yet
-    assert "not delivered" in attorney.get(f"/search/sessions/{session_id}").get_data(as_text=True)
+    assert attorney.get(f"/search/sessions/{session_id}").status_code == 404
 
     assert specialist.post(f"/search/sessions/{session_id}/deliver").status_code == 302
     seen = attorney.get(f"/search/sessions/{session_id}").get_data(as_text=True)
@@ -159,7 +159,7 @@ def test_snippets_escape_everything_but_the_highlight():
 
 
 def test_snippet_from_a_document_with_markup_is_safe_on_the_page(app, world, login_as):
-    specialist = login_as(world["specialist_a"], world.firm_a)
+    specialist = login_as(world["provider_admin"], world.firm_a)  # the public corpus is the provider admin's
     line = json.dumps({"number": "US 7654321 B1", "title": "Coil <script>alert(1)</script>",
                        "abstract": "inductive coil <img src=x onerror=alert(1)> charging pad",
                        "publication_date": "2001-01-01"})
@@ -205,7 +205,7 @@ def test_private_collection_is_invisible_to_other_tenants(app, world, login_as):
 
 
 def test_upload_checks_type_content_and_size(app, world, login_as):
-    specialist = login_as(world["specialist_a"], world.firm_a)
+    specialist = login_as(world["provider_admin"], world.firm_a)  # the public corpus is the provider admin's
 
     def send(name, data, target="public"):
         return specialist.post("/search/upload", data={"target": target, "file": (io.BytesIO(data), name)},
@@ -228,7 +228,7 @@ def test_upload_checks_type_content_and_size(app, world, login_as):
 
 
 def test_broken_upload_lists_failures_on_the_job_page(app, world, login_as):
-    specialist = login_as(world["specialist_a"], world.firm_a)
+    specialist = login_as(world["provider_admin"], world.firm_a)  # the public corpus is the provider admin's
     data = b'{"number": "US 5000003", "title": "ok"}\n{"number": \n{"number": "US 5000004"}\n'
     response = specialist.post("/search/upload", data={"target": "public", "file": (io.BytesIO(data), "b.jsonl")},
                                content_type="multipart/form-data")
@@ -247,7 +247,7 @@ def test_document_page_claim_tree_and_citation_links(app, world, login_as):
 
 
 def test_upload_job_page_lists_repairs_and_skipped_sequence_listings(app, world, login_as):
-    specialist = login_as(world["specialist_a"], world.firm_a)
+    specialist = login_as(world["provider_admin"], world.firm_a)  # the public corpus is the provider admin's
     document = (DATA / "ep-application-v1-4-A1.xml").read_bytes().replace(
         b"<heading id=\"h0004\">", b"<heading id=\"h0004\"><First ", 1)
     listing = b'<?xml version="1.0"?>\n<sequence-cwu id="SEQLST-0"><s400>ACGT</s400></sequence-cwu>\n'
@@ -258,3 +258,31 @@ def test_upload_job_page_lists_repairs_and_skipped_sequence_listings(app, world,
     assert "1 imported" in page and "0 failed" in page and "1 repaired with a warning" in page
     assert "Imported after a repair (1)" in page and "EP2055205A1" in page and "bare &#39;&lt;&#39; escaped" in page
     assert "Skipped (not patent documents): 1 sequence listing." in page and "Not imported" not in page
+
+
+def test_only_the_provider_admin_changes_the_public_corpus_and_every_change_is_audited(app, world, login_as):
+    from sqlalchemy import select
+
+    from app.models import AuditEntry
+
+    first = json.dumps({"number": "US 7000001 B1", "title": "Coil winding jig", "publication_date": "2001-01-01"})
+    specialist = login_as(world["specialist_a"], world.firm_a)
+    assert 'value="public"' not in specialist.get("/search/upload").get_data(as_text=True)
+    refused = specialist.post("/search/upload", data={"target": "public", "file": (io.BytesIO(first.encode()),
+                                                                                   "a.jsonl")},
+                              content_type="multipart/form-data")
+    assert refused.status_code == 400 and "Not a valid choice" in refused.get_data(as_text=True)
+    assert db.session.execute(select(PatentDocument.id)).first() is None
+
+    admin = login_as(world["provider_admin"], world.firm_a)
+    rewritten = first.replace("Coil winding jig", "Coil winding jig, rewritten")
+    for body in (first, rewritten):
+        assert admin.post("/search/upload", data={"target": "public", "file": (io.BytesIO(body.encode()),
+                                                                               "a.jsonl")},
+                          content_type="multipart/form-data").status_code == 302
+    entries = db.session.execute(select(AuditEntry).where(AuditEntry.action == "public_corpus_import")
+                                 .order_by(AuditEntry.id)).scalars().all()
+    assert [e.details["added"] for e in entries] == [["US7000001B1"], []]
+    (change,) = entries[1].details["overwritten"]
+    assert change["changed"]["title"] == ["Coil winding jig", "Coil winding jig, rewritten"]
+    assert entries[1].actor_user_id == world["provider_admin"].id
