@@ -12,13 +12,12 @@ from __future__ import annotations
 from flask import Flask
 
 from . import errors, local_time, nav, request_scope, responses
-from .decorators import roles_required, tenant_required
+from .decorators import tenant_required
 from .log import log
-from .nav import register_home_panel, register_nav
+from .nav import register_home_panel
 from .request_scope import ACTIVE_TENANT_KEY, SESSION_TOKEN_KEY
 
-__all__ = ["ACTIVE_TENANT_KEY", "SESSION_TOKEN_KEY", "init_app", "log", "register_home_panel", "register_nav",
-           "roles_required", "tenant_required"]
+__all__ = ["ACTIVE_TENANT_KEY", "SESSION_TOKEN_KEY", "init_app", "log", "register_home_panel", "tenant_required"]
 
 
 def init_app(app: Flask) -> None:

@@ -7,7 +7,6 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 
 from ..extensions import login_manager
-from .log import log
 
 
 def tenant_required(view):
@@ -23,21 +22,3 @@ def tenant_required(view):
             abort(403, description="Your account is not attached to an active firm.")
         return view(*args, **kwargs)
     return wrapped
-
-
-def roles_required(*roles: str):
-    """Refuse with a clear 403 page unless the signed-in person has one of these roles.
-
-    Superseded by ``permissions.requires(Can.X)``; kept only while other branches move over (issue 13).
-    """
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if current_user.role not in roles:
-                log.warning("authorisation failure: role %s not in %s for %s", current_user.role, roles, request.path)
-                abort(403, description="Your role does not allow this. Ask your administrator if you need access.")
-            return view(*args, **kwargs)
-        return wrapped
-    return decorator

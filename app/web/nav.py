@@ -14,7 +14,6 @@ class NavItem:
     label: str
     endpoint: str
     capability: Can | None = None  # shown only to roles with it; None: to everyone signed in
-    roles: tuple[str, ...] | None = None  # only for register_nav's old callers; use a capability
 
 
 # What is due, the files, work with the provider, then tools.
@@ -30,20 +29,9 @@ NAV_ITEMS = (
 )
 
 _HOME_PANELS: list[str] = []
-_REGISTERED: list[NavItem] = []
-
-
-def register_nav(label: str, endpoint: str, capability: Can | None = None,
-                 roles: tuple[str, ...] | None = None) -> None:
-    """Superseded by an entry in NAV_ITEMS; kept only while other branches move over (issue 13)."""
-    item = NavItem(label, endpoint, capability, roles)
-    if item not in _REGISTERED and all(known.endpoint != endpoint for known in NAV_ITEMS):
-        _REGISTERED.append(item)
 
 
 def _shown(item: NavItem) -> bool:
-    if item.roles is not None and current_user.role not in item.roles:
-        return False
     return item.capability is None or can(current_user, item.capability)
 
 
@@ -55,7 +43,7 @@ def register_home_panel(template: str) -> None:
 
 def nav_items() -> list[dict]:
     return [{"label": item.label, "url": url_for(item.endpoint), "prefix": item.endpoint.split(".")[0] + "."}
-            for item in (*NAV_ITEMS, *_REGISTERED) if _shown(item)]
+            for item in NAV_ITEMS if _shown(item)]
 
 
 def register(app: Flask) -> None:
