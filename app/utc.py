@@ -7,7 +7,8 @@ and what is read back is always aware, in UTC.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
@@ -15,6 +16,11 @@ from sqlalchemy.types import TypeDecorator
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def local_today(now: datetime, time_zone: str) -> date:
+    """The calendar date at that moment where the firm is: deadlines and reminders follow the firm's own day."""
+    return now.astimezone(ZoneInfo(time_zone)).date()
 
 
 def as_utc(moment: datetime) -> datetime:

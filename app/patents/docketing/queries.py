@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...models import SpecialistAssignment, Tenant, User
+from ...utc import local_today, utcnow
 from .models import OPEN_STATUSES, Deadline, Matter
 
 PAGE_SIZE = 50
@@ -25,7 +25,7 @@ STATUS_FILTERS = {"open": "Open", "overdue": "Overdue", "unverified": "Unverifie
 
 
 def tenant_today(tenant: Tenant) -> date:
-    return datetime.now(ZoneInfo(tenant.time_zone)).date()
+    return local_today(utcnow(), tenant.time_zone)
 
 
 @dataclass

@@ -35,13 +35,12 @@ from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import SpecialistAssignment, Tenant, utcnow
-from ...utc import as_utc
+from ...utc import as_utc, local_today
 from ..docketing.labels import kind_label
 from ..docketing.models import OPEN_STATUSES, Deadline
 from .capture import capture
 from .links import ack_url
 from .models import OVERDUE_STAGE, Acknowledgement, OutboxMessage
-from .policy import local_today
 from .sweep import QUIET_MATTER_STATUSES
 
 log = logging.getLogger("patentdesk.reminders")

@@ -163,10 +163,6 @@ def tenant_policy() -> ReminderPolicy:
     return policy
 
 
-def local_today(now: datetime, time_zone: str) -> date:
-    return now.astimezone(ZoneInfo(time_zone)).date()
-
-
 def next_digest_local_date(now: datetime, time_zone: str, digest_hour: int) -> date:
     """The firm-local date of the next digest: a reminder due before that day cannot wait for it."""
     return next_digest_at(now, time_zone, digest_hour).astimezone(ZoneInfo(time_zone)).date()

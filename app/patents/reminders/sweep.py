@@ -17,7 +17,7 @@ from sqlalchemy import DateTime, and_, case, exists, func, literal, null, or_, s
 from ...extensions import db
 from ...models import SpecialistAssignment, Tenant, User, utcnow
 from ...tenancy import current_tenant_id, tenant_scope
-from ...utc import as_utc
+from ...utc import as_utc, local_today
 from ..docketing.models import OPEN_STATUSES, Deadline, Matter
 from ..docketing.operations import mark_missed
 from .models import (
@@ -32,7 +32,6 @@ from .models import (
 )
 from .policy import (
     insert_ignoring_conflicts,
-    local_today,
     next_digest_at,
     next_digest_local_date,
     stage_windows,

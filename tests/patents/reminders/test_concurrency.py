@@ -16,9 +16,9 @@ from app.jobs import enqueue
 from app.models import utcnow
 from app.patents.reminders.delivery import deliver_pending
 from app.patents.reminders.jobs import deliver_reminders
-from app.patents.reminders.policy import local_today
 from app.patents.reminders.sweep import run_sweep, sweep_tenant
 from app.tenancy import tenant_scope
+from app.utc import local_today
 from tests.conftest import REDIS_URL
 from tests.patents.reminders.conftest import add_deadline, add_matter, outbox_rows, utc
 

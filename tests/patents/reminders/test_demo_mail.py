@@ -7,8 +7,8 @@ from app.demo import load_demo_matters
 from app.models import utcnow
 from app.patents.reminders.capture import captured_messages, forget_all
 from app.patents.reminders.jobs import sweep_and_deliver_inline
-from app.patents.reminders.policy import local_today
 from app.patents.reminders.timer import start_sweep_timer
+from app.utc import local_today
 
 
 def capturing(app, tmp_path):
