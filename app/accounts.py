@@ -12,9 +12,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import and_, or_, select, update
 
+from . import audit
 from .config import password_hashing
 from .extensions import db
 from .models import FIRM_ROLES, PROVIDER_ROLES, LoginSession, SpecialistAssignment, Tenant, User, utcnow
+from .sign_ins import end_other_sessions
 from .utc import as_utc
 
 
@@ -255,6 +257,21 @@ def create_user(name: str, email: str, role: str, password: str, home_tenant_id:
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def change_own_password(user: User, current: str, new: str, keep_session_id: int | None) -> int:
+    """A person changes their own password: the current one first, the policy for the new one; every other
+    session of theirs ends (a thief's included), this one goes on. Returns how many sessions ended."""
+    if not verify_secret(user.password_hash, current):
+        raise AccountInputError("current_password", "That is not your current password.")
+    if new == current:
+        raise AccountInputError("new_password", "Choose a password different from the current one.")
+    _require_policy(new, user.email, "new_password")
+    user.password_hash = hash_password(new)
+    ended = end_other_sessions(user, keep_session_id, "password changed")
+    audit.record("password_changed", summary=f"{user.email} changed their password; {ended} other session(s) ended",
+                 tenant_id=user.home_tenant_id, target=user)
+    return ended
 
 
 def update_user(user: User, name: str, email: str, role: str, active: bool, by: User) -> None:

@@ -95,3 +95,28 @@ def test_a_mail_server_that_is_down_does_not_stop_a_sign_in(app, world):
     user = world["a_attorney"]
     _sign_in(app, user)
     assert _sign_in(app, user, SAFARI).get("/matters").status_code == 200
+
+
+def test_a_person_changes_their_password_and_every_other_session_ends(app, world):
+    """Issue 11 item 14: self-service password change (ASVS V6.2.2/V6.2.3: current password first)."""
+    user = world["a_attorney"]
+    laptop, phone = _sign_in(app, user), _sign_in(app, user, SAFARI, "203.0.113.9")
+    wrong = laptop.post("/account/password", data={"current_password": "not it", "new_password": "a fresh one 2026",
+                                                   "confirm": "a fresh one 2026"})
+    assert wrong.status_code == 400 and "not your current password" in wrong.get_data(as_text=True)
+    breached = laptop.post("/account/password", data={"current_password": PASSWORD, "new_password": "password",
+                                                      "confirm": "password"})
+    assert breached.status_code == 400 and "breached" in breached.get_data(as_text=True)
+    differ = laptop.post("/account/password", data={"current_password": PASSWORD, "new_password": "a fresh one 2026",
+                                                    "confirm": "a fresh one 2025"})
+    assert differ.status_code == 400 and "The two new passwords differ" in differ.get_data(as_text=True)
+
+    changed = laptop.post("/account/password", data={"current_password": PASSWORD,
+                                                     "new_password": "a fresh one 2026", "confirm": "a fresh one 2026"})
+    assert changed.status_code == 302
+    assert laptop.get("/account/sessions").status_code == 200  # this session goes on
+    assert phone.get("/account/sessions").status_code == 302  # the other one is signed out
+    fresh = app.test_client()
+    assert fresh.post("/login", data={"email": user.email, "password": PASSWORD}).status_code != 302
+    assert fresh.post("/login", data={"email": user.email, "password": "a fresh one 2026"}).status_code == 302
+    assert db.session.execute(select(AuditEntry).where(AuditEntry.action == "password_changed")).scalar_one()

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, EqualTo, Length
 
-from .. import audit, sign_ins
+from .. import accounts, audit, sign_ins
 from ..permissions import Can, requires
 from .admin import _managed_user_or_404
 
@@ -43,6 +46,30 @@ def end_others():
                  tenant_id=current_user.home_tenant_id, target=current_user)
     flash(f"Signed out everywhere else ({count} session{'' if count == 1 else 's'}).", "success")
     return redirect(url_for("sessions.mine"))
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField("New password", validators=[
+        DataRequired(), Length(min=accounts.MIN_PASSWORD_LENGTH, max=accounts.MAX_PASSWORD_LENGTH)])
+    confirm = PasswordField("New password again", validators=[
+        DataRequired(), EqualTo("new_password", message="The two new passwords differ.")])
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            ended = accounts.change_own_password(current_user, form.current_password.data, form.new_password.data,
+                                                 _current_id())
+        except accounts.AccountInputError as refused:
+            getattr(form, refused.field).errors.append(str(refused))
+        else:
+            flash(f"Password changed. {ended} other session{'' if ended == 1 else 's'} signed out.", "success")
+            return redirect(url_for("sessions.mine"))
+    return render_template("sessions/password.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/admin/users/<int:user_id>/sessions")
