@@ -3,6 +3,10 @@ abstract, first claim and key terms, X/Y/A from the list, the cited list as CSV 
 import csv
 import io
 
+from app.extensions import db
+from app.patents.search.models import SearchSession
+from app.tenancy import tenant_scope
+from app.utc import utcnow
 from tests.patents.search.test_product_web import _import_samples, _matter
 
 
@@ -38,6 +42,11 @@ def test_the_list_the_preview_quick_citations_and_the_exports(app, world, login_
     ris = specialist.get(f"/search/sessions/{session_id}/citations.ris").get_data(as_text=True)
     assert ris.startswith("TY  - PAT\r\n") and "M1  - EP3383757B1" in ris and ris.rstrip().endswith("ER  -")
 
-    # The firm reads the exports too; another firm gets nothing.
-    assert login_as(world["a_attorney"]).get(f"/search/sessions/{session_id}/citations.csv").status_code == 200
+    # The firm reads the exports once the work is delivered (issue 11 item 4); another firm gets nothing.
+    attorney = login_as(world["a_attorney"])
+    assert attorney.get(f"/search/sessions/{session_id}/citations.csv").status_code == 404
+    with tenant_scope(world.firm_a.id):
+        db.session.get(SearchSession, session_id).delivered_at = utcnow()
+        db.session.commit()
+    assert attorney.get(f"/search/sessions/{session_id}/citations.csv").status_code == 200
     assert login_as(world["b_attorney"]).get(f"/search/sessions/{session_id}/citations.ris").status_code == 404
