@@ -215,11 +215,24 @@ def _security_key(world, tenant) -> int:
     return key.id
 
 
+def _office_data_import(world, tenant) -> int:
+    """A USPTO file history uploaded for one of the firm's matters, waiting for a second person."""
+    from app.patents.docketing.office_data import propose_from_file
+    from tests.patents.docketing.test_office_data import PEDS
+    matter_id = _matter(world, tenant)
+    with tenant_scope(tenant.id):
+        proposal = propose_from_file(db.session.get(Matter, matter_id), PEDS.read_bytes(), PEDS.name,
+                                     world[("a" if tenant is world.firm_a else "b") + "_paralegal"].id)
+        db.session.commit()
+        return proposal.id
+
+
 # URL argument name -> how to get the id of such an object in a given tenant.
 FOREIGN_IDS = {
     "user_id": lambda world, tenant: world[("a" if tenant is world.firm_a else "b") + "_paralegal"].id,
     "tenant_id": lambda world, tenant: tenant.id,
     "matter_id": _matter,
+    "import_id": _office_data_import,
     "job_id": _job,
     "file_id": _file,
     "event_id": _event,

@@ -16,6 +16,7 @@ def BLUEPRINTS():  # noqa: N802 - reads as the list it is
         jobs,
         main,
         matters,
+        office_data,
         reminders,
         requests,
         search,
@@ -26,4 +27,4 @@ def BLUEPRINTS():  # noqa: N802 - reads as the list it is
     )
     return [auth.bp, main.bp, matters.bp, docket.bp, api.bp, admin.bp, health.bp, jobs.bp, search.bp, checklists.bp,
             reminders.bp, requests.bp, dashboards.bp, tokens.bp, two_factor.bp, compliance.bp, sessions.bp,
-            security_keys.bp, closures.bp]
+            security_keys.bp, closures.bp, office_data.bp]

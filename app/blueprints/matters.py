@@ -24,6 +24,7 @@ from ..patents.docketing.models import (
     DeadlineChange,
     Event,
     Matter,
+    OfficeDataImport,
     PriorityClaim,
 )
 from ..patents.docketing.queries import later_in_series, matters_query, tenant_today
@@ -104,7 +105,7 @@ def _save_matter(form: MatterForm, matter: Matter | None) -> Matter | None:
 
 @bp.app_context_processor
 def _docketing_words():
-    return {"kind_label": kind_label, "parameter_label": parameter_label}
+    return {"kind_label": kind_label, "parameter_label": parameter_label, "event_label": event_label}
 
 
 def _docketed_from_data(matter: Matter) -> str:
@@ -213,7 +214,8 @@ def _matter_page(matter: Matter, event_form=None, manual_form=None, preview=None
         closed_deadlines=[d for d in deadlines if not d.is_open],
         event_form=event_form or _event_form(matter), manual_form=manual_form or ManualDeadlineForm(prefix="manual"),
         parameters=_all_parameters(matter.jurisdiction), preview=preview, preview_error=preview_error,
-        date_doubts=date_doubts,
+        date_doubts=date_doubts, office_data_waiting=db.session.execute(select(OfficeDataImport).where(
+            OfficeDataImport.matter_id == matter.id, OfficeDataImport.status == "proposed")).scalars().all(),
         can_docket=can(current_user, Can.DOCKET)), status
 
 

@@ -116,6 +116,8 @@ class Event(TenantScoped, db.Model):
     # Set when the event stands for the matter's own data ("filing_date", "priority", "grant_date") and is
     # recorded, moved and removed with it (operations.docket_from_matter_data); None when recorded by hand.
     recorded_from: Mapped[str | None] = mapped_column(String(20))
+    # Set when the event was proposed by the office's own file history and confirmed by a second person.
+    office_import_id: Mapped[int | None] = mapped_column(ForeignKey("office_data_imports.id"), index=True)
 
     matter: Mapped[Matter] = relationship()
     recorded_by: Mapped[User | None] = relationship()
@@ -124,6 +126,33 @@ class Event(TenantScoped, db.Model):
     def label(self) -> str:
         """The event in plain words ("Final Office action mailed"); the code is for the API and the CLI."""
         return event_label(self.matter.jurisdiction, self.code)
+
+
+class OfficeDataImport(TenantScoped, db.Model):
+    """An office's file history uploaded for a matter, and the events it proposes (office_data.py).
+
+    Proposed by one person, confirmed (or discarded) by another: nothing reaches the docket before that.
+    """
+
+    __tablename__ = "office_data_imports"
+    __audit__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matters.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(80))
+    filename: Mapped[str] = mapped_column(String(200))
+    application_number: Mapped[str | None] = mapped_column(String(40))
+    entries: Mapped[list] = mapped_column(JSON, default=list)   # every entry of the file, proposed or not
+    warnings: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(12), default="proposed")  # proposed | confirmed | discarded
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    matter: Mapped[Matter] = relationship()
+    uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
 
 DEADLINE_STATUSES = {"open": "Open", "extended": "Extended", "done": "Done", "superseded": "Superseded",

@@ -478,12 +478,16 @@ def _earliest_divisional_parent_date(matter: Matter) -> date | None:
     return found
 
 
+def grant_params(matter: Matter) -> dict:
+    """A US grant's parameters: maintenance fees are due on utility patents only (35 U.S.C. 41(b))."""
+    return {"application_type": "design" if matter.application_type == "design" else "utility"}
+
+
 def _grant_event(matter: Matter) -> ImpliedEvent | None:
     if matter.grant_date is None:
         return None
     if matter.jurisdiction == "US":
-        return ImpliedEvent("grant_date", "GRANTED", matter.grant_date,
-                            {"application_type": "design" if matter.application_type == "design" else "utility"})
+        return ImpliedEvent("grant_date", "GRANTED", matter.grant_date, grant_params(matter))
     if matter.jurisdiction == "EP":
         return ImpliedEvent("grant_date", "EP_GRANT_MENTIONED", matter.grant_date, {})
     return None
