@@ -61,7 +61,8 @@ def load_demo_data() -> list[tuple[str, str, str]]:
     specialist = made_users["specialist@provider.example"]
     for tenant in firms:
         attorney = made_users[f"attorney@{tenant.slug}.example"]
-        load_demo_matters(tenant, attorney.id, specialist.id, tenant.slug.upper(), date.today())
+        load_demo_matters(tenant, attorney.id, specialist.id, tenant.slug.upper(), date.today(),
+                          made_users[f"paralegal@{tenant.slug}.example"].id)
     return sign_ins
 
 

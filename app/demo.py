@@ -48,6 +48,10 @@ def demo_matters(today: date):
         (dict(reference="{P}-0045", title="Bicycle disc brake caliper", jurisdiction="US", application_type="utility",
               application_number="16/450,777", grant_number="US 11,234,567 B2", filing_date=date(2019, 6, 24),
               grant_date=_months_ago(today, 41, 15)), [], []),
+        # a granted patent taken over from another firm: its file history waits in "Office data" (load_demo_matters)
+        (dict(reference="{P}-0046", title="Predictive conditioning in occupancy zones", jurisdiction="US",
+              application_type="utility", application_number="12/721,698", grant_number="US 8,457,796 B2",
+              filing_date=date(2010, 3, 11), grant_date=date(2013, 6, 4)), [], []),
         (dict(reference="{P}-0101", title="Heat pump defrost control", jurisdiction="EP", application_type="ep",
               application_number="EP22187654.3", filing_date=_months_ago(today, 31, 15)), [],
          [("EP_FEES_PAID", _months_ago(today, 31, 2), {}),
@@ -62,8 +66,15 @@ def demo_matters(today: date):
     ]
 
 
-def load_demo_matters(tenant, attorney_id: int | None, specialist_id: int | None, prefix: str, today: date) -> int:
+OFFICE_SAMPLES = Path(__file__).parent / "data" / "office_samples"
+# The demo matter whose real USPTO file history is uploaded and waits for a second person's confirmation.
+DEMO_OFFICE_HISTORY = {"12/721,698": OFFICE_SAMPLES / "uspto-peds-12721698.json"}
+
+
+def load_demo_matters(tenant, attorney_id: int | None, specialist_id: int | None, prefix: str, today: date,
+                      paralegal_id: int | None = None) -> int:
     """Create the demo portfolio for a firm that has no matters yet; returns how many were made."""
+    from .patents.docketing.office_data import propose_from_file
     with tenant_scope(tenant.id):
         if db.session.execute(select(Matter.id).limit(1)).first():
             return 0
@@ -81,6 +92,8 @@ def load_demo_matters(tenant, attorney_id: int | None, specialist_id: int | None
                     update_event(event, event.event_date, {**event.params, **params}, None, event.note)
                 else:
                     record_event(matter, code, when, params, None)
+            if paralegal_id and (history := DEMO_OFFICE_HISTORY.get(matter.application_number)):
+                propose_from_file(matter, history.read_bytes(), history.name, paralegal_id)
             made += 1
         add_manual_deadline(matter, "Send client the search report summary", today + timedelta(days=4),
                                       attorney_id, note="Entered by hand: needs a second person's check")

@@ -116,6 +116,13 @@
         if (!window.confirm(el.getAttribute("data-confirm"))) { event.preventDefault(); }
       });
     });
+    // Office data: filling in a figure an entry needs ticks that entry.
+    document.querySelectorAll("tr[data-pick-row]").forEach(function (row) {
+      var box = row.querySelector("input[name=pick]");
+      row.querySelectorAll("[data-ask]").forEach(function (input) {
+        input.addEventListener("change", function () { if (box && input.value) { box.checked = true; } });
+      });
+    });
     // Event form: show only the parameters the chosen event takes.
     document.querySelectorAll("select[data-event-select]").forEach(function (select) {
       function sync() {

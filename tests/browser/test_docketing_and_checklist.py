@@ -72,3 +72,38 @@ def test_sign_off_waits_for_overrides_of_each_error(walk):
     walk.press(walk.button("Make the PDF"), "the PDF for the file")
     walk.wait_for_text("Finished", reload_every=1)
     assert re.search(r"Download checklist-ACME-0045-\d+\.pdf", walk.text)
+
+
+EP_REGISTER_STEPS = Path(__file__).parents[1] / "data" / "office" / "ep-register-EP3221665-procedural-steps.xml"
+
+
+def test_the_offices_file_history_is_confirmed_by_a_second_person(walk):
+    """The demo's granted US patent waits with its real PEDS history; an EP matter gets its real register extract."""
+    walk.as_("acme_paralegal")
+    walk.go("/matters?q=ACME-0046", "the taken-over patent in the list")
+    walk.press(walk.find("main table a[href^='/matters/']"), "the matter: its file history waits for a second person")
+    assert "waiting for a second person" in walk.text
+    walk.press(walk.find(".flash-warning a"), "the paralegal's own upload: only a second person confirms")
+    assert "You uploaded this file" in walk.text and "Mail Non-Final Rejection" in walk.text
+    proposal_path = walk.path
+
+    walk.as_("acme_attorney")
+    walk.go(proposal_path, "the attorney checks the proposals against the office's record")
+    for months in walk.find_all("input[name$='_months']"):  # the extensions bought with each reply
+        months.send_keys("1")
+    walk.press(walk.button("Confirm and record the ticked events"), "recorded: the matter's prosecution history")
+    # 11 proposals; the grant is already on the docket from the matter's own grant date
+    assert "Recorded 10 events from the office's file history" in walk.text
+
+    walk.go("/matters/new", "a Euro-PCT matter for the EP register extract")
+    walk.fill("#reference", "ACME-0150")
+    walk.fill("#title", "Cooling of data-centre racks")
+    walk.fill("#jurisdiction", "EP")
+    walk.fill("#application_type", "national_phase")
+    walk.fill("#application_number", "EP15860753.1")
+    walk.fill("#filing_date", "2015-11-19")
+    walk.press(walk.button("Save matter"), "the new EP matter")
+    walk.press(walk.find("a[href$='/office-data']"), "office data: upload the register extract")
+    walk.find("#office_file").send_keys(str(EP_REGISTER_STEPS))
+    walk.press(walk.button("Read the file"), "the register's steps: renewals, fees, examination")
+    assert "Renewal fee payment, year 03" in walk.text and "Not mapped" not in walk.text

@@ -285,7 +285,8 @@ def interpret(matter: Matter, office_file: OfficeFile) -> list[OfficeEntry]:
         if spec is None:
             entry.status, entry.why = "not_mapped", "not mapped: PatentDesk does not know this code"
             continue
-        entry.why = spec["why"] if entry.on else "the file gives no date for it, so it cannot be docketed"
+        entry.why = spec["why"] if entry.on or spec["kind"] == "no_event" else \
+            "the file gives no date for it, so it cannot be docketed"
         if spec["kind"] == "no_event" or not entry.on:
             entry.status = "no_event"
             continue
