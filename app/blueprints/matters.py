@@ -178,14 +178,15 @@ class ManualDeadlineForm(FlaskForm):
 def _event_form(matter: Matter, **kwargs) -> EventForm:
     form = EventForm(**kwargs)
     form.code.choices = [("", "Choose an event…")] + [
-        (code, event_label(matter.jurisdiction, code)) for code, _ in operations.event_choices(matter.jurisdiction)]
+        (code, event_label(matter.jurisdiction, code))
+        for code, _ in operations.event_choices(matter.jurisdiction, matter.application_type)]
     return form
 
 
-def _all_parameters(jurisdiction: str) -> list[dict]:
-    """Every parameter any event of this jurisdiction takes, with the events that use it."""
+def _all_parameters(jurisdiction: str, application_type: str) -> list[dict]:
+    """Every parameter any event offered for this kind of matter takes, with the events that use it."""
     merged: dict[str, dict] = {}
-    for code, _ in operations.event_choices(jurisdiction):
+    for code, _ in operations.event_choices(jurisdiction, application_type):
         for parameter in operations.event_parameters(jurisdiction, code):
             entry = merged.setdefault(parameter["name"], {**parameter, "events": []})
             entry["events"].append(code)
@@ -213,7 +214,8 @@ def _matter_page(matter: Matter, event_form=None, manual_form=None, preview=None
         future_annuities=[d for d in deadlines if d.is_open and d.id in later],
         closed_deadlines=[d for d in deadlines if not d.is_open],
         event_form=event_form or _event_form(matter), manual_form=manual_form or ManualDeadlineForm(prefix="manual"),
-        parameters=_all_parameters(matter.jurisdiction), preview=preview, preview_error=preview_error,
+        parameters=_all_parameters(matter.jurisdiction, matter.application_type), preview=preview,
+        preview_error=preview_error,
         date_doubts=date_doubts, office_data_waiting=db.session.execute(select(OfficeDataImport).where(
             OfficeDataImport.matter_id == matter.id, OfficeDataImport.status == "proposed")).scalars().all(),
         can_docket=can(current_user, Can.DOCKET)), status
@@ -240,7 +242,7 @@ def record_event(matter_id: int):
         from ..patents.docketing.closures import sync
         sync()   # closures a provider admin declared, from any process
         try:
-            role = operations.event_role(matter.jurisdiction, form.code.data)
+            role = operations.check_event(matter, form.code.data, params)
             result = preview(matter.jurisdiction, form.code.data, form.event_date.data.isoformat(), params) \
                 if role.triggering else None
         except (RuleError, operations.DocketError) as error:

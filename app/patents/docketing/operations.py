@@ -4,8 +4,11 @@ Plain functions over the ORM session; they flush and never commit (the caller's 
 """
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from importlib import resources
 
 from sqlalchemy import func, select
 
@@ -51,14 +54,32 @@ def event_role(jurisdiction: str, code: str) -> EventRole:
     return EventRole(triggering, closing)
 
 
-def event_choices(jurisdiction: str) -> list[tuple[str, str]]:
-    """(code, description) of every event that can be recorded on a matter of this jurisdiction."""
+@cache
+def _applicability() -> dict:
+    return tomllib.loads((resources.files(__package__) / "event_applicability.toml").read_text(encoding="utf-8"))
+
+
+def applies_to(jurisdiction: str, application_type: str | None, code: str) -> bool:
+    """Whether an event can happen to this kind of application (event_applicability.toml, with citations)."""
+    for rule in _applicability().get("only", []):
+        if rule["office"] == jurisdiction and application_type in rule["application_types"]:
+            if code not in rule["events"]:
+                return False
+    for rule in _applicability().get("excluded", []):
+        if rule["office"] == jurisdiction and application_type in rule["application_types"] and code in rule["events"]:
+            return False
+    return True
+
+
+def event_choices(jurisdiction: str, application_type: str | None = None) -> list[tuple[str, str]]:
+    """(code, description) of every event that can be recorded on a matter of this jurisdiction (and, when
+    given, of this application type: a provisional is offered no Office action, a design no maintenance fee)."""
     vocabulary = engine.vocabulary()
     triggering = [(e["event"], e["description"]) for e in vocabulary["triggering"].get(jurisdiction, [])]
     seen = {code for code, _ in triggering}
     closing = [(c["event"], c["description"]) for c in _closing_events(vocabulary, jurisdiction)
                if c["event"] not in seen]
-    return triggering + closing
+    return [(code, text) for code, text in triggering + closing if applies_to(jurisdiction, application_type, code)]
 
 
 def event_parameters(jurisdiction: str, code: str) -> list[dict]:
@@ -209,26 +230,33 @@ def _undo_closing(event: Event, actor_id: int | None) -> None:
              actor_id, before)
 
 
-def _closing_params(event: Event, closing: dict, triggering: bool) -> dict:
+def _closing_params(params: dict | None, closing: dict, triggering: bool) -> dict:
     """The parameters the closing side of an event reads; an event that also triggers deadlines
     (ADVISORY_ACTION, NOTICE_OF_APPEAL) carries parameters for its rules that the closing side ignores."""
     if not triggering:
-        return event.params
+        return params or {}
     names = {p["name"] for p in closing["parameters"]}
-    return {k: v for k, v in (event.params or {}).items() if k in names}
+    return {k: v for k, v in (params or {}).items() if k in names}
+
+
+def check_event(matter: Matter, code: str, params: dict | None) -> EventRole:
+    """The event's role on this matter, its closing parameters checked as recording checks them: the preview
+    and the record refuse the same input (an extension of 7 months, a renewal year "abc")."""
+    role = event_role(matter.jurisdiction, code)
+    if role.closing is not None:
+        try:
+            engine.closed_kinds(code, _closing_params(params, role.closing, role.triggering))
+        except engine.RuleError as error:
+            raise DocketError(str(error)) from error
+    return role
 
 
 def _apply(matter: Matter, event: Event, actor_id: int | None) -> None:
-    role = event_role(matter.jurisdiction, event.code)
-    if role.closing is not None:
-        try:
-            engine.closed_kinds(event.code, _closing_params(event, role.closing, role.triggering))  # validates
-        except engine.RuleError as error:
-            raise DocketError(str(error)) from error
+    role = check_event(matter, event.code, event.params)
     if role.triggering:
         _produce(matter, event, actor_id)
     if role.closing is not None:
-        _close(matter, event, role.closing, actor_id, _closing_params(event, role.closing, role.triggering))
+        _close(matter, event, role.closing, actor_id, _closing_params(event.params, role.closing, role.triggering))
     if event.code in STATUS_AFTER_EVENT:
         matter.status = STATUS_AFTER_EVENT[event.code]
         if event.code == "GRANTED" and matter.grant_date is None:
@@ -270,10 +298,27 @@ def update_event(event: Event, event_date: date, params: dict | None, actor_id: 
                  note: str | None = None) -> Event:
     """Change an event's date or parameters; deadlines from it are recomputed in place, with history."""
     _undo_closing(event, actor_id)
+    produced = _due_dates_from(event)
     event.event_date, event.params, event.note = event_date, dict(params or {}), note
     db.session.flush()
     _apply(event.matter, event, actor_id)
+    if actor_id is not None:
+        _ask_for_a_check_of_moved(event, produced, actor_id)
     return event
+
+
+def _due_dates_from(event: Event) -> dict[int, date]:
+    return dict(db.session.execute(select(Deadline.id, Deadline.current_due).where(
+        Deadline.source_event_id == event.id, Deadline.status.in_(OPEN_STATUSES))).all())
+
+
+def _ask_for_a_check_of_moved(event: Event, before: dict[int, date], actor_id: int) -> None:
+    """An edited event that moves an open deadline is a change by hand: a second person checks the new date."""
+    for deadline in db.session.execute(select(Deadline).where(Deadline.id.in_(before))).scalars():
+        if deadline.is_open and deadline.current_due != before[deadline.id]:
+            deadline.changed_by_id, deadline.verified_at, deadline.verified_by_id = actor_id, None, None
+            _log(deadline, "needs check", f"Moved from {before[deadline.id]} by an edit of {_named(event)}: "
+                 "a second person checks it", actor_id)
 
 
 def delete_event(event: Event, actor_id: int | None) -> None:
@@ -566,4 +611,4 @@ def _close_again_after(matter: Matter, since: date, actor_id: int | None) -> Non
     for event in later:
         role = event_role(matter.jurisdiction, event.code)
         if role.closing is not None and not role.closing["extends"]:
-            _close(matter, event, role.closing, actor_id, _closing_params(event, role.closing, role.triggering))
+            _close(matter, event, role.closing, actor_id, _closing_params(event.params, role.closing, role.triggering))

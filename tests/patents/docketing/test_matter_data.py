@@ -186,6 +186,60 @@ def test_the_event_picker_offers_only_events_of_the_matters_office(world, login_
     assert 'value="ABANDONED"' in us_page and 'value="ABANDONED"' in ep_page
 
 
+def test_the_event_picker_offers_only_events_of_the_application_type(world, login_as):
+    paralegal = login_as(world["a_paralegal"])
+    pages = {}
+    for number, kind in enumerate(("utility", "provisional", "design"), start=10):
+        matter_id = new_matter(paralegal, world, reference=f"ACME-09{number}", application_type=kind)
+        pages[kind] = paralegal.get(f"/matters/{matter_id}").get_data(as_text=True)
+    assert all(f'value="{code}"' in pages["utility"] for code in ("NONFINAL_OA", "MAINTENANCE_FEE_PAID", "RCE_FILED"))
+    # a provisional is never examined (35 U.S.C. 111(b)(8)): no Office action, allowance or grant to record
+    assert not any(f'value="{code}"' in pages["provisional"] for code in ("NONFINAL_OA", "NOTICE_OF_ALLOWANCE",
+                                                                          "GRANTED", "RCE_FILED"))
+    assert 'value="NONPROVISIONAL_FILED"' in pages["provisional"]
+    # no maintenance fees on a design patent, no RCE in a design application
+    assert 'value="MAINTENANCE_FEE_PAID"' not in pages["design"] and 'value="RCE_FILED"' not in pages["design"]
+    assert 'value="NONFINAL_OA"' in pages["design"]
+
+
+def test_preview_and_record_refuse_the_same_parameters(world, login_as):
+    paralegal = login_as(world["a_paralegal"])
+    matter_id = new_matter(paralegal, world, filing_date=(TODAY - timedelta(days=200)).isoformat())
+    paralegal.post(f"/matters/{matter_id}/events", data={"code": "NONFINAL_OA",
+                                                         "event_date": (TODAY - timedelta(days=100)).isoformat(),
+                                                         "record": "1"})
+    for button in ("preview", "record"):
+        page = paralegal.post(f"/matters/{matter_id}/events", data={
+            "code": "EXTENSION_FILED", "event_date": TODAY.isoformat(), "param_months": "7", button: "1"})
+        assert page.status_code == 400, button
+        assert "must be between 1 and 5, got 7" in page.get_data(as_text=True), button
+    assert sorted(code for code, *_ in events_of(world, matter_id)) == ["NONFINAL_OA", "NONPROVISIONAL_FILED"]
+
+
+def test_an_edited_event_date_that_moves_a_deadline_needs_a_second_persons_check(world, login_as):
+    paralegal, attorney = login_as(world["a_paralegal"]), login_as(world["a_attorney"])
+    matter_id = new_matter(paralegal, world)
+    mailed = TODAY - timedelta(days=20)
+    paralegal.post(f"/matters/{matter_id}/events", data={"code": "NONFINAL_OA", "event_date": mailed.isoformat(),
+                                                         "record": "1"})
+    with tenant_scope(world.firm_a.id):
+        event_id = db.session.execute(select(Event.id).where(Event.matter_id == matter_id,
+                                                             Event.code == "NONFINAL_OA")).scalar_one()
+        reply = db.session.execute(select(Deadline).where(Deadline.source_event_id == event_id,
+                                                          Deadline.kind == "US_OA_REPLY")).scalar_one()
+        assert not reply.needs_verification
+        first_due, deadline_id = reply.current_due, reply.id
+    paralegal.post(f"/events/{event_id}/edit", data={"event_date": (mailed - timedelta(days=7)).isoformat()})
+    with tenant_scope(world.firm_a.id):
+        moved = db.session.get(Deadline, deadline_id)
+        assert moved.current_due != first_due and moved.needs_verification
+    assert "A second person must verify" in paralegal.post(f"/deadlines/{deadline_id}/verify",
+                                                           follow_redirects=True).get_data(as_text=True)
+    attorney.post(f"/deadlines/{deadline_id}/verify")
+    with tenant_scope(world.firm_a.id):
+        assert not db.session.get(Deadline, deadline_id).needs_verification
+
+
 def test_renewal_years_do_not_flood_the_docket_or_the_matter_page(world, login_as):
     paralegal = login_as(world["a_paralegal"])
     filed = TODAY - timedelta(days=400)

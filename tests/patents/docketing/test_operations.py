@@ -102,7 +102,8 @@ def test_editing_an_event_recomputes_in_place_and_keeps_history(world, us_matter
     assert reply.due == date(2027, 5, 3)  # 05-01 is Saturday
     changes = db.session.execute(select(DeadlineChange.change).where(
         DeadlineChange.deadline_id == reply.id).order_by(DeadlineChange.id)).scalars().all()
-    assert changes == ["created", "recomputed"]
+    assert changes == ["created", "recomputed", "needs check"]  # a date moved by hand: a second person checks it
+    assert reply.needs_verification and reply.changed_by_id == world["a_attorney"].id
 
 
 def test_editing_an_event_keeps_an_extension_on_the_new_ladder(world, us_matter):
