@@ -274,6 +274,13 @@ def change_own_password(user: User, current: str, new: str, keep_session_id: int
     return ended
 
 
+def set_date_format(user: User, date_format: str, known: dict) -> None:
+    """How this person reads dates on the pages; one of the known formats (app/web/local_time.DATE_FORMATS)."""
+    if date_format not in known:
+        raise AccountInputError("date_format", f"Choose one of: {', '.join(known)}.")
+    user.date_format = date_format
+
+
 def update_user(user: User, name: str, email: str, role: str, active: bool, by: User) -> None:
     """Change a person's details; deactivating ends their sessions. Nobody changes their own role or access."""
     if user.id == by.id and (role != user.role or not active):

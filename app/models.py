@@ -60,6 +60,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # How this person reads dates on the pages (app/web/local_time.DATE_FORMATS); documents and exports keep ISO.
+    date_format: Mapped[str] = mapped_column(String(8), default="iso", server_default="iso")
 
     home_tenant: Mapped[Tenant | None] = relationship()
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
+from wtforms import PasswordField, RadioField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from .. import accounts, audit, sign_ins
+from ..extensions import db
 from ..permissions import Can, requires
+from ..web.local_time import DATE_FORMATS
 from .admin import _managed_user_or_404
 
 bp = Blueprint("sessions", __name__)
@@ -70,6 +72,27 @@ def change_password():
             flash(f"Password changed. {ended} other session{'' if ended == 1 else 's'} signed out.", "success")
             return redirect(url_for("sessions.mine"))
     return render_template("sessions/password.html", form=form), 400 if form.errors else 200
+
+
+class PreferencesForm(FlaskForm):
+    date_format = RadioField("Dates on the pages", choices=[(name, text) for name, (_, text) in DATE_FORMATS.items()])
+
+
+@bp.route("/account/preferences", methods=["GET", "POST"])
+@login_required
+def preferences():
+    """How dates read on the pages for this person; PDFs, CSV, calendar feeds and e-mails keep ISO 8601."""
+    form = PreferencesForm(date_format=current_user.date_format)
+    if form.validate_on_submit():
+        try:
+            accounts.set_date_format(current_user, form.date_format.data, DATE_FORMATS)
+        except accounts.AccountInputError as refused:
+            form.date_format.errors.append(str(refused))
+        else:
+            db.session.commit()
+            flash("Saved: dates now read the way you chose.", "success")
+            return redirect(url_for("sessions.preferences"))
+    return render_template("sessions/preferences.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/admin/users/<int:user_id>/sessions")
