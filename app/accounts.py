@@ -111,17 +111,23 @@ def may_sign_in(user: User) -> bool:
     return user.is_provider or (user.home_tenant is not None and user.home_tenant.active)
 
 
-def authenticate(email: str, password: str) -> User | None:
-    user = db.session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
-    try:
-        _hashing.hasher.verify(user.password_hash if user else _hashing.dummy_hash, password)
-    except (VerificationError, InvalidHashError):
-        return None
-    if user is None or not may_sign_in(user):
-        return None
-    if _hashing.hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    return user
+def authenticate(email: str, password: str) -> list[User]:
+    """The active accounts this address and password open: one, almost always. Accounts belong to one firm (or to
+    the provider), so one address may have an account in two firms; a person whose password opens both chooses."""
+    candidates = db.session.execute(select(User).where(User.email == email.strip().lower())
+                                    .order_by(User.id)).scalars().all()
+    opened = []
+    for user in candidates or [None]:  # the dummy hash keeps an unknown address as slow as a known one
+        try:
+            _hashing.hasher.verify(user.password_hash if user else _hashing.dummy_hash, password)
+        except (VerificationError, InvalidHashError):
+            continue
+        if user is None or not may_sign_in(user):
+            continue
+        if _hashing.hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        opened.append(user)
+    return opened
 
 
 def _token_hash(token: str) -> str:
@@ -233,10 +239,14 @@ class AccountInputError(ValueError):
         super().__init__(message)
 
 
-def _require_free_email(email: str, field: str, editing_id: int | None = None) -> None:
-    taken = db.session.execute(select(User.id).where(User.email == email)).scalar()
+def _require_free_email(email: str, field: str, home_tenant_id: int | None, editing_id: int | None = None) -> None:
+    """An address names one account among a firm's people (or among the provider's staff). Whether it has an
+    account in another firm or at the provider is never consulted, so no answer can reveal it (issue 11 item 12)."""
+    same_scope = User.home_tenant_id == home_tenant_id if home_tenant_id is not None else User.home_tenant_id.is_(None)
+    taken = db.session.execute(select(User.id).where(User.email == email, same_scope)).scalar()
     if taken is not None and taken != editing_id:
-        raise AccountInputError(field, "Another account already uses this e-mail address.")
+        where = "this firm" if home_tenant_id is not None else "the provider's staff"
+        raise AccountInputError(field, f"Someone in {where} already uses this e-mail address.")
 
 
 def _require_policy(password: str, email: str, field: str) -> None:
@@ -250,7 +260,7 @@ def create_user(name: str, email: str, role: str, password: str, home_tenant_id:
                 active: bool = True) -> User:
     """A new account (firm people have a home tenant; provider staff work through assignments)."""
     email = email.strip().lower()
-    _require_free_email(email, "email")
+    _require_free_email(email, "email", home_tenant_id)
     _require_policy(password, email, "password")
     user = User(name=name.strip(), email=email, role=role, active=active, home_tenant_id=home_tenant_id,
                 password_hash=hash_password(password))
@@ -286,7 +296,7 @@ def update_user(user: User, name: str, email: str, role: str, active: bool, by: 
     if user.id == by.id and (role != user.role or not active):
         raise AccountInputError("role", "You cannot change your own role or deactivate yourself. Ask another admin.")
     email = email.strip().lower()
-    _require_free_email(email, "email", editing_id=user.id)
+    _require_free_email(email, "email", user.home_tenant_id, editing_id=user.id)
     was_active = user.active
     user.name, user.email, user.role, user.active = name.strip(), email, role, active
     if was_active and not active:
@@ -303,7 +313,6 @@ def create_tenant(name: str, slug: str, time_zone: str, active: bool, admin_name
                   admin_password: str) -> Tenant:
     """A new client firm with its first firm admin."""
     _require_free_slug(slug)
-    _require_free_email(admin_email.strip().lower(), "admin_email")
     _require_policy(admin_password, admin_email, "admin_password")
     tenant = Tenant(name=name.strip(), slug=slug, time_zone=time_zone, active=active)
     db.session.add(tenant)

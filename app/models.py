@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -48,11 +48,18 @@ class User(UserMixin, db.Model):
     """A person who signs in: firm staff belong to one firm, provider staff to none."""
 
     __tablename__ = "users"
+    # An account belongs to one firm (or to the provider): an address is unique within that scope only, so a firm
+    # admin adding a person can never learn whether the address has an account anywhere else (issue 11 item 12).
+    __table_args__ = (
+        UniqueConstraint("home_tenant_id", "email"),
+        Index("uq_users_provider_email", "email", unique=True, postgresql_where=text("home_tenant_id IS NULL"),
+              sqlite_where=text("home_tenant_id IS NULL")),
+    )
     __audit__ = True
     __audit_hidden__ = ("password_hash",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     # The firm this person works for; NULL for the provider's own staff.

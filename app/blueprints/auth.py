@@ -56,13 +56,17 @@ def login():
     form = SignInForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        user = accounts.authenticate(email, form.password.data)
-        if user is None:
+        opened = accounts.authenticate(email, form.password.data)
+        if not opened:
             audit.record("sign_in_failed", summary=f"failed sign-in for {email}")
             db.session.commit()  # kept although this response is an error
             log.warning("sign-in failed for %s", email)
             flash("That e-mail and password do not match an active account.", "error")
             return render_template("auth/login.html", form=form), 401
+        chosen = request.form.get("account", "")
+        user = next((u for u in opened if str(u.id) == chosen), None) if len(opened) > 1 else opened[0]
+        if user is None:  # the password opens this person's accounts in several firms: they say which
+            return render_template("auth/login.html", form=form, accounts=opened), 200
         if two_factor.enrolled(user):
             return ask_for_second_factor(user, request.args.get("next"))
         return complete_sign_in(user, request.args.get("next"))
