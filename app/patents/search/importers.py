@@ -49,6 +49,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import BinaryIO, TextIO
 
+from defusedxml.ElementTree import fromstring  # refuses entity expansion and external references
+
 from ..claims import Claim, claim_references
 from ..priority import imported_priority_date
 from .records import Citation, PatentRecord, split_number
@@ -211,13 +213,13 @@ def _parse_document(raw: bytes, start_line: int, warnings: list[str]) -> ET.Elem
     text = _NAMED_ENTITY_RE.sub(lambda match: _replace_entity(match, warnings), text)
     text = _BARE_AMPERSAND_RE.sub("&amp;", text)
     try:
-        return ET.fromstring(text)
+        return fromstring(text)
     except ET.ParseError as error:
         first_error = error
     repaired, repairs = _repair_markup(text)
     if repairs:
         try:
-            root = ET.fromstring(repaired)
+            root = fromstring(repaired)
         except ET.ParseError:
             pass  # the repairs were not enough: report the document's own first error
         else:
