@@ -223,6 +223,7 @@ class ProblemSchema(Schema):
     status = fields.Integer(required=True)
     detail = fields.String()
     errors = fields.Dict()
+    position = fields.Integer(metadata={"description": "where in the search query the syntax error is (0-based character offset)"})
 
 
 class ChecklistItemSchema(ApiSchema):
