@@ -223,7 +223,8 @@ class ProblemSchema(Schema):
     status = fields.Integer(required=True)
     detail = fields.String()
     errors = fields.Dict()
-    position = fields.Integer(metadata={"description": "where in the search query the syntax error is (0-based character offset)"})
+    position = fields.Integer(metadata={
+        "description": "where in the search query the syntax error is (0-based character offset)"})
 
 
 class ChecklistItemSchema(ApiSchema):
