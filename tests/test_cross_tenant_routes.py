@@ -6,6 +6,7 @@ for their own tenant's object too: a role refusal that reveals nothing about the
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -296,6 +297,33 @@ def test_every_id_route_answers_404_to_another_tenant(app, world, login_as):
                 failures.append(f"{actor} {method} {foreign_url} -> {foreign} (own tenant: {own})")
     assert not failures, "cross-tenant leaks:\n" + "\n".join(failures)
     assert checked > 0
+
+
+NOWHERE = 987654321  # an id no table holds
+
+
+def _page_text(response, asked: str) -> str:
+    body = response.get_data(as_text=True).replace(asked, "URL")
+    return re.sub(r'value="[^"]{20,}"|nonce="[^"]*"', "", body)
+
+
+def test_another_tenants_id_reads_exactly_like_an_id_that_exists_nowhere(app, world, login_as):
+    """Bodies, not only status codes: a 404 for firm B's object says nothing a 404 for no object does not."""
+    cache: dict = {}
+    client = login_as(world["a_firm_admin"], world.firm_a)
+    client.get("/", follow_redirects=True)  # the sign-in's one-time flash
+    differing, compared = [], 0
+    for rule in routes_with_ids(app):
+        if "GET" not in rule.methods or rule.arguments & {"fingerprint", "user_id", "tenant_id"}:
+            continue  # people and firms are walked above; a fingerprint names no object
+        compared += 1
+        foreign_url = _url(rule, world, world.firm_b, cache)
+        nowhere_url = rule.build(dict.fromkeys(rule.arguments, NOWHERE), append_unknown=False)[1]
+        foreign, nowhere = client.get(foreign_url), client.get(nowhere_url)
+        if (foreign.status_code, _page_text(foreign, foreign_url)) != \
+                (nowhere.status_code, _page_text(nowhere, nowhere_url)):
+            differing.append(f"{foreign_url} -> {foreign.status_code}, {nowhere_url} -> {nowhere.status_code}")
+    assert compared > 30 and not differing, "pages that tell another firm's id from no id:\n" + "\n".join(differing)
 
 
 def test_the_walker_knows_every_id_argument(app):
