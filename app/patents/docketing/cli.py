@@ -7,7 +7,7 @@ import sys
 import click
 from flask import Flask
 
-from .. import deadlines as engine
+from ..deadlines import RuleError, events, preview, vocabulary_markdown
 
 
 def parse_params(pairs) -> dict:
@@ -15,7 +15,7 @@ def parse_params(pairs) -> dict:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise engine.RuleError(f"parameter {pair!r} must look like key=value")
+            raise RuleError(f"parameter {pair!r} must look like key=value")
         params[key.strip()] = value.strip()
     return params
 
@@ -31,11 +31,11 @@ def init_app(app: Flask) -> None:
     @click.option("--date", "event_date", required=True, help="event date, YYYY-MM-DD")
     @click.option("--param", "params", multiple=True, help="event parameter key=value (repeatable)")
     @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
-    def preview(jurisdiction, event_code, event_date, params, as_json):
+    def preview_command(jurisdiction, event_code, event_date, params, as_json):
         """Show the deadlines an event would produce, with citations and arithmetic."""
         try:
-            result = engine.preview(jurisdiction, event_code, event_date, parse_params(params))
-        except engine.RuleError as error:
+            result = preview(jurisdiction, event_code, event_date, parse_params(params))
+        except RuleError as error:
             click.echo(f"error: {error}", err=True)
             sys.exit(2)
         if as_json:
@@ -53,17 +53,17 @@ def init_app(app: Flask) -> None:
     @click.option("--jurisdiction", help="US, EP or PCT")
     @click.option("--json", "as_json", is_flag=True, help="print one JSON list")
     @click.option("--markdown", is_flag=True, help="print the README vocabulary of every jurisdiction")
-    def events(jurisdiction, as_json, markdown):
+    def events_command(jurisdiction, as_json, markdown):
         """List the events of a jurisdiction, their parameters and the cited rules they fire."""
         if markdown:
-            click.echo(engine.vocabulary_markdown(), nl=False)
+            click.echo(vocabulary_markdown(), nl=False)
             return
         if not jurisdiction:
             click.echo("error: give --jurisdiction (or --markdown)", err=True)
             sys.exit(2)
         try:
-            listing = engine.events(jurisdiction)
-        except engine.RuleError as error:
+            listing = events(jurisdiction)
+        except RuleError as error:
             click.echo(f"error: {error}", err=True)
             sys.exit(2)
         if as_json:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from ...accounts import members_query
 from ...extensions import db
 from ...models import PROVIDER_ROLES, User, utcnow
-from .. import deadlines as engine
+from .. import deadlines
 from .labels import event_label, kind_label, parameter_label
 from .models import OPEN_STATUSES, Deadline, DeadlineChange, Event, Matter
 from .numbers import application_number_problem
@@ -43,7 +43,7 @@ def _closing_events(vocabulary: dict, jurisdiction: str) -> list[dict]:
 
 
 def event_role(jurisdiction: str, code: str) -> EventRole:
-    vocabulary = engine.vocabulary()
+    vocabulary = deadlines.vocabulary()
     triggering = any(e["event"] == code for e in vocabulary["triggering"].get(jurisdiction, []))
     closing_events = _closing_events(vocabulary, jurisdiction)
     closing = next((c for c in closing_events if c["event"] == code), None)
@@ -74,7 +74,7 @@ def applies_to(jurisdiction: str, application_type: str | None, code: str) -> bo
 def event_choices(jurisdiction: str, application_type: str | None = None) -> list[tuple[str, str]]:
     """(code, description) of every event that can be recorded on a matter of this jurisdiction (and, when
     given, of this application type: a provisional is offered no Office action, a design no maintenance fee)."""
-    vocabulary = engine.vocabulary()
+    vocabulary = deadlines.vocabulary()
     triggering = [(e["event"], e["description"]) for e in vocabulary["triggering"].get(jurisdiction, [])]
     seen = {code for code, _ in triggering}
     closing = [(c["event"], c["description"]) for c in _closing_events(vocabulary, jurisdiction)
@@ -83,7 +83,7 @@ def event_choices(jurisdiction: str, application_type: str | None = None) -> lis
 
 
 def event_parameters(jurisdiction: str, code: str) -> list[dict]:
-    vocabulary = engine.vocabulary()
+    vocabulary = deadlines.vocabulary()
     for entry in vocabulary["triggering"].get(jurisdiction, []) + vocabulary["closing"]:
         if entry["event"] == code:
             return [{**p, "label": parameter_label(p["name"])}
@@ -111,16 +111,16 @@ def _log(deadline: Deadline, change: str, summary: str, actor_id: int | None,
                                   change=change, summary=summary, before=before, after=_snapshot(deadline)))
 
 
-def _computed(matter: Matter, event: Event) -> list[engine.ComputedDeadline]:
+def _computed(matter: Matter, event: Event) -> list[deadlines.ComputedDeadline]:
     from .closures import sync
     sync()   # declared closures added by a provider admin, from any process
     try:
-        return engine.compute(matter.jurisdiction, event.code, event.event_date, event.params)
-    except engine.RuleError as error:
+        return deadlines.compute(matter.jurisdiction, event.code, event.event_date, event.params)
+    except deadlines.RuleError as error:
         raise DocketError(str(error)) from error
 
 
-def _apply_computed(target: Deadline, computed: engine.ComputedDeadline) -> None:
+def _apply_computed(target: Deadline, computed: deadlines.ComputedDeadline) -> None:
     target.kind, target.sequence = computed.kind, computed.sequence
     target.label = kind_label(computed.kind, computed.sequence)
     target.nominal, target.due = computed.nominal, computed.due
@@ -189,7 +189,7 @@ def _close(matter: Matter, event: Event, closing: dict, actor_id: int | None, pa
             before = _snapshot(deadline)
             deadline.status, deadline.done_event_id = "superseded", event.id
             _log(deadline, "superseded", f"Replaced by {_named(event)}", actor_id, before)
-    for kind, sequence in engine.closed_kinds(event.code, params):
+    for kind, sequence in deadlines.closed_kinds(event.code, params):
         for deadline in _open_deadlines(matter, [kind], sequence, not_from=event):
             before = _snapshot(deadline)
             deadline.status, deadline.done_at = "done", event.event_date
@@ -245,8 +245,8 @@ def check_event(matter: Matter, code: str, params: dict | None) -> EventRole:
     role = event_role(matter.jurisdiction, code)
     if role.closing is not None:
         try:
-            engine.closed_kinds(code, _closing_params(params, role.closing, role.triggering))
-        except engine.RuleError as error:
+            deadlines.closed_kinds(code, _closing_params(params, role.closing, role.triggering))
+        except deadlines.RuleError as error:
             raise DocketError(str(error)) from error
     return role
 
