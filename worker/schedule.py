@@ -1,4 +1,4 @@
-"""Enqueue periodic jobs with deterministic ids: `python -m worker.schedule`.
+"""Enqueue periodic jobs with deterministic ids: `python -m worker.schedule` (the table: PERIODIC_JOBS).
 
 The reminder sweep runs every minute; the work-request at-risk notification every quarter hour
 (it marks what it notified, so a second run notifies nobody twice).
@@ -16,6 +16,8 @@ import logging
 import signal
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -24,33 +26,44 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from app import create_app
 from app.jobs import enqueue, redis_connection
 from app.patents.reminders.health import SCHEDULER_HEARTBEAT_KEY
-from app.patents.reminders.jobs import sweep_and_enqueue_delivery, sweep_job_id
+from app.patents.reminders.jobs import sweep_and_enqueue_delivery
 from app.patents.work_requests.jobs import notify_at_risk_in_every_firm
 
 log = logging.getLogger("patentdesk.schedule")
 MINUTE_KEY_TTL_SECONDS = 3600
 
 
-def enqueue_sweep(minute: datetime, connection) -> bool:
-    """Queue this minute's sweep unless some scheduler already did; True when this call queued it."""
-    job_id = sweep_job_id(minute)
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job queued on a schedule: every `every_minutes` minutes (on the minute that divides evenly)."""
+
+    name: str            # the job id's prefix: "<name>-YYYYMMDDHHMM"
+    queue: str
+    function: Callable
+    every_minutes: int = 1
+    pass_minute: bool = False  # the job is told which minute it stands for (the sweep works "as of" it)
+
+    def job_id(self, minute: datetime) -> str:
+        return f"{self.name}-{minute.astimezone(UTC):%Y%m%d%H%M}"
+
+
+# Every periodic job, in one table (Redash's periodic_job_definitions). The at-risk notification marks what it
+# notified, so a second run notifies nobody twice; the sweep takes each firm's minute in the database.
+PERIODIC_JOBS = (
+    PeriodicJob("reminder-sweep", "reminders", sweep_and_enqueue_delivery, pass_minute=True),
+    PeriodicJob("work-request-at-risk", "reminders", notify_at_risk_in_every_firm, every_minutes=15),
+)
+
+
+def enqueue_once(job: PeriodicJob, minute: datetime, connection) -> bool:
+    """Queue `job` for this minute unless some scheduler already did (an atomic Redis key per job and minute);
+    True when this call queued it."""
+    if minute.minute % job.every_minutes:
+        return False
+    job_id = job.job_id(minute)
     if not connection.set(f"patentdesk:scheduled:{job_id}", "1", nx=True, ex=MINUTE_KEY_TTL_SECONDS):
         return False
-    enqueue("reminders", sweep_and_enqueue_delivery, minute.isoformat(), job_id=job_id)
-    return True
-
-
-AT_RISK_EVERY_MINUTES = 15
-
-
-def enqueue_at_risk(minute: datetime, connection) -> bool:
-    """Queue the at-risk notification on the quarter hour, once across schedulers."""
-    if minute.minute % AT_RISK_EVERY_MINUTES:
-        return False
-    job_id = f"work-request-at-risk-{minute:%Y%m%d%H%M}"
-    if not connection.set(f"patentdesk:scheduled:{job_id}", "1", nx=True, ex=MINUTE_KEY_TTL_SECONDS):
-        return False
-    enqueue("reminders", notify_at_risk_in_every_firm, job_id=job_id)
+    enqueue(job.queue, job.function, *([minute.isoformat()] if job.pass_minute else []), job_id=job_id)
     return True
 
 
@@ -83,9 +96,9 @@ def run_forever(connection, clock: SimulatedClock) -> None:
     while True:
         minute = clock.now().replace(second=0, microsecond=0)
         try:
-            if enqueue_sweep(minute, connection):
-                log.info("queued %s", sweep_job_id(minute))
-            enqueue_at_risk(minute, connection)
+            for job in PERIODIC_JOBS:
+                if enqueue_once(job, minute, connection):
+                    log.info("queued %s", job.job_id(minute))
             heartbeat(connection, clock)
         except (RedisConnectionError, RedisTimeoutError, OSError) as error:
             delay = REDIS_BACKOFF_SECONDS[min(failures, len(REDIS_BACKOFF_SECONDS) - 1)]
