@@ -143,39 +143,52 @@ def _step_dates(step: Element) -> dict[str, str]:
             for d in step.findall(f"{REG}procedural-step-date")}
 
 
+def _procedural_steps(document: Element, warnings: list[str]) -> list[OfficeEntry]:
+    """reg:procedural-step: a code, its description (and a renewal's year), dated by dispatch, payment or request."""
+    entries = []
+    for position, step in enumerate(document.iter(f"{REG}procedural-step"), start=1):
+        code = (step.findtext(f"{REG}procedural-step-code") or "").strip()
+        texts, dates = _texts(step), _step_dates(step)
+        year = texts.get("YEAR")
+        when = next((dates[k] for k in ("DATE_OF_DISPATCH", "DATE_OF_PAYMENT", "DATE_OF_REQUEST") if dates.get(k)),
+                    next(iter(dates.values()), ""))
+        on = _day(when, f"Procedural step {position} ({code})", warnings) if when else ""
+        entries.append(OfficeEntry(on=on or "", code=code, params={"year": year} if year else {},
+                                   text=texts.get("STEP_DESCRIPTION", "") + (f", year {year}" if year else "")))
+        if dates.get("GRANT_FEE_PAID"):  # the reply to the Rule 71(3) communication, inside the same step
+            paid = _day(dates["GRANT_FEE_PAID"], f"Procedural step {position} ({code}) fee for grant", warnings)
+            entries.append(OfficeEntry(on=paid or "", code=f"{code}/GRANT_FEE_PAID",
+                                       text="Fee for grant and publishing paid"))
+    return entries
+
+
+def _dossier_events(document: Element, warnings: list[str]) -> list[OfficeEntry]:
+    entries = []
+    for position, event in enumerate(document.iter(f"{REG}dossier-event"), start=1):
+        code = (event.findtext(f"{REG}event-code") or "").strip()
+        on = _day(event.findtext(f"{REG}event-date/{REG}date"), f"Dossier event {position} ({code})", warnings)
+        entries.append(OfficeEntry(on=on or "", code=code, text=(event.findtext(f"{REG}event-text") or "").strip()))
+    return entries
+
+
+def _dates_rights_effective(document: Element, warnings: list[str]) -> list[OfficeEntry]:
+    entries = []
+    for effective in document.iter(f"{REG}dates-rights-effective"):
+        for child in effective:
+            name = child.tag.removeprefix(REG)
+            on = _day(child.findtext(f".//{REG}date"), f"Dates rights effective ({name})", warnings)
+            entries.append(OfficeEntry(on=on or "", code=name, text=name.replace("-", " ").capitalize()))
+    return entries
+
+
 def _read_ep_register(root: Element, expected: str | None) -> OfficeFile:
     documents = list(root.iter(f"{REG}register-document"))
     if not documents:
         raise OfficeDataError("This XML is not an EP Register extract: no reg:register-document in it.")
     document = _one_application(documents, _ep_application_number, expected)
     warnings: list[str] = []
-    entries: list[OfficeEntry] = []
-    for position, step in enumerate(document.iter(f"{REG}procedural-step"), start=1):
-        code = (step.findtext(f"{REG}procedural-step-code") or "").strip()
-        texts, dates = _texts(step), _step_dates(step)
-        description = texts.get("STEP_DESCRIPTION", "")
-        if texts.get("YEAR"):
-            description += f", year {texts['YEAR']}"
-        when = next((dates[k] for k in ("DATE_OF_DISPATCH", "DATE_OF_PAYMENT", "DATE_OF_REQUEST") if dates.get(k)),
-                    next(iter(dates.values()), ""))
-        on = _day(when, f"Procedural step {position} ({code})", warnings) if when else ""
-        entry = OfficeEntry(on=on or "", code=code, text=description)
-        if texts.get("YEAR"):
-            entry.params["year"] = texts["YEAR"]
-        entries.append(entry)
-        if dates.get("GRANT_FEE_PAID"):  # the reply to the Rule 71(3) communication, inside the same step
-            paid = _day(dates["GRANT_FEE_PAID"], f"Procedural step {position} ({code}) fee for grant", warnings)
-            entries.append(OfficeEntry(on=paid or "", code=f"{code}/GRANT_FEE_PAID",
-                                       text="Fee for grant and publishing paid"))
-    for position, event in enumerate(document.iter(f"{REG}dossier-event"), start=1):
-        code = (event.findtext(f"{REG}event-code") or "").strip()
-        on = _day(event.findtext(f"{REG}event-date/{REG}date"), f"Dossier event {position} ({code})", warnings)
-        entries.append(OfficeEntry(on=on or "", code=code, text=(event.findtext(f"{REG}event-text") or "").strip()))
-    for effective in document.iter(f"{REG}dates-rights-effective"):
-        for child in effective:
-            name = child.tag.removeprefix(REG)
-            on = _day(child.findtext(f".//{REG}date"), f"Dates rights effective ({name})", warnings)
-            entries.append(OfficeEntry(on=on or "", code=name, text=name.replace("-", " ").capitalize()))
+    entries = [*_procedural_steps(document, warnings), *_dossier_events(document, warnings),
+               *_dates_rights_effective(document, warnings)]
     reference = _ep_application_reference(document)
     filed = reference.findtext(f"{REG}document-id/{REG}date") if reference is not None else None
     return OfficeFile("EP", "European Patent Register (EPO OPS)", _ep_application_number(document),
