@@ -57,6 +57,11 @@ def analysed_terms(text: str) -> list[tuple[int, str]]:
     return terms
 
 
+def token_count(text: str) -> int:
+    """How many positions a text takes in the index: its words, stop words included."""
+    return len(_TOKEN_RE.findall(text))
+
+
 def term_count(text: str) -> int:
     """How many terms a text field indexes (its length for scoring): the words that are not stop words."""
     return sum(1 for match in _TOKEN_RE.finditer(text) if match.group(0).lower() not in STOP_WORDS)

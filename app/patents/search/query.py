@@ -9,6 +9,9 @@ Syntax:
     charg*  magn?ts                 truncation and wildcards, matched against the stemmed index terms
                                     (the pattern is stemmed too, so `battery*` finds "batteries");
                                     at least 3 characters before the first wildcard (4 for numbers)
+    "optical fiber*"  heat-treat*   truncation inside a phrase, and in a hyphenated word: the words
+                                    must follow one another (`heat-treat*` is "heat treat*"; a hyphenated
+                                    word also finds its closed form, so `co-extru*` finds "coextruded")
     ti: ab: cl: desc:               title, abstract, claims, description
     cpc: ipc:                       classification; `cpc:H04L` and `cpc:H04L9/0861` match a level,
                                     `cpc:H04L9*` is a prefix; `cpc:"H04L 9/08"` may contain spaces
@@ -27,10 +30,11 @@ its own engine: the language is defined once, here.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
-from .analysis import analysed_names, analysed_terms, stem
+from .analysis import analysed_names, analysed_terms, stem, token_count
 from .records import normalise_number
 
 TEXT_FIELDS = ("title", "abstract", "claims", "description")
@@ -51,6 +55,7 @@ MAX_EXPANSION = 1000
 MAX_TOTAL_EXPANSION = 2000
 MIN_WILDCARD_PREFIX = 3
 MIN_NUMBER_WILDCARD_PREFIX = 4
+MAX_PHRASE_VARIANTS = 100  # the phrases a truncated phrase may stand for
 
 
 class QuerySyntaxError(ValueError):
@@ -104,6 +109,17 @@ class Wildcard:
 
 
 @dataclass(frozen=True)
+class WildPhrase:
+    """A phrase with truncated words (`"optical fiber*"`, `heat-treat*`): each slot, at its offset, is an index
+    term or the patterns of a wildcard. Resolved per engine into the phrases it stands for."""
+
+    field: str
+    slots: tuple[tuple[int, str | tuple[str, ...]], ...]
+    position: int = field(compare=False)
+    typed: str = field(compare=False)
+
+
+@dataclass(frozen=True)
 class Terms:
     """Any of these terms, every match scoring 1: a wildcard after expansion."""
 
@@ -126,7 +142,7 @@ class Not:
     child: object
 
 
-Node = Term | Phrase | Near | Wildcard | Terms | And | Or | Not
+Node = Term | Phrase | Near | Wildcard | WildPhrase | Terms | And | Or | Not
 
 
 def leaves(node) -> list:
@@ -148,12 +164,45 @@ def positive_leaves(node, negated: bool = False) -> list:
 
 
 def resolve_wildcards(node, expand) -> object:
-    """The tree with every Wildcard replaced by the Terms `expand(field, pattern, limit)` finds, within the limits.
+    """The tree with every Wildcard replaced by the Terms `expand(field, pattern, limit)` finds, and every
+    WildPhrase by the phrases it stands for, within the limits.
 
     `expand` returns up to `limit` matching index terms (more than MAX_EXPANSION means too many);
     the engine supplies it, from the term dictionaries of exactly the collections being searched.
     """
     budget = [MAX_TOTAL_EXPANSION]
+
+    def expanded(field_name: str, patterns: tuple[str, ...], typed: str, position: int) -> list[str]:
+        found: dict[str, None] = {}
+        for pattern in patterns:
+            for term in expand(field_name, pattern, MAX_EXPANSION + 1):
+                found[term] = None
+            if len(found) > MAX_EXPANSION:
+                raise QuerySyntaxError(f"'{typed}' matches more than {MAX_EXPANSION:,} index terms; "
+                                       "make it longer", position)
+        budget[0] -= len(found)
+        if budget[0] < 0:
+            raise QuerySyntaxError(f"the wildcards up to '{typed}' match more than "
+                                   f"{MAX_TOTAL_EXPANSION:,} index terms together; use fewer or longer ones",
+                                   position)
+        return sorted(found)
+
+    def phrases(current: WildPhrase):
+        choices = [[slot] if isinstance(slot, str) else expanded(current.field, slot, current.typed, current.position)
+                   for _, slot in current.slots]
+        variants = 1
+        for choice in choices:
+            variants *= len(choice)
+        if variants == 0:
+            return Terms(current.field, ())
+        if variants > MAX_PHRASE_VARIANTS:
+            raise QuerySyntaxError(f"'{current.typed}' stands for more than {MAX_PHRASE_VARIANTS} phrases; "
+                                   "make the truncated word longer", current.position)
+        first = current.slots[0][0]
+        offsets = [offset - first for offset, _ in current.slots]
+        found = [Phrase(current.field, tuple(zip(offsets, combination, strict=True)))
+                 for combination in itertools.product(*choices)]
+        return found[0] if len(found) == 1 else Or(tuple(found))
 
     def visit(current):
         if isinstance(current, And):
@@ -162,21 +211,12 @@ def resolve_wildcards(node, expand) -> object:
             return Or(tuple(visit(child) for child in current.children))
         if isinstance(current, Not):
             return Not(visit(current.child))
+        if isinstance(current, WildPhrase):
+            return phrases(current)
         if not isinstance(current, Wildcard):
             return current
-        found: dict[str, None] = {}
-        for pattern in current.patterns:
-            for term in expand(current.field, pattern, MAX_EXPANSION + 1):
-                found[term] = None
-            if len(found) > MAX_EXPANSION:
-                raise QuerySyntaxError(f"'{current.typed}' matches more than {MAX_EXPANSION:,} index terms; "
-                                       "make it longer", current.position)
-        budget[0] -= len(found)
-        if budget[0] < 0:
-            raise QuerySyntaxError(f"the wildcards up to '{current.typed}' match more than "
-                                   f"{MAX_TOTAL_EXPANSION:,} index terms together; use fewer or longer ones",
-                                   current.position)
-        return Terms(current.field, tuple(sorted(found)))
+        return Terms(current.field, tuple(expanded(current.field, current.patterns, current.typed,
+                                                   current.position)))
 
     return visit(node)
 
@@ -361,6 +401,44 @@ def _wildcard(field_name: str, patterns: list[str], token: _Token, minimum: int)
     return Wildcard(field_name, tuple(dict.fromkeys(patterns)), token.start, typed)
 
 
+# What separates the words of a phrase or of a hyphenated word ("heat-treat*", "A/C"); `*`, `?` and `.` stay.
+_WORD_SEPARATOR = re.compile(r"[^\w*?.]+")
+
+
+def _text_patterns(pattern: str) -> list[str]:
+    """A truncated word of a text field as typed and stemmed: text fields hold stems (`battery*` → 'batteri*')."""
+    literal = pattern.rstrip("*")
+    return list(dict.fromkeys([pattern, stem(literal) + pattern[len(literal):]]))
+
+
+def _truncated_phrase(field_name: str, value: str, token: _Token):
+    """`"optical fiber*"` or `heat-treat*`: the words in a row, the truncated ones standing for what they match.
+
+    A hyphenated word typed without quotes also finds its closed form (`co-extru*` finds "coextruded" too)."""
+    slots: list[tuple[int, str | tuple[str, ...]]] = []
+    position = 0
+    for piece in _WORD_SEPARATOR.split(value.lower()):
+        if not piece:
+            continue
+        if _has_wildcard(piece):
+            if len(literal_prefix(piece)) < MIN_WILDCARD_PREFIX:
+                raise QuerySyntaxError(f"'{piece}' in '{value.strip()}' is too broad: a wildcard needs at least "
+                                       f"{MIN_WILDCARD_PREFIX} characters before the first '*' or '?'", token.start)
+            slots.append((position, tuple(_text_patterns(piece))))
+            position += 1
+        else:
+            slots += [(position + offset, term) for offset, term in analysed_terms(piece)]
+            position += token_count(piece)
+    if not any(isinstance(slot, tuple) for _, slot in slots):
+        return None
+    phrase = WildPhrase(field_name, tuple(slots), token.start, value.strip()) if len(slots) > 1 else \
+        Wildcard(field_name, slots[0][1], token.start, value.strip())
+    closed = _WORD_SEPARATOR.sub("", value.lower())
+    if token.kind == "PHRASE" or " " in value.strip() or len(literal_prefix(closed)) < MIN_WILDCARD_PREFIX:
+        return phrase
+    return Or((phrase, Wildcard(field_name, tuple(_text_patterns(closed)), token.start, value.strip())))
+
+
 def _leaf(token: _Token, field_name: str | None):
     if field_name is None:
         return _combine(Or, [_leaf(token, name) for name in TEXT_FIELDS])
@@ -385,14 +463,13 @@ def _leaf(token: _Token, field_name: str | None):
             return Term(field_name, compact)
 
     if _has_wildcard(value):
-        if token.kind == "PHRASE" and " " in value:
-            raise QuerySyntaxError("wildcards are not supported inside phrases", token.start)
-        pattern = value.lower()
         if field_name in NAME_FIELDS:
-            return _wildcard(field_name, [pattern], token, MIN_WILDCARD_PREFIX)
-        literal = pattern.rstrip("*")
-        stemmed = stem(literal) + pattern[len(literal):]  # text fields hold stems: `battery*` must find 'batteri'
-        return _wildcard(field_name, [pattern, stemmed], token, MIN_WILDCARD_PREFIX)
+            if token.kind == "PHRASE" and " " in value:
+                raise QuerySyntaxError("wildcards are not supported inside a phrase of names", token.start)
+            return _wildcard(field_name, [value.lower()], token, MIN_WILDCARD_PREFIX)
+        if _WORD_SEPARATOR.search(value.strip()):
+            return _truncated_phrase(field_name, value, token)
+        return _wildcard(field_name, _text_patterns(value.lower()), token, MIN_WILDCARD_PREFIX)
 
     if field_name in NAME_FIELDS:
         positioned = list(enumerate(analysed_names(value)))

@@ -104,7 +104,9 @@ def test_query_language(index_dir, query, expected):
     ("", "empty query at position 0"),
     ("the of", "no searchable terms (only stopwords) at position 0"),
     ("pad *", "'*' is too broad: a wildcard needs at least 3 characters before the first '*' or '?' at position 4"),
-    ('"wire* pad"', "wildcards are not supported inside phrases at position 0"),
+    ('pa:"acme po*"', "wildcards are not supported inside a phrase of names at position 3"),
+    ('"wireless charging"~2*', "'*' is too broad: a wildcard needs at least 3 characters before the first '*' "
+                               "or '?' at position 21"),
     ('cpc:"H04L 9/08"~2', "proximity '~' only applies to text fields at position 4"),
 ])
 def test_syntax_errors_name_their_position(query, message):
@@ -216,3 +218,38 @@ def test_readding_a_number_updates_it_and_delete_collection(index_dir):
     backend.drop("tenant:5")
     assert backend.stats("tenant:5")["documents"] == 0
     assert numbers(index_dir, "pn:US7314354", collections=["public", "tenant:5"]) == {PAD}
+
+
+@pytest.fixture
+def truncation_index(tmp_path, indexes_for):
+    indexes = indexes_for(tmp_path / "truncation")
+    index_records(indexes, [
+        make_record("US1000001A", "Optical fibers drawn from a preform", abstract="The fiber is heat-treated."),
+        make_record("US1000002A", "Fiber optic connector", abstract="A co-extruded sleeve holds the optical cable."),
+        make_record("US1000003A", "Coextruded film", abstract="Heat treatment of a coextruded multilayer film."),
+        make_record("US1000004A", "Pre-charging circuit", abstract="Pre-charged capacitors; optical sensor of fibre."),
+    ], "public")
+    return indexes
+
+
+@pytest.mark.parametrize("query, expected", [
+    ('"optical fiber*"', {"US1000001A"}),               # truncation inside a phrase (issue 20)
+    ('"fiber* optic"', {"US1000002A"}),
+    ("heat-treat*", {"US1000001A", "US1000003A"}),      # "heat-treated"; "heat treatment" also reads heat treat…
+    ("co-extru*", {"US1000002A", "US1000003A"}),        # the hyphenated and the closed form
+    ("pre-charg*", {"US1000004A"}),
+    ('"optical fiber*" OR coextru*', {"US1000001A", "US1000003A"}),
+    ('ab:"optical cab*"', {"US1000002A"}),
+])
+def test_truncation_inside_phrases_and_hyphenated_words(truncation_index, query, expected):
+    assert numbers(truncation_index, query) == expected
+
+
+@pytest.mark.parametrize("query, message, position", [
+    ('"optical f*"', "'f*' in 'optical f*' is too broad", 0),
+    ("ti:x-ra*", "'ra*' in 'x-ra*' is too broad", 3),
+])
+def test_a_truncated_phrase_word_needs_its_three_letters(truncation_index, query, message, position):
+    with pytest.raises(QuerySyntaxError) as refused:
+        search(truncation_index, query, None, ["public"])
+    assert message in str(refused.value) and refused.value.position == position
