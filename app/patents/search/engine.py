@@ -21,7 +21,15 @@ from .query import Or, Term, parse_query, resolve_wildcards
 
 MAX_RESULT_WINDOW = 1000  # deep pagination stops here: narrow the query instead
 MAX_SIMILAR_TEXT = 50_000
+# Key terms of a similarity search: a short text gives 25, a long description up to 50 (one per five distinct
+# candidate words); measured in issue 20, 25 left long descriptions short of rank 1 and about 40 brought them there.
 KEY_TERM_LIMIT = 25
+MAX_KEY_TERMS = 50
+CANDIDATES_PER_KEY_TERM = 5
+# In a collection this large, a word in more than this share of documents is generic ("through", "into", "made")
+# and is not a key term, whatever the text (a smaller collection's shares say too little to judge).
+GENERIC_MIN_DOCUMENTS = 500
+GENERIC_DOCUMENT_SHARE = 0.3
 # Nearly every document shares a word with a pasted claim: counting them all exactly is most of a similarity
 # search's time on Whoosh, and says little. Beyond this many, the count is "more than".
 SIMILAR_COUNT_LIMIT = 1_000
@@ -145,8 +153,16 @@ def _hit(match: Match, highlighter: Highlighter, budget: Budget | None) -> Hit:
 # Similarity ----------------------------------------------------------------------------------------
 
 
-def key_terms(where, text: str, collections: list[str], limit: int = KEY_TERM_LIMIT) -> list[KeyTerm]:
-    """The most distinctive terms: tf in the text times idf in the searched collections, rarest first among equals."""
+def key_term_limit(candidates: int) -> int:
+    """How many key terms a text of this many distinct candidate words gets: 25 to 50, growing with its length."""
+    return max(KEY_TERM_LIMIT, min(MAX_KEY_TERMS, candidates // CANDIDATES_PER_KEY_TERM))
+
+
+def key_terms(where, text: str, collections: list[str], limit: int | None = None) -> list[KeyTerm]:
+    """The most distinctive terms: tf in the text times idf in the searched collections, rarest first among equals.
+
+    Without a limit, as many as key_term_limit gives for the text; generic words of a large collection are left out.
+    """
     indexes = as_indexes(where)
     stems: Counter[str] = Counter()
     originals: dict[str, Counter[str]] = {}
@@ -160,20 +176,23 @@ def key_terms(where, text: str, collections: list[str], limit: int = KEY_TERM_LI
         originals.setdefault(term, Counter())[word] += 1
     with indexes.open_views(collections) as views:
         documents = max(sum(view.doc_count() for view in views), 1)
+        judge_generic = documents >= GENERIC_MIN_DOCUMENTS
         weighted = []
         for term, frequency in stems.items():
             document_frequency = sum(view.doc_frequency("body", term) for view in views)
             if document_frequency == 0:
                 continue  # matches nothing
+            if judge_generic and document_frequency > GENERIC_DOCUMENT_SHARE * documents:
+                continue  # a generic word of this collection
             weighted.append(KeyTerm(term, originals[term].most_common(1)[0][0],
                                     frequency * math.log(1 + documents / document_frequency)))
     weighted.sort(key=lambda term: (-term.weight, term.stem))
-    return weighted[:limit]
+    return weighted[:limit if limit is not None else key_term_limit(len(stems))]
 
 
 def similar(where, text: str, before: date | None, collections: list[str], limit: int = 20, *,
             offset: int = 0, count_limit: int | None = None, budget: Budget | None = None) -> SearchResult:
-    """Documents sharing the most distinctive terms of text (at most KEY_TERM_LIMIT of them, over all text fields).
+    """Documents sharing the most distinctive terms of text (25 to 50 of them, by its length; over all text fields).
 
     The count is exact up to SIMILAR_COUNT_LIMIT (or a lower count_limit), then "more than".
     """

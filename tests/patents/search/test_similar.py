@@ -54,3 +54,28 @@ def test_similar_respects_before_and_collections(index_dir):
 def test_similar_with_nothing_to_match(index_dir):
     result = similar(index_dir, "said wherein comprising", None, ["public"], 10)
     assert (result.total, result.hits) == (0, [])
+
+
+def test_a_long_description_gets_more_key_terms_than_a_short_claim(tmp_path, indexes_for):
+    """Issue 20 item 4: 25 key terms for a short text, up to 50 for a long one."""
+    from app.patents.search.engine import KEY_TERM_LIMIT, MAX_KEY_TERMS, key_term_limit
+    vocabulary = [f"term{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(300)]
+    indexes = indexes_for(tmp_path / "index")
+    index_records(indexes, [make_record(f"US{2000000 + n}A", " ".join(vocabulary[n::7])) for n in range(7)],
+                  "public")
+    short = key_terms(indexes, " ".join(vocabulary[:40]), ["public"])
+    long = key_terms(indexes, " ".join(vocabulary), ["public"])
+    assert len(short) == KEY_TERM_LIMIT and len(long) == MAX_KEY_TERMS
+    assert [key_term_limit(n) for n in (10, 125, 200, 400)] == [25, 25, 40, 50]
+
+
+def test_generic_words_of_a_large_collection_are_not_key_terms(tmp_path, indexes_for):
+    """A word in most documents of a large collection ("through", "into") says nothing about the invention."""
+    from app.patents.search.engine import GENERIC_MIN_DOCUMENTS
+    indexes = indexes_for(tmp_path / "index")
+    index_records(indexes, [make_record(f"US{3000000 + n}A", f"Passing through the housing into unit{n}",
+                                        abstract="A rotor seal." if n % 50 == 0 else "")
+                            for n in range(GENERIC_MIN_DOCUMENTS)], "public")
+    words = [term.word for term in key_terms(indexes, "A rotor seal passing through into the housing", ["public"])]
+    assert "rotor" in words and "seal" in words
+    assert not {"through", "into", "passing", "housing"} & set(words)
