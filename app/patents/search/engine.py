@@ -26,10 +26,10 @@ MAX_SIMILAR_TEXT = 50_000
 KEY_TERM_LIMIT = 25
 MAX_KEY_TERMS = 50
 CANDIDATES_PER_KEY_TERM = 5
-# In a collection this large, a word in more than this share of documents is generic ("through", "into", "made")
+# In a collection this large, a word in more than half of the documents is generic ("through", "into", "made")
 # and is not a key term, whatever the text (a smaller collection's shares say too little to judge).
 GENERIC_MIN_DOCUMENTS = 500
-GENERIC_DOCUMENT_SHARE = 0.3
+GENERIC_DOCUMENT_SHARE = 0.5
 # Nearly every document shares a word with a pasted claim: counting them all exactly is most of a similarity
 # search's time on Whoosh, and says little. Beyond this many, the count is "more than".
 SIMILAR_COUNT_LIMIT = 1_000
