@@ -120,8 +120,8 @@ def main() -> None:
             started = time.perf_counter()
             indexes.backend_for("public").rebuild("public", iter(records), timeout=600)
             print(f"[{engine:7}] indexed in {time.perf_counter() - started:.1f} s")
-            runs = {"query": lambda text: search(indexes, text, None, PUBLIC, limit=DEPTH),
-                    "description": lambda text: similar(indexes, text, None, PUBLIC, limit=DEPTH)}
+            runs = {"query": lambda text, indexes=indexes: search(indexes, text, None, PUBLIC, limit=DEPTH),
+                    "description": lambda text, indexes=indexes: similar(indexes, text, None, PUBLIC, limit=DEPTH)}
             for kind, run in runs.items():
                 ranks, misses = [], []
                 for item in items:
