@@ -18,6 +18,7 @@ from .backends import Budget, Filters, Match, Matches, SearchIndexes
 from .documents import number_date
 from .highlight import HIGHLIGHT_FIELDS, Highlighter
 from .query import Or, Term, parse_query, resolve_wildcards
+from .thesaurus import SYNONYMS_PER_TERM, synonym_stems
 
 MAX_RESULT_WINDOW = 1000  # deep pagination stops here: narrow the query instead
 MAX_SIMILAR_TEXT = 50_000
@@ -190,6 +191,22 @@ def key_terms(where, text: str, collections: list[str], limit: int | None = None
     return weighted[:limit if limit is not None else key_term_limit(len(stems))]
 
 
+SYNONYM_WEIGHT = 0.3  # a word the thesaurus groups with a key term counts this much of the key term
+
+
+def _synonym_terms(terms: list[KeyTerm]) -> tuple[Term, ...]:
+    """The patent thesaurus's words for each key term, weighted below it (a claim's "housing" for a searcher's
+    "box"); not the key terms themselves, each synonym once."""
+    own = {term.stem for term in terms}
+    added: dict[str, float] = {}
+    top_weight = terms[0].weight
+    for term in terms:
+        for synonym in synonym_stems(term.stem)[:SYNONYMS_PER_TERM]:
+            if synonym not in own and synonym not in added:
+                added[synonym] = SYNONYM_WEIGHT * term.weight / top_weight
+    return tuple(Term("body", synonym, weight) for synonym, weight in added.items())
+
+
 def similar(where, text: str, before: date | None, collections: list[str], limit: int = 20, *,
             offset: int = 0, count_limit: int | None = None, budget: Budget | None = None) -> SearchResult:
     """Documents sharing the most distinctive terms of text (25 to 50 of them, by its length; over all text fields).
@@ -206,7 +223,7 @@ def similar(where, text: str, before: date | None, collections: list[str], limit
     if not terms:
         return SearchResult(0, [])
     top_weight = terms[0].weight
-    tree = Or(tuple(Term("body", term.stem, term.weight / top_weight) for term in terms))
+    tree = Or(tuple(Term("body", term.stem, term.weight / top_weight) for term in terms) + _synonym_terms(terms))
     key_stems = frozenset(term.stem for term in terms)
     highlighter = Highlighter(tree, extra={name: set(key_stems) for name in HIGHLIGHT_FIELDS})
     with indexes.open_views(collections) as views:

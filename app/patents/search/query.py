@@ -19,6 +19,8 @@ Syntax:
     in:                             inventor
     pn: ct:                         publication number, cited number (any form: US7314354, US 7,314,354 B2)
     field:(a OR b)                  a field applies to a whole group
+    syn:housing                     the word or any word the patent thesaurus groups with it
+                                    (casing, enclosure, box, …; app/patents/search/thesaurus.toml)
 
 Cost limits (issue 11, item 6): a query of at most MAX_QUERY_LENGTH characters, MAX_TERMS terms and
 MAX_DEPTH levels of parentheses and NOTs; the engines refuse a wildcard that expands to more than
@@ -44,6 +46,7 @@ NUMBER_FIELDS = ("pn", "ct")
 FIELD_ALIASES = {
     "ti": "title", "ab": "abstract", "cl": "claims", "desc": "description",
     "cpc": "cpc", "ipc": "ipc", "pa": "pa", "as": "pa", "in": "inventor", "pn": "pn", "ct": "ct",
+    "syn": "syn",
 }
 _OPERATORS = {"AND", "OR", "NOT"}
 
@@ -439,7 +442,19 @@ def _truncated_phrase(field_name: str, value: str, token: _Token):
     return Or((phrase, Wildcard(field_name, tuple(_text_patterns(closed)), token.start, value.strip())))
 
 
+def _synonyms(token: _Token, field_names) -> object:
+    """`syn:housing`: the word or any word grouped with it, in the text fields (or the field given around it)."""
+    from .thesaurus import synonym_stems
+    terms = analysed_terms(token.text)
+    if token.kind != "WORD" or len(terms) != 1 or _has_wildcard(token.text):
+        raise QuerySyntaxError("syn: takes one word, e.g. syn:housing", token.start)
+    term = terms[0][1]
+    return _combine(Or, [Term(name, variant) for name in field_names for variant in (term, *synonym_stems(term))])
+
+
 def _leaf(token: _Token, field_name: str | None):
+    if field_name == "syn":
+        return _synonyms(token, TEXT_FIELDS)
     if field_name is None:
         return _combine(Or, [_leaf(token, name) for name in TEXT_FIELDS])
     value = token.text.strip()

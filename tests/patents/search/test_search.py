@@ -253,3 +253,16 @@ def test_a_truncated_phrase_word_needs_its_three_letters(truncation_index, query
     with pytest.raises(QuerySyntaxError) as refused:
         search(truncation_index, query, None, ["public"])
     assert message in str(refused.value) and refused.value.position == position
+
+
+def test_syn_finds_the_words_the_patent_thesaurus_groups(truncation_index, tmp_path, indexes_for):
+    """Issue 20 item 2: a searcher's "box" finds the claim's "housing"; syn: takes one word."""
+    indexes = indexes_for(tmp_path / "syn")
+    index_records(indexes, [make_record("US1100001A", "Enclosure for a router"),
+                            make_record("US1100002A", "Cardboard box"),
+                            make_record("US1100003A", "Router antenna")], "public")
+    assert numbers(indexes, "syn:housing") == {"US1100001A", "US1100002A"}
+    assert numbers(indexes, "syn:box AND router") == {"US1100001A"}
+    for bad in ("syn:\"two words\"", "syn:hous*"):
+        with pytest.raises(QuerySyntaxError, match="syn: takes one word"):
+            search(indexes, bad, None, ["public"])

@@ -79,3 +79,12 @@ def test_generic_words_of_a_large_collection_are_not_key_terms(tmp_path, indexes
     words = [term.word for term in key_terms(indexes, "A rotor seal passing through into the housing", ["public"])]
     assert "rotor" in words and "seal" in words
     assert not {"through", "into", "passing", "housing"} & set(words)
+
+
+def test_a_plain_word_finds_the_patents_word_through_the_thesaurus(tmp_path, indexes_for):
+    """Similarity weighs the thesaurus's words for each key term below the term itself."""
+    indexes = indexes_for(tmp_path / "index")
+    index_records(indexes, [make_record("US4000001A", "Plastic housing with a hinged lid for a router"),
+                            make_record("US4000002A", "Router with a folding antenna")], "public")
+    result = similar(indexes, "a plastic box for a router", None, ["public"], 10)
+    assert result.hits[0].number == "US4000001A"
